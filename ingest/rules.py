@@ -1,0 +1,86 @@
+"""The parsing rules as data: the headings, markers and header lines that the corpus uses.
+
+structure.py applies them; a new municipality's layout is usually a new pattern here,
+not new code. Every pattern is matched against one stripped line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "KSPU § 10:3", "§ 43 Samverkansavtal …", "KS § 7" — a paragraph heading starts its line.
+PARAGRAPH_RE = re.compile(
+    r"^(?P<label>(?:[A-ZÅÄÖ][A-ZÅÄÖa-zåäö-]{0,9}\s+)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?))(?:\s+(?P<title>\S.{0,200}))?$"
+)
+# continuation page of a protocol: "Forts." / "Forts. KSPU § 10:3" never opens a section
+CONTINUATION_RE = re.compile(r"^Forts\.?(?:\s+.*)?$", re.IGNORECASE)
+# numbered items of a meeting record: "1. Godkännande av dagordning"
+ITEM_RE = re.compile(r"^(?P<num>\d{1,2})\.\s+(?P<title>[A-ZÅÄÖ].{1,160})$")
+
+# A line that opens an attached document inside a bundle, and what kind of part it opens.
+PART_START_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^TJÄNSTEUTLÅTANDE$", re.IGNORECASE), "memo"),
+    (re.compile(r"^(?:PROTOKOLL|Protokoll|Sammanträdesprotokoll.*|Protokoll till .+)$"), "protocol"),
+    (re.compile(r"^(?:Mötesanteckning|Minnesanteckningar?)\b.*$", re.IGNORECASE), "notes"),
+    (re.compile(r"^(?:KALLELSE|FÖREDRAGNINGSLISTA)$"), "agenda"),
+    (re.compile(r"^Final Audit Report$"), "attachment"),
+    (re.compile(r"^[A-ZÅÄÖ]{8,}(?: [A-ZÅÄÖ]{2,})*$"), "attachment"),  # SAMVERKANSAVTAL
+]
+# A memo part must show one of these within its first lines, else the word was a page header.
+MEMO_HEADER_RE = re.compile(r"^(?:Dnr\b|Diarienummer|Datum\b|\d+\(\d+\)$)", re.IGNORECASE)
+PROTOCOL_HEADER_RE = re.compile(r"^(?:Sammanträdesdatum|Tid\b|Datum\b|Plats)", re.IGNORECASE)
+
+# Subheadings inside a memo or paragraph; a decision block runs until the next of these.
+SUBHEADINGS = {
+    "sammanfattning", "ärende", "ärendet", "bakgrund", "beslutsunderlag", "motivering till beslut",
+    "propositionsordning", "expedieras", "information", "förvaltningens slutsatser",
+    "förvaltningens bedömning", "ekonomisk bedömning", "bilagor", "beslutet skickas till:",
+    "invånarperspektiv", "hållbarhetsperspektiv", "övriga frågor", "ändring i dagordning",
+    "yrkanden", "reservation", "reservationer", "protokollsanteckning", "omröstning",
+    "förslag till beslut", "beslutsförslag", "beslut", "beslut:",
+}
+
+# Decision markers, in order of precedence: the organ's decision beats a proposal.
+DECISION_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:\*\*)?(?:[A-ZÅÄÖ][a-zåäö-]+s\s+)?beslut:?(?:\*\*)?$", re.IGNORECASE), "beslut"),
+    (re.compile(r"^(?:\*\*)?(?:Förslag till beslut|Beslutsförslag|[A-ZÅÄÖ][a-zåäö-]+s förslag)(?:\*\*)?:?$"), "förslag"),
+]
+# "…läsåret 2019/2020**Produktionsutskottets beslut**": a marker glued to a title line
+GLUED_DECISION_RE = re.compile(r"^(?P<title>.+?)\*\*(?P<marker>[A-ZÅÄÖ][a-zåäö-]+s beslut)\*\*$")
+
+# Header fields
+ORGAN_RULES: list[re.Pattern[str]] = [
+    re.compile(r"^Organ\s+(?P<organ>.+)$"),
+    re.compile(r"^Sammanträdesprotokoll för (?P<organ>.+)$"),
+    re.compile(r"^Protokoll till (?P<organ>.+)$"),
+    re.compile(r"^Till (?P<organ>(?:Kommun|Region)\S*(?: \S+)?)$"),
+    re.compile(r"^(?P<organ>\S+(?:nämndens|styrelsens|fullmäktiges) (?:arbetsutskott|produktionsutskott|utskott))$"),
+    re.compile(r"^(?P<organ>[A-ZÅÄÖ]\w+ Styrelse)(?: .*)?$"),  # "VästKom Styrelse Extrainsatt"
+]
+ISO_DATE_RULES: list[re.Pattern[str]] = [
+    re.compile(r"^Sammanträdesdatum:?\s*(?P<date>\d{4}-\d{2}-\d{2})"),
+    re.compile(r"^Datum:?\s*(?P<date>\d{4}-\d{2}-\d{2})"),
+    re.compile(r"^Tidpunkt och lokal:?\s*(?P<date>\d{4}-\d{2}-\d{2})"),
+]
+# "Tid\tOnsdag den 16 september 2020, klockan 08.00-08.48"
+TEXT_DATE_RE = re.compile(
+    r"^Tid\s+(?:\w+dag\s+)?(?:den\s+)?(?P<date>\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})",
+    re.IGNORECASE,
+)
+
+# Document type from words near the top (first match wins)
+DOC_TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:KALLELSE|FÖREDRAGNINGSLISTA|Kallelse)\b"), "kallelse"),
+    (re.compile(r"^(?:Protokoll|PROTOKOLL|Sammanträdesprotokoll)\b"), "protokoll"),
+    (re.compile(r"^Tjänsteutlåtande$", re.IGNORECASE), "tjänsteutlåtande"),
+    (re.compile(r"(?:månadsuppföljning|uppföljning|rapport)\b", re.IGNORECASE), "rapport"),
+]
+
+# Agenda rows: "3\tMånadsuppföljning 2023\t2023/109\tController\t08.15-08.20"
+AGENDA_ROW_RE = re.compile(r"^(?P<num>\d{1,2})\t(?P<title>[^\t]+)\t(?P<rest>.*)$")
+
+# Lines naming the recipient organ next to an attachment's title
+ORGAN_LINE_RE = re.compile(r"^(?:[A-ZÅÄÖ]\w+(?:nämnden|styrelsen|fullmäktige))(?: \w+ kommun)?$")
+
+# Lines that close a meeting record; what follows them is an attachment.
+CLOSING_RE = re.compile(r"^(?:Vid anteckningarna|Vid protokollet|Justeras)$", re.IGNORECASE)

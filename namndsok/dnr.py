@@ -1,0 +1,65 @@
+"""Diarienummer: find them in text, keep the written form, compare them by a normalised key.
+
+Written forms in the corpus: `Dnr. PU 2020/0011`, `Diarienummer: 2023/109`,
+`Diarienummer:UBN.2023.428`, `UBN.2023/467`, `Dnr KS 2015/0119-100`, `Dnr 2021/0003`.
+The key drops the organ prefix and leading zeros so that `UBN.2023.428` and `2023/428`
+(the same matter in one bundle) compare equal: `2023/428`; a sub-number is kept
+(`2015/119-100`). Placeholders such as `ÄRENDENUMMER` are not dnrs.
+"""
+
+from __future__ import annotations
+
+import re
+
+# prefix (letters, optionally with a dot or space), year, separator, serial, optional sub-number
+_DNR_CORE = r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6})[ .]?)?(?P<year>(?:19|20)\d{2})\s?[/.]\s?(?P<serial>\d{1,5})(?:\s?-\s?(?P<sub>\d{1,4}))?"
+DNR_RE = re.compile(rf"(?<![\w/.]){_DNR_CORE}(?![\w/])")
+# a labelled dnr line: "Dnr. PU 2020/0011", "Diarienummer: 2023/109", "Dnr KS 2015/0119-100"
+DNR_LINE_RE = re.compile(
+    rf"^\s*(?:Dnr\.?|Diarienummer:?|Diarie\s?nr\.?:?)\s*(?P<written>{_DNR_CORE})\s*$",
+    re.IGNORECASE,
+)
+DNR_LABEL_RE = re.compile(r"^\s*(?:Dnr\.?|Diarienummer:?)\s*(?P<value>\S.*?)\s*$", re.IGNORECASE)
+
+
+def dnr_key(written: str) -> str | None:
+    """Normalised key of a written dnr, or None when it is not one."""
+    m = DNR_RE.search(written.strip())
+    if not m:
+        return None
+    key = f"{m['year']}/{int(m['serial'])}"
+    if m["sub"]:
+        key += f"-{int(m['sub'])}"
+    return key
+
+
+def parse_dnr_line(line: str) -> str | None:
+    """The written dnr from a `Dnr …` / `Diarienummer: …` line, without the prefix word."""
+    m = DNR_LINE_RE.match(line)
+    if not m:
+        return None
+    return re.sub(r"\s+", " ", m["written"].strip())
+
+
+def is_dnr_label_line(line: str) -> bool:
+    """A `Dnr`/`Diarienummer` line, whether or not it holds a real dnr (placeholders too)."""
+    return bool(DNR_LABEL_RE.match(line))
+
+
+def find_dnr_keys(text: str) -> list[str]:
+    """Keys of every dnr-looking token in free text (a query, an agenda row)."""
+    keys = []
+    for m in DNR_RE.finditer(text):
+        k = f"{m['year']}/{int(m['serial'])}"
+        if m["sub"]:
+            k += f"-{int(m['sub'])}"
+        if k not in keys:
+            keys.append(k)
+    return keys
+
+
+def key_matches(query_key: str, section_key: str | None) -> bool:
+    """A query `2015/119` matches a section `2015/119-100`; `2023/428` matches `2023/428`."""
+    if not section_key:
+        return False
+    return section_key == query_key or section_key.split("-")[0] == query_key
