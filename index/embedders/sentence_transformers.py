@@ -1,0 +1,37 @@
+"""sentence-transformers backend: any model by hub name or local folder (torch is imported
+here only, so the default path never pays for it). Needs `pip install 'namndsok[st]'`."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from . import normalise
+
+log = logging.getLogger(__name__)
+
+# models trained with e5-style instructions want these prefixes
+_E5_PREFIXES = ("query: ", "passage: ")
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ImportError(
+                "the sentence-transformers backend needs the 'st' extra: pip install 'namndsok[st]'"
+            ) from exc
+        self._model = SentenceTransformer(model, device="cpu")
+        self.name = f"st/{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self._prefixes = _E5_PREFIXES if "e5" in model.lower() else ("", "")
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        texts = [self._prefixes[0] + t for t in texts]
+        return normalise(self._model.encode(texts, convert_to_numpy=True, show_progress_bar=False))
+
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        texts = [self._prefixes[1] + t for t in texts]
+        return normalise(self._model.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=progress))

@@ -1,0 +1,97 @@
+"""The lexical side: a Swedish tokenizer and a BM25 index (bm25s) over the same chunks.
+
+The tokenizer keeps identifiers whole — `§ 43` → `§43`, `10:3`, `2023/428` — because the
+default `\\w\\w+` splitter breaks them apart; words are lower-cased, Swedish stopwords
+dropped and stemmed with the snowball Swedish stemmer (PyStemmer).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN_RE = re.compile(
+    r"§\s?\d+(?::\d+)?"  # § 43, §10:3
+    r"|\d{4}[/.]\d+(?:-\d+)?"  # 2023/428, 2023.428, 2015/0119-100
+    r"|\d+(?::\d+)+"  # 10:3
+    r"|\w+(?:-\w+)*",
+    re.UNICODE,
+)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_SWEDISH
+
+    return frozenset(STOPWORDS_SWEDISH)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("swedish")
+
+
+def _norm_id(tok: str) -> str:
+    if tok.startswith("§"):
+        return "§" + tok[1:].strip()
+    m = re.fullmatch(r"(\d{4})[/.](\d+)(?:-(\d+))?", tok)
+    if m:  # same key as namndsok.dnr: 2023/0011 → 2023/11
+        return f"{m[1]}/{int(m[2])}" + (f"-{int(m[3])}" if m[3] else "")
+    return tok
+
+
+def tokenize(text: str) -> list[str]:
+    stop = _stopwords()
+    stem = _stemmer().stemWord
+    out = []
+    for tok in _TOKEN_RE.findall(text.lower()):
+        if tok[0] == "§" or tok[0].isdigit():
+            out.append(_norm_id(tok))
+            continue
+        if tok in stop or len(tok) < 2:
+            continue
+        out.append(stem(tok))
+    return out
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; full score vectors so that fusion and filters see every chunk."""
+
+    def __init__(self, retriever=None):
+        self._r = retriever
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "LexicalIndex":
+        import bm25s
+
+        r = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokenize(t) or ["∅"] for t in texts]
+        r.index(corpus, show_progress=False)
+        return cls(r)
+
+    def scores(self, query: str) -> np.ndarray:
+        toks = [t for t in tokenize(query) if t in self._vocab()]
+        if not toks:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._r.get_scores(toks), dtype=np.float32)
+
+    def _vocab(self) -> dict:
+        return self._r.vocab_dict
+
+    @property
+    def size(self) -> int:
+        return int(self._r.scores["num_docs"])
+
+    def save(self, folder: Path) -> None:
+        self._r.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=False))

