@@ -1,0 +1,63 @@
+"""Build real PDFs for tests with reportlab: one PDF page per given page of text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# characters Helvetica (WinAnsi) cannot draw; replaced so the text layer stays faithful
+_REPLACE = {"₂": "2", "¹": "1", "⁴": "4", "–": "-", "”": '"', "“": '"', "’": "'", "•": "*", "…": "..."}
+
+
+def _clean(text: str) -> str:
+    for a, b in _REPLACE.items():
+        text = text.replace(a, b)
+    return text.encode("cp1252", errors="replace").decode("cp1252")
+
+
+def make_pdf(pages: list[str], path: Path, font_size: int = 9) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    width, height = A4
+    for page in pages:
+        y = height - 50
+        c.setFont("Helvetica", font_size)
+        for raw in _clean(page).split("\n"):
+            for line in simpleSplit(raw.replace("\t", "    "), "Helvetica", font_size, width - 100) or [""]:
+                if y < 50:  # the caller's page is too long: continue on a new physical page
+                    c.showPage()
+                    c.setFont("Helvetica", font_size)
+                    y = height - 50
+                c.drawString(50, y, line)
+                y -= font_size + 3
+        c.showPage()
+    c.save()
+    return path
+
+
+def make_scanned_pdf(path: Path, n_pages: int = 2) -> Path:
+    """Pages with only graphics, like a scan without OCR."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for i in range(n_pages):
+        c.rect(50 + i, 50, 400, 600, fill=1)
+        c.showPage()
+    c.save()
+    return path
+
+
+def protocol_pages(text: str) -> list[str]:
+    """Split the 2020-09-16 protocol into its printed pages: a page ends after a "Forts."
+    line, and every § starts a new page, as in the original PDF."""
+    pages: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.startswith("KSPU § ") and any(x.strip() for x in pages[-1]):
+            pages.append([])
+        pages[-1].append(line)
+        if line.strip() == "Forts.":
+            pages.append([])
+    return ["\n".join(p) for p in pages if any(x.strip() for x in p)]
