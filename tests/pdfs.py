@@ -14,27 +14,33 @@ def _clean(text: str) -> str:
     return text.encode("cp1252", errors="replace").decode("cp1252")
 
 
-def make_pdf(pages: list[str], path: Path, font_size: int = 9) -> Path:
+def make_pdf(pages: list[str], path: Path, font_size: int = 9) -> list[str]:
+    """Write the pages; a page too long for A4 continues on the next sheet. Returns the
+    text of each physical page, as drawn, so tests know where every line really is."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
     c = canvas.Canvas(str(path), pagesize=A4)
     width, height = A4
+    drawn: list[list[str]] = []
     for page in pages:
         y = height - 50
         c.setFont("Helvetica", font_size)
+        drawn.append([])
         for raw in _clean(page).split("\n"):
             for line in simpleSplit(raw.replace("\t", "    "), "Helvetica", font_size, width - 100) or [""]:
                 if y < 50:  # the caller's page is too long: continue on a new physical page
                     c.showPage()
                     c.setFont("Helvetica", font_size)
                     y = height - 50
+                    drawn.append([])
                 c.drawString(50, y, line)
+                drawn[-1].append(line)
                 y -= font_size + 3
         c.showPage()
     c.save()
-    return path
+    return ["\n".join(p) for p in drawn]
 
 
 def make_scanned_pdf(path: Path, n_pages: int = 2) -> Path:

