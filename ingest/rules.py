@@ -53,6 +53,7 @@ ORGAN_RULES: list[re.Pattern[str]] = [
     re.compile(r"^Organ\s+(?P<organ>.+)$"),
     re.compile(r"^Sammanträdesprotokoll för (?P<organ>.+)$"),
     re.compile(r"^Protokoll till (?P<organ>.+)$"),
+    re.compile(r"^Mötesanteckning (?P<organ>.+)$"),
     re.compile(r"^Till (?P<organ>(?:Kommun|Region)\S*(?: \S+)?)$"),
     re.compile(r"^(?P<organ>\S+(?:nämndens|styrelsens|fullmäktiges) (?:arbetsutskott|produktionsutskott|utskott))$"),
     re.compile(r"^(?P<organ>[A-ZÅÄÖ]\w+ Styrelse)(?: .*)?$"),  # "VästKom Styrelse Extrainsatt"
@@ -62,9 +63,9 @@ ISO_DATE_RULES: list[re.Pattern[str]] = [
     re.compile(r"^Datum:?\s*(?P<date>\d{4}-\d{2}-\d{2})"),
     re.compile(r"^Tidpunkt och lokal:?\s*(?P<date>\d{4}-\d{2}-\d{2})"),
 ]
-# "Tid\tOnsdag den 16 september 2020, klockan 08.00-08.48"
+# "Tid\tOnsdag den 16 september 2020, klockan 08.00-08.48", "Datum: 3 maj 2023"
 TEXT_DATE_RE = re.compile(
-    r"^Tid\s+(?:\w+dag\s+)?(?:den\s+)?(?P<date>\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})",
+    r"^(?:Tid|Datum):?\s+(?:\w+dag\s+)?(?:den\s+)?(?P<date>\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})",
     re.IGNORECASE,
 )
 

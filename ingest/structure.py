@@ -371,6 +371,8 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
         body = _paragraph_sections(lines, part, organ, date)
     if not body and part.kind in ("protocol", "notes"):
         body = _item_sections(lines, part)
+    for sec in body:
+        sec.organ, sec.date = sec.organ or organ, sec.date or date
     first_line = head[0].text if head else ""
     if not body:
         if part.kind == "agenda":

@@ -1,0 +1,150 @@
+"""Decisions and matters (ärenden) from the parsed sections of an index.
+
+A decision row is a section's decision text with its class: `beslut` (the organ decided)
+or `förslag` (a proposal, never shown as a decision), plus what else the section records
+(yrkande, reservation, omröstning, bordläggning, återremiss). A matter is the set of
+sections sharing a normalised dnr, oldest first; a section without a dnr whose title
+clearly names the same subject is linked as *inferred*, with the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from namndsok.dnr import find_dnr_keys, key_matches
+from namndsok.index.lexical import tokenize
+from namndsok.index.search import Filters
+from namndsok.index.store import StoredIndex
+from namndsok.ingest.chunk import citation_for
+from namndsok.model import Citation, Document, Section
+
+KIND_LABELS = {"beslut": "Beslut", "förslag": "Förslag till beslut"}
+EVENT_RULES = {
+    "yrkande": re.compile(r"\byrkar\b|\byrkande", re.IGNORECASE),
+    "reservation": re.compile(r"\breserver(ar|ade|ation)", re.IGNORECASE),
+    "omröstning": re.compile(r"\bomröstning\b", re.IGNORECASE),
+    "bordläggning": re.compile(r"\bbordl(ägg|agt|ägga)", re.IGNORECASE),
+    "återremiss": re.compile(r"\båterremi(ss|tter|tteras|tterar|tterades)", re.IGNORECASE),
+}
+
+
+@dataclass
+class DecisionRow:
+    citation: Citation
+    kind: str  # "beslut" or "förslag"
+    title: str
+    text: str
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.citation
+        return {
+            "source": c.source, "organ": c.organ, "date": c.date, "section": c.section, "dnr": c.dnr,
+            "page": c.page, "title": self.title, "kind": self.kind, "text": self.text, "events": self.events,
+        }
+
+
+@dataclass
+class Step:
+    citation: Citation
+    what: str  # "Beslut", "Förslag till beslut", "Handling"
+    title: str
+    text: str
+    inferred: bool = False
+    evidence: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.citation
+        return {
+            "date": c.date, "organ": c.organ, "source": c.source, "section": c.section, "dnr": c.dnr,
+            "page": c.page, "what": self.what, "title": self.title, "text": self.text,
+            "inferred": self.inferred, "evidence": self.evidence,
+        }
+
+
+def section_events(doc: Document, sec: Section) -> list[str]:
+    body = doc.text[sec.start : sec.end]
+    return [name for name, pat in EVENT_RULES.items() if pat.search(body)]
+
+
+def _sections(index: StoredIndex):
+    for doc in index.documents:
+        for sec in doc.sections:
+            yield doc, sec
+
+
+def _passes(c: Citation, sec: Section, f: Filters | None) -> bool:
+    if not f:
+        return True
+    if f.organ and f.organ.lower() not in (c.organ or "").lower():
+        return False
+    if f.doc_type and f.doc_type != c.doc_type:
+        return False
+    if f.date_from and not (c.date and c.date >= f.date_from):
+        return False
+    if f.date_to and not (c.date and c.date <= f.date_to):
+        return False
+    if f.dnr and not any(key_matches(k, sec.dnr_key) for k in find_dnr_keys(f.dnr)):
+        return False
+    return True
+
+
+def list_decisions(index: StoredIndex, filters: Filters | None = None, kind: str | None = None) -> list[DecisionRow]:
+    rows = []
+    for doc, sec in _sections(index):
+        if not sec.decision or not sec.decision_kind or (kind and sec.decision_kind != kind):
+            continue
+        c = citation_for(doc, sec, sec.start)
+        if _passes(c, sec, filters):
+            rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec)))
+    rows.sort(key=lambda r: (r.citation.date or "", r.citation.source, r.citation.line or 0))
+    return rows
+
+
+def _title_words(title: str) -> set[str]:
+    return {w[:7] for w in tokenize(title) if len(w) >= 4 and not w[0].isdigit() and not w.startswith("§")}
+
+
+def same_subject(a: str, b: str) -> bool:
+    """Titles naming the same subject: every distinctive word of the shorter one recurs."""
+    wa, wb = _title_words(a), _title_words(b)
+    small = min(wa, wb, key=len)
+    return len(small) >= 3 and len(wa & wb) >= len(small)
+
+
+def _step(doc: Document, sec: Section, inferred: bool = False, evidence: str | None = None) -> Step:
+    what = KIND_LABELS.get(sec.decision_kind or "", "Handling")
+    text = sec.decision or " ".join(doc.text[sec.start : sec.end].split())[:300]
+    return Step(citation_for(doc, sec, sec.start), what, sec.title, text, inferred, evidence)
+
+
+def matter_timeline(index: StoredIndex, key: str) -> list[Step]:
+    """The steps of a matter named by a dnr (any written form) or by a subject."""
+    keys = find_dnr_keys(key)
+    members: list[tuple[Document, Section]] = []
+    if keys:
+        members = [(d, s) for d, s in _sections(index) if any(key_matches(k, s.dnr_key) for k in keys)]
+    else:
+        subject = [(d, s) for d, s in _sections(index) if s.dnr_key and same_subject(key, s.title)]
+        if subject:
+            keys = sorted({s.dnr_key for _, s in subject if s.dnr_key})
+            members = [(d, s) for d, s in _sections(index) if s.dnr_key in keys]
+    if not members:
+        return []
+    titles = {s.title for _, s in members if s.kind in ("memo", "paragraph", "item")}
+    steps = [_step(d, s) for d, s in members]
+    seen = {(d.source, s.start) for d, s in members}
+    for doc, sec in _sections(index):
+        if (doc.source, sec.start) in seen or sec.dnr_key or sec.kind not in ("paragraph", "item", "memo"):
+            continue
+        match = next((t for t in titles if same_subject(t, sec.title)), None)
+        if match:
+            steps.append(_step(doc, sec, inferred=True, evidence=f"rubriken ”{sec.title}” motsvarar ”{match}”"))
+    steps.sort(key=lambda s: (s.citation.date or "9999", s.citation.source, s.citation.line or 0))
+    return steps
