@@ -16,6 +16,7 @@ from typing import Any
 
 from namndsok.index.lexical import tokenize
 from namndsok.index.search import Filters, Searcher
+from namndsok.ingest.rules import SUBHEADINGS
 from namndsok.model import Hit
 
 from .llm import LLMConfig, LLMError, generate
@@ -32,7 +33,8 @@ MAX_QUESTION_CHARS = 2000
 MIN_COVERAGE = 0.5
 
 DECISION_Q_RE = re.compile(r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|decid\w*|decision\w*|resolved)\b", re.IGNORECASE)
-_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"*-])|\n\s*\n|\n(?=\s*[-*•]\s)|\n(?=\S)")
+_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"*-])")
+_UNIT_START_RE = re.compile(r"^\s*(?:[-*•]\s|\d{1,2}[.)]\s|[A-ZÅÄÖ][\w ]{0,30}:\s)")
 
 
 @dataclass
@@ -67,13 +69,33 @@ class Answer:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a passage, whitespace joined, verbatim otherwise."""
+    """Sentences, list items and table rows of a passage, whitespace joined, verbatim otherwise.
+
+    Lines of one paragraph are joined (PDF text breaks lines mid-sentence); a bullet, a
+    numbered point or a table row (tabs) stays a unit of its own.
+    """
     out = []
-    for piece in _SENT_SPLIT_RE.split(text):
-        s = " ".join(piece.split())
-        if len(s) >= 12 and re.search(r"\w{3,}", s) and not s.lower().startswith("forts."):
-            out.append(s)
+    for para in re.split(r"\n\s*\n", text):
+        units: list[str] = []
+        for line in para.split("\n"):
+            if not line.strip():
+                continue
+            heading = line.strip().lower() in SUBHEADINGS
+            if not units or heading or _UNIT_START_RE.match(line) or "\t" in line or "\t" in units[-1] or units[-1].strip().lower() in SUBHEADINGS:
+                units.append(line)
+            else:
+                units[-1] += " " + line
+        for unit in units:
+            for piece in _SENT_SPLIT_RE.split(unit):
+                s = " ".join(piece.split())
+                if len(s) >= 12 and re.search(r"\w{3,}", s) and not s.lower().startswith("forts."):
+                    out.append(s)
     return out
+
+
+def is_heading(sentence: str) -> bool:
+    """A short line without closing punctuation reads as a heading, not as an answer."""
+    return not re.search(r"[.!?:;)%]$", sentence) and len(sentence.split()) < 10
 
 
 def content_tokens(text: str) -> set[str]:
@@ -161,22 +183,30 @@ class Answerer:
         q_tokens = content_tokens(question)
         cands: list[tuple[float, int, Hit, str]] = []
         for rank, hit in enumerate(pool):
+            title = " ".join((hit.chunk.section_title or "").split())
             for s in split_sentences(hit.chunk.text):
+                if s == title or s == hit.chunk.citation.section:
+                    continue
                 toks = content_tokens(s)
                 overlap = len(q_tokens & toks) / (len(q_tokens) or 1)
                 prior = 1.0 / (rank + 2)  # the retriever's order matters
-                cands.append((overlap + 0.5 * prior, rank, hit, s))
+                score = overlap + 0.5 * prior
+                if is_heading(s):
+                    score *= 0.3
+                elif s.endswith("?"):  # a question in the text is not its answer
+                    score *= 0.5
+                cands.append((score, rank, hit, s))
         if not cands:
             return []
         cands.sort(key=lambda c: -c[0])
-        cands = cands[:16]
+        cands = cands[:10]
         emb = self.searcher.embedder
         qv = emb.encode_queries([question])[0]
         sv = emb.encode_passages([c[3] for c in cands])
         dense = sv @ qv
         # centre the bunched dense scores so they rank, not dominate
         dense = (dense - dense.mean()) / (dense.std() + 1e-6)
-        scored = [(c[0] + 0.15 * float(d), c[2], c[3]) for c, d in zip(cands, dense)]
+        scored = [(c[0] + 0.25 * float(d), c[2], c[3]) for c, d in zip(cands, dense)]
         scored.sort(key=lambda t: -t[0])
         out: list[tuple[Hit, str]] = []
         for _, hit, s in scored:
@@ -185,6 +215,9 @@ class Answerer:
             if any(s == o[1] for o in out):
                 continue
             out.append((hit, s))
+        # read in the retriever's order, and in document order within a passage
+        rank = {h.chunk.id: r for r, h in enumerate(pool)}
+        out.sort(key=lambda o: (rank[o[0].chunk.id], o[0].chunk.text.find(o[1].split()[0])))
         return out
 
 
