@@ -131,7 +131,9 @@ def matter_timeline(index: StoredIndex, key: str) -> list[Step]:
     if keys:
         members = [(d, s) for d, s in _sections(index) if any(key_matches(k, s.dnr_key) for k in keys)]
     else:
-        subject = [(d, s) for d, s in _sections(index) if s.dnr_key and same_subject(key, s.title)]
+        words = _title_words(key)
+        # a subject names a matter when all its distinctive words are in a dnr'd title
+        subject = [(d, s) for d, s in _sections(index) if s.dnr_key and words and words <= _title_words(s.title)]
         if subject:
             keys = sorted({s.dnr_key for _, s in subject if s.dnr_key})
             members = [(d, s) for d, s in _sections(index) if s.dnr_key in keys]

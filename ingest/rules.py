@@ -40,13 +40,16 @@ SUBHEADINGS = {
     "förslag till beslut", "beslutsförslag", "beslut", "beslut:",
 }
 
+# "Produktionsutskottets", "Kultur- och fritidsnämndens": the organ in the genitive
+_ORGAN_GENITIVE = r"[A-ZÅÄÖ][a-zåäö]*-?(?:\s+och\s+[a-zåäö-]+)?s"
+
 # Decision markers, in order of precedence: the organ's decision beats a proposal.
 DECISION_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(?:\*\*)?(?:[A-ZÅÄÖ][a-zåäö-]+s\s+)?beslut:?(?:\*\*)?$", re.IGNORECASE), "beslut"),
-    (re.compile(r"^(?:\*\*)?(?:Förslag till beslut|Beslutsförslag|[A-ZÅÄÖ][a-zåäö-]+s förslag)(?:\*\*)?:?$"), "förslag"),
+    (re.compile(rf"^(?:\*\*)?(?:{_ORGAN_GENITIVE}\s+)?beslut:?(?:\*\*)?$", re.IGNORECASE), "beslut"),
+    (re.compile(rf"^(?:\*\*)?(?:Förslag till beslut|Beslutsförslag|{_ORGAN_GENITIVE} förslag)(?:\*\*)?:?$"), "förslag"),
 ]
 # "…läsåret 2019/2020**Produktionsutskottets beslut**": a marker glued to a title line
-GLUED_DECISION_RE = re.compile(r"^(?P<title>.+?)\*\*(?P<marker>[A-ZÅÄÖ][a-zåäö-]+s beslut)\*\*$")
+GLUED_DECISION_RE = re.compile(rf"^(?P<title>.+?)\*\*(?P<marker>{_ORGAN_GENITIVE} beslut)\*\*$")
 
 # Header fields
 ORGAN_RULES: list[re.Pattern[str]] = [

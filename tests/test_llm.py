@@ -1,0 +1,86 @@
+"""The generative path against a real OpenAI-compatible chat server on loopback: a good
+reply, a reply citing a passage that does not exist, and a timeout that falls back."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from namndsok.app.answer import Answerer
+from namndsok.app.llm import LLMConfig
+
+pytestmark = pytest.mark.slow
+
+
+class ChatServer:
+    def __init__(self):
+        self.reply = ""
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server API)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                time.sleep(outer.delay)
+                data = json.dumps({"choices": [{"message": {"role": "assistant", "content": outer.reply}}]}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def chat_server():
+    server = ChatServer()
+    yield server
+    server.httpd.shutdown()
+
+
+def test_good_reply_maps_citations(searcher, chat_server):
+    chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1].", 0
+    ans = Answerer(searcher, LLMConfig(url=chat_server.url, model="m", key="hemlig")).ask("Hur många platser har Minirosen?")
+    assert ans.mode == "generative" and not ans.no_answer
+    assert ans.answer == "Minirosen har 10-12 platser [1]."
+    assert ans.citations[0].chunk.citation.section == "KSPU § 10:3"
+    req = chat_server.requests[-1]
+    assert req["path"] == "/v1/chat/completions" and req["auth"] == "Bearer hemlig"
+    prompt = req["body"]["messages"][-1]["content"]
+    assert "[1] Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3" in prompt
+
+
+def test_bogus_citation_is_dropped_and_flagged(searcher, chat_server):
+    chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1]. Skolan får en ny aula [9].", 0
+    ans = Answerer(searcher, LLMConfig(url=chat_server.url)).ask("Hur många platser har Minirosen?")
+    assert ans.flagged == ["[9]"]
+    assert "[9]" not in ans.answer and "källor som inte finns" in ans.note
+    assert len(ans.citations) == 1
+
+
+def test_timeout_falls_back_to_extractive(searcher, chat_server):
+    chat_server.reply, chat_server.delay = "för sent [1]", 3.0
+    ans = Answerer(searcher, LLMConfig(url=chat_server.url, timeout=0.5)).ask("Hur många platser har Minirosen?")
+    assert ans.mode == "extractive" and not ans.no_answer
+    assert "Språkmodellen svarade inte" in ans.note
+    assert "Minirosen" in ans.answer
+
+
+def test_unreachable_endpoint_falls_back(searcher):
+    ans = Answerer(searcher, LLMConfig(url="http://127.0.0.1:9/v1", timeout=1)).ask("Hur många platser har Minirosen?")
+    assert ans.mode == "extractive" and "Språkmodellen svarade inte" in ans.note
