@@ -186,6 +186,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(result.answer)
     if result.note:
         print(f"\n({result.note})")
+    if result.no_answer and result.passages:
+        print("\nNärmaste passager:")
+        for h in result.passages[:5]:
+            print(f"  - {h.chunk.citation.format()}")
     if result.citations:
         print("\nKällor:")
         for n, h in enumerate(result.citations, 1):
