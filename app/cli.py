@@ -256,7 +256,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(max(level, logging.WARNING))
     try:
         return COMMANDS[args.command](args)
     except NamndsokError as exc:

@@ -7,6 +7,7 @@ dropped and stemmed with the snowball Swedish stemmer (PyStemmer).
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,14 @@ _TOKEN_RE = re.compile(
     r"|\w+(?:-\w+)*",
     re.UNICODE,
 )
+
+
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import; keep its chatter out of our output
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +76,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
-        import bm25s
-
-        r = bm25s.BM25(k1=1.2, b=0.75)
+        r = _bm25s().BM25(k1=1.2, b=0.75)
         corpus = [tokenize(t) or ["∅"] for t in texts]
         r.index(corpus, show_progress=False)
         return cls(r)
@@ -92,6 +99,4 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), mmap=False))
+        return cls(_bm25s().BM25.load(str(folder), mmap=False))
