@@ -90,6 +90,20 @@ class LexicalIndex:
     def _vocab(self) -> dict:
         return self._r.vocab_dict
 
+    def idf(self, tokens: list[str]) -> list[float]:
+        """BM25 idf of each token; a token the corpus never uses gets the highest idf."""
+        import math
+
+        n = self.size
+        indptr = self._r.scores["indptr"]
+        vocab = self._vocab()
+        out = []
+        for t in tokens:
+            i = vocab.get(t)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None else 0
+            out.append(math.log((n - df + 0.5) / (df + 0.5) + 1))
+        return out
+
     @property
     def size(self) -> int:
         return int(self._r.scores["num_docs"])

@@ -86,6 +86,7 @@ def test_ask_cli_json_shape(corpus_index):
 def test_sentence_splitter_keeps_list_items_whole():
     text = "Svar: Ja. Enlig skollagen benämns den särskild undervisningsgrupp.\n\n* Kapacitet i form av antal barn idag?"
     assert split_sentences(text) == [
-        "Svar: Ja. Enlig skollagen benämns den särskild undervisningsgrupp.",
+        "Svar: Ja.",
+        "Enlig skollagen benämns den särskild undervisningsgrupp.",
         "* Kapacitet i form av antal barn idag?",
     ]
