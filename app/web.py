@@ -26,6 +26,7 @@ from .matters import list_decisions, matter_timeline
 log = logging.getLogger(__name__)
 
 ALL = "Alla"
+MAX_K = 50  # passages per request through the app
 DOC_TYPES = [ALL, "protokoll", "kallelse", "tjänsteutlåtande", "rapport", "other"]
 EXAMPLES = [
     "Vad beslutade vi om Minirosen?",
@@ -85,8 +86,9 @@ class WebApp:
 
     def search_json(self, query: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "", k: int = 20) -> list[dict]:
         f = self.filters(organ, doc_type, date_from, date_to)
+        k = max(1, min(int(k), MAX_K))
         with self._lock:
-            return [h.to_json() for h in self.searcher.search(query or "", k=int(k), filters=f)]
+            return [h.to_json() for h in self.searcher.search(query or "", k=k, filters=f)]
 
     # ------------------------------------------------------------ HTML
 
@@ -268,7 +270,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: str | Non
         creds = (user, pw)
     if host not in ("127.0.0.1", "localhost", "::1") and not creds:
         log.warning("serving on %s without a login: anyone who reaches this address can read the index; set --auth or NAMNDSOK_AUTH", host)
-        print(f"WARNING: serving on {host} without a login; set --auth USER:PASSWORD or NAMNDSOK_AUTH")
+        print(f"WARNING: serving on {host} without a login; set --auth USER:PASSWORD or NAMNDSOK_AUTH", flush=True)
     app, _ = create_app(root, llm=llm or LLMConfig.from_env(), auth=creds)
     print(f"namndsok: http://{host if host != '0.0.0.0' else '127.0.0.1'}:{port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

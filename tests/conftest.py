@@ -50,3 +50,62 @@ def parsed_corpus():
     from namndsok.ingest.structure import parse_structure
 
     return {p.name[:3]: parse_structure(read_document(p)) for p in sorted(CORPUS.glob("*.txt"))}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def quiet_env() -> dict:
+    """Environment for a server or client in tests: offline, no telemetry."""
+    env = dict(os.environ)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1",
+               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_server(corpus_index, tmp_path_factory):
+    """`namndsok serve` on the real corpus index, as a subprocess on 127.0.0.1; yields the base URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # gradio_client telemetry, for the tests' clients
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("app-server") / "serve.log"
+    log = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "namndsok.app.cli", "serve", "--index", str(corpus_index), "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=quiet_env(), cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"namndsok serve exited with {proc.returncode}:\n{log_path.read_text(encoding='utf-8')[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"namndsok serve did not answer on {url} within 90 s:\n{log_path.read_text(encoding='utf-8')[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()

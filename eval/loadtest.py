@@ -1,0 +1,371 @@
+"""Load test of the web app's /answer API (not a unit test).
+
+Sends N questions from C concurrent gradio_client clients (one thread each) on loopback and
+measures throughput, latency percentiles, errors and the server's resident memory before
+and after, so that memory growth per request can be read off.
+
+    python -m namndsok.eval.loadtest --url http://127.0.0.1:7860/ [-n 200] [-c 20] [--json FILE]
+    python -m namndsok.eval.loadtest --index .namndsok            # starts `namndsok serve` itself
+
+Everything is bounded: each request by --request-timeout, the whole run by --timeout.
+The exit status is 0 only when every request answered without error in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+QUESTIONS_FILE = Path(__file__).with_name("questions.jsonl")
+BUILTIN_QUESTIONS = [
+    "Vad beslutade vi om Minirosen?",
+    "Vad beslutade produktionsutskottet om sammanträdestider 2021?",
+    "Vad beslutade VästKoms styrelse om konferensen Start Up Millennium?",
+    "Vad föreslås om nämndplan och budget 2024 för utbildningsnämnden?",
+    "Vem valdes till sekreterare i förvaltningsgruppen?",
+    "Hur mycket kostar snöröjningen i Vallentuna kommun 2019?",
+    "2023/428",
+    "Minirosen platser",
+]
+
+# no telemetry from gradio_client (it reads these when a Client is made)
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def load_questions(path: Path | None = None) -> list[str]:
+    """Questions from a JSON Lines file (field "question"), else the built-in list."""
+    path = path or QUESTIONS_FILE
+    out: list[str] = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                q = json.loads(line).get("question")
+            except (json.JSONDecodeError, AttributeError):
+                continue
+            if isinstance(q, str) and q.strip():
+                out.append(q)
+    return out or list(BUILTIN_QUESTIONS)
+
+
+# ------------------------------------------------------------------ server memory
+
+
+def rss_kb(pid: int | None) -> int | None:
+    """Resident set size of a process in KiB (psutil if installed, else /proc/<pid>/status)."""
+    if not pid:
+        return None
+    try:
+        import psutil  # type: ignore
+
+        return psutil.Process(pid).memory_info().rss // 1024
+    except ImportError:
+        pass
+    except Exception:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def pid_listening_on(port: int) -> int | None:
+    """The pid of the local process listening on a TCP port (Linux /proc; None when unknown)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if len(f) > 9 and f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:  # 0A = LISTEN
+                inodes.add(f[9])
+    if not inodes:
+        return None
+    targets = {f"socket:[{i}]" for i in inodes}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            for fd in (d / "fd").iterdir():
+                if os.readlink(fd) in targets:
+                    return int(d.name)
+        except OSError:
+            continue
+    return None
+
+
+# ------------------------------------------------------------------ the server, when we start it
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(index: str, port: int | None = None, wait: float = 120.0) -> tuple[subprocess.Popen, str]:
+    port = port or _free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "namndsok.app.cli", "serve", "--index", index, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"namndsok serve exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    stop_server(proc)
+    raise RuntimeError(f"namndsok serve did not answer on {url} within {wait:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+# ------------------------------------------------------------------ the load
+
+
+def _pct(sorted_vals: list[float], p: float) -> float | None:
+    if not sorted_vals:
+        return None
+    k = (len(sorted_vals) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (k - lo)
+
+
+def _valid(res) -> bool:
+    return isinstance(res, dict) and isinstance(res.get("answer"), str) and bool(res["answer"]) and "no_answer" in res
+
+
+def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20, timeout: float = 300.0,
+             request_timeout: float = 60.0, pid: int | None = None, warmup: int = 3) -> dict:
+    """Send `n` questions (cycling through `questions`) from `concurrency` clients through /answer.
+
+    Returns a dict of figures; never runs longer than about `timeout` seconds (requests
+    not finished by then count as timeouts)."""
+    from gradio_client import Client
+
+    if not questions:
+        raise ValueError("no questions")
+    n, concurrency = max(0, int(n)), max(1, int(concurrency))
+    if pid is None:
+        pid = pid_listening_on(urllib.parse.urlsplit(url).port or 80)
+    start = time.monotonic()
+    deadline = start + timeout
+
+    rss_start = rss_kb(pid)
+    clients: list = []
+    try:
+        for _ in range(concurrency):  # made before the clock starts: a client fetches the config once
+            clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": request_timeout}))
+        for q in questions[:warmup]:  # first requests pay one-off costs, which are not growth per request
+            clients[0].submit(q, api_name="/answer").result(timeout=request_timeout)
+        rss_before = rss_kb(pid)
+
+        work: queue.Queue[str] = queue.Queue()
+        for i in range(n):
+            work.put(questions[i % len(questions)])
+        lock = threading.Lock()
+        latencies: list[float] = []
+        errors: list[str] = []
+        timeouts = 0
+        no_answer = 0
+        rss_samples: list[int] = []
+        rss_mid: list[int | None] = []  # RSS when half of the requests have completed
+        done = threading.Event()
+
+        def sampler() -> None:
+            while not done.wait(0.25):
+                r = rss_kb(pid)
+                if r:
+                    rss_samples.append(r)
+
+        def worker(client) -> None:
+            nonlocal timeouts, no_answer
+            while time.monotonic() < deadline:
+                try:
+                    q = work.get_nowait()
+                except queue.Empty:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    left = max(0.1, min(request_timeout, deadline - time.monotonic()))
+                    res = client.submit(q, api_name="/answer").result(timeout=left)
+                except TimeoutError:
+                    with lock:
+                        timeouts += 1
+                    continue
+                except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+                    with lock:
+                        errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                    continue
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    if len(latencies) == max(1, n // 2):
+                        rss_mid.append(rss_kb(pid))
+                    if not _valid(res):
+                        errors.append(f"bad result for {q[:60]!r}: {str(res)[:200]}")
+                    elif res["no_answer"]:
+                        no_answer += 1
+
+        threading.Thread(target=sampler, daemon=True).start()
+        t_run = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()) + request_timeout + 1)
+        wall = time.perf_counter() - t_run
+        done.set()
+        rss_after = rss_kb(pid)
+    finally:
+        for c in clients:
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    lat = sorted(latencies)
+    ok = len(latencies) - sum(1 for e in errors if e.startswith("bad result"))
+    not_run = work.qsize()
+    growth = (rss_after - rss_before) if rss_after is not None and rss_before is not None else None
+    mid = rss_mid[0] if rss_mid else None
+    half = len(latencies) - max(1, n // 2)
+    growth2 = (rss_after - mid) if rss_after is not None and mid is not None else None
+    return {
+        "url": url,
+        "requests": n,
+        "concurrency": concurrency,
+        "completed": len(latencies),
+        "ok": ok,
+        "errors": len(errors),
+        "timeouts": timeouts,
+        "not_sent": not_run,
+        "no_answer": no_answer,
+        "wall_s": round(wall, 3),
+        "throughput_rps": round(len(latencies) / wall, 2) if wall > 0 else None,
+        "latency_s": {
+            "mean": round(statistics.fmean(lat), 4) if lat else None,
+            "p50": round(_pct(lat, 0.50), 4) if lat else None,
+            "p95": round(_pct(lat, 0.95), 4) if lat else None,
+            "max": round(lat[-1], 4) if lat else None,
+        },
+        "server_pid": pid,
+        "rss_kb": {
+            "start": rss_start,
+            "before": rss_before,  # after the warm-up requests
+            "after": rss_after,
+            "peak": max(rss_samples) if rss_samples else None,
+            "growth": growth,
+            "growth_per_request": round(growth / len(latencies), 2) if growth is not None and latencies else None,
+            "half": mid,  # when half of the requests had completed
+            "growth_second_half": growth2,  # steady state: allocator pools and caches are warm by then
+            "growth_per_request_second_half": round(growth2 / half, 2) if growth2 is not None and half > 0 else None,
+        },
+        "error_samples": errors[:10],
+    }
+
+
+def format_table(r: dict) -> str:
+    def kb(v):
+        return "n/a" if v is None else f"{v / 1024:.1f} MiB"
+
+    def s(v):
+        return "n/a" if v is None else f"{v * 1000:.0f} ms"
+
+    m = r["rss_kb"]
+    rows = [
+        ("url", r["url"]),
+        ("requests × clients", f"{r['requests']} × {r['concurrency']}"),
+        ("completed / ok", f"{r['completed']} / {r['ok']}"),
+        ("errors / timeouts / not sent", f"{r['errors']} / {r['timeouts']} / {r['not_sent']}"),
+        ("answered 'no answer'", str(r["no_answer"])),
+        ("wall time", f"{r['wall_s']:.2f} s"),
+        ("throughput", "n/a" if r["throughput_rps"] is None else f"{r['throughput_rps']:.2f} req/s"),
+        ("latency p50 / p95 / max", f"{s(r['latency_s']['p50'])} / {s(r['latency_s']['p95'])} / {s(r['latency_s']['max'])}"),
+        ("server pid", str(r["server_pid"])),
+        ("RSS start / before / after", f"{kb(m['start'])} / {kb(m['before'])} / {kb(m['after'])}"),
+        ("RSS at half-way / peak", f"{kb(m['half'])} / {kb(m['peak'])}"),
+        ("RSS growth (total, per request)",
+         "n/a" if m["growth"] is None else f"{m['growth']} KiB, {m['growth_per_request']} KiB/req"),
+        ("RSS growth 2nd half (total, per request)",
+         "n/a" if m["growth_second_half"] is None
+         else f"{m['growth_second_half']} KiB, {m['growth_per_request_second_half']} KiB/req"),
+    ]
+    w = max(len(k) for k, _ in rows)
+    lines = [f"{k.ljust(w)}  {v}" for k, v in rows]
+    for e in r["error_samples"]:
+        lines.append(f"  error: {e}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m namndsok.eval.loadtest", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="base URL of a running app, e.g. http://127.0.0.1:7860/")
+    where.add_argument("--index", metavar="DIR", help="start `namndsok serve` on this index on a free loopback port")
+    p.add_argument("-n", "--requests", type=int, default=200, help="questions to send (default 200)")
+    p.add_argument("-c", "--concurrency", type=int, default=20, help="concurrent clients (default 20)")
+    p.add_argument("--timeout", type=float, default=300.0, help="bound on the whole run in seconds (default 300)")
+    p.add_argument("--request-timeout", type=float, default=60.0, help="bound on one request in seconds (default 60)")
+    p.add_argument("--questions", type=Path, default=None, help="JSON Lines file with a 'question' field (default eval/questions.jsonl)")
+    p.add_argument("--pid", type=int, default=None, help="server pid for memory figures (default: found by the port)")
+    p.add_argument("--json", dest="json_out", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    args = p.parse_args(argv)
+
+    proc = None
+    url, pid = args.url, args.pid
+    if args.index:
+        proc, url = start_server(args.index)
+        pid = proc.pid
+    try:
+        res = run_load(url, load_questions(args.questions), n=args.requests, concurrency=args.concurrency,
+                       timeout=args.timeout, request_timeout=args.request_timeout, pid=pid)
+    finally:
+        if proc is not None:
+            stop_server(proc)
+    print(format_table(res))
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0 if res["errors"] == 0 and res["timeouts"] == 0 and res["not_sent"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

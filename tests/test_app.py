@@ -1,0 +1,243 @@
+"""The web app over real HTTP: `namndsok serve` runs as a subprocess on the real corpus index
+(fixture `app_server`) and is called through gradio_client and plain HTTP, as a user or a
+script would. Covers the /answer and /search APIs, hostile questions, HTML escaping, the
+document route, the bind address and the warning for an open, login-less server."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry from gradio_client
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+from gradio_client import Client  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+from conftest import ROOT, free_port, quiet_env  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+NO_ANSWER_PREFIX = "Inget svar hittades"
+
+BAD_QUESTIONS = {
+    "empty": "",
+    "whitespace": " \t\n  ",
+    "10k-chars": "Vad beslutade nämnden om " + "Minirosen " * 1000,
+    "punctuation": "?!?!",
+    "control-chars": "a\x00b\x07c\x1b[31m\x7f\u200b\ufeffd",
+    "arabic": "ماذا قررت اللجنة بشأن المدرسة؟",
+    "chinese": "委员会对学校做了什么决定？",
+    "sql": "'; DROP TABLE dokument; --",
+    "script": "<script>alert(1)</script>",
+}
+
+
+@pytest.fixture(scope="module")
+def client(app_server) -> Client:
+    c = Client(app_server, verbose=False, httpx_kwargs={"timeout": 120})
+    yield c
+    c.close()
+
+
+def get(app_server: str, path: str) -> tuple[int, str]:
+    """GET a raw path (sent as written: no normalisation of %2F or ..)."""
+    u = urllib.parse.urlsplit(app_server)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------ /answer and /search
+
+
+def test_answer_api_cites_section_and_dnr(client):
+    res = client.predict("vad beslutade vi om Minirosen?", api_name="/answer")
+    assert res["answer"].strip()
+    assert res["no_answer"] is False
+    assert res["mode"] == "extractive"
+    first = res["citations"][0]
+    assert (first["section"], first["dnr"]) == ("KSPU § 10:3", "PU 2020/0011"), res["answer"]
+    assert first["marker"] == 1 and "[1]" in res["answer"]
+
+
+def test_answer_api_refuses_what_is_not_in_the_documents(client):
+    res = client.predict("Hur mycket kostar snöröjningen i Vallentuna kommun 2019?", api_name="/answer")
+    assert res["no_answer"] is True
+    assert res["answer"].startswith(NO_ANSWER_PREFIX)
+    assert res["citations"] == [] and res["passages"]  # the closest passages, not cited as an answer
+
+
+def test_search_api_returns_hits(client):
+    hits = client.predict("Minirosen platser", api_name="/search")
+    assert isinstance(hits, list) and hits
+    assert hits[0]["section"] == "KSPU § 10:3"
+    assert {"source", "section", "dnr", "text", "score"} <= set(hits[0])
+    assert len(client.predict("Minirosen", "Alla", "Alla", "", "", 3, api_name="/search")) == 3
+
+
+def test_search_api_bounds_k(client):
+    assert 1 <= len(client.predict("Minirosen", "Alla", "Alla", "", "", -5, api_name="/search")) <= 50
+    assert len(client.predict("Minirosen", "Alla", "Alla", "", "", 10**9, api_name="/search")) <= 50
+
+
+@pytest.mark.parametrize("question", list(BAD_QUESTIONS.values()), ids=list(BAD_QUESTIONS))
+def test_bad_questions_return_cleanly(client, question):
+    t = time.monotonic()
+    res = client.predict(question, api_name="/answer")
+    assert time.monotonic() - t < 30
+    assert isinstance(res, dict) and isinstance(res["answer"], str) and res["answer"].strip()
+    assert isinstance(res["no_answer"], bool)
+    assert "Traceback" not in res["answer"]
+    if not any(ch.isalnum() for ch in question):
+        assert res["no_answer"] is True  # nothing to search for
+    # /search takes the same text without failing
+    assert isinstance(client.predict(question, api_name="/search"), list)
+
+
+def test_bad_filter_is_an_error_message_and_the_server_lives_on(client):
+    with pytest.raises(AppError, match="ÅÅÅÅ-MM-DD"):
+        client.predict("Minirosen", "Alla", "Alla", "not a date", "", api_name="/answer")
+    assert client.predict("Minirosen platser", api_name="/answer")["no_answer"] is False
+
+
+# ------------------------------------------------------------------ HTML is escaped
+
+
+def test_ask_html_escapes_the_question(client):
+    page = client.predict("<script>alert(1)</script>", "Svar", "Alla", "Alla", "", "", api_name="/ask_html")
+    assert "<script" not in page.lower()
+    page = client.predict("<script>alert(1)</script>", "Sök", "Alla", "Alla", "", "", api_name="/ask_html")
+    assert "<script" not in page.lower()
+    # the date filter is echoed in its error message: escaped there too
+    page = client.predict("Minirosen", "Svar", "Alla", "Alla", "<script>alert(1)</script>", "", api_name="/ask_html")
+    assert "<script" not in page.lower() and "&lt;script&gt;" in page
+
+
+def test_matter_html_escapes_the_key(client):
+    page = client.predict("<script>alert(1)</script>", api_name="/matter_html")
+    assert "<script" not in page.lower() and "&lt;script&gt;" in page
+
+
+def test_ask_html_links_open_the_cited_document(client, app_server):
+    page = client.predict("vad beslutade vi om Minirosen?", "Svar", "Alla", "Alla", "", "", api_name="/ask_html")
+    assert 'id="ns-answer"' in page and "KSPU § 10:3" in page and "PU 2020/0011" in page
+    href = page.split('href="', 1)[1].split('"', 1)[0]
+    assert href.startswith("/dokument/")
+    status, body = get(app_server, href.split("#", 1)[0])
+    assert status == 200 and "Minirosen" in body
+
+
+# ------------------------------------------------------------------ /dokument/{n}
+
+
+def test_document_route_serves_an_indexed_document(app_server):
+    status, body = get(app_server, "/dokument/0")
+    assert status == 200
+    assert body.lstrip().lower().startswith("<!doctype html>")
+    assert "KSPU § 10:3" in body and 'id="L1"' in body
+
+
+@pytest.mark.parametrize("path", [
+    "/dokument/999",
+    "/dokument/-1",
+    "/dokument/..%2F..%2Fetc%2Fpasswd",
+    "/dokument/%2Fetc%2Fpasswd",
+    "/dokument/../../etc/passwd",
+    "/dokument/0%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/dokument/1e3",
+    "/dokument/%00",
+])
+def test_document_route_refuses_anything_else(app_server, path):
+    status, body = get(app_server, path)
+    assert status in (404, 422), (status, body[:200])
+    assert "root:" not in body
+
+
+# ------------------------------------------------------------------ bind address and warning
+
+
+def test_serve_binds_loopback_by_default(app_server):
+    assert urllib.parse.urlsplit(app_server).hostname == "127.0.0.1"
+    out = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "serve", "--help"],
+                         capture_output=True, text=True, check=True, env=quiet_env()).stdout
+    assert "default 127.0.0.1" in out
+    # and it is not reachable on this machine's other address, if it has one
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))  # UDP connect sends nothing; it only picks the outgoing address
+            ip = s.getsockname()[0]
+        except OSError:
+            ip = "127.0.0.1"
+    if ip.startswith("127."):
+        return
+    with pytest.raises(OSError):
+        socket.create_connection((ip, urllib.parse.urlsplit(app_server).port), timeout=3).close()
+
+
+def _serve_output(args: list[str], until: tuple[str, ...], timeout: float = 90) -> str:
+    """Start `namndsok serve ARGS`, collect its output until a line contains one of `until`, stop it."""
+    proc = subprocess.Popen([sys.executable, "-m", "namndsok.app.cli", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=quiet_env(), cwd=ROOT)
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if any(u in line for u in until):
+                seen.set()
+        seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        seen.wait(timeout)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        reader.join(5)
+    return "".join(lines)
+
+
+def test_serve_on_all_interfaces_without_login_warns(corpus_index):
+    # stopped as soon as the warning shows, which is before the index is even loaded
+    out = _serve_output(["--index", str(corpus_index), "--host", "0.0.0.0", "--port", str(free_port())],
+                        until=("WARNING",))
+    assert "WARNING" in out and "--auth" in out, out
+
+
+def test_serve_on_all_interfaces_with_login_does_not_warn(corpus_index):
+    out = _serve_output(["--index", str(corpus_index), "--host", "0.0.0.0", "--port", str(free_port()),
+                         "--auth", "tester:not-a-real-secret"], until=("namndsok: http", "WARNING"))
+    assert "namndsok: http" in out and "WARNING" not in out, out
+
+
+# ------------------------------------------------------------------ load (smoke)
+
+
+def test_loadtest_smoke(app_server):
+    from namndsok.eval.loadtest import load_questions, run_load
+
+    questions = load_questions()[:6]
+    assert len(questions) == 6
+    res = run_load(app_server, questions, n=6, concurrency=2, timeout=120, request_timeout=60)
+    assert res["errors"] == 0 and res["timeouts"] == 0 and res["not_sent"] == 0, res["error_samples"]
+    assert res["completed"] == 6 and res["throughput_rps"] > 0
+    assert res["latency_s"]["p50"] is not None and res["latency_s"]["p95"] >= res["latency_s"]["p50"]

@@ -1,0 +1,132 @@
+"""The web app in a real browser: headless Debian Chromium driven by selenium against
+`namndsok serve` on the real corpus index (fixture `app_server`).
+
+Needs /usr/bin/chromium and /usr/bin/chromedriver (`make browser`, or
+`apt-get install chromium chromium-driver`); skipped when they are missing. A screenshot of
+the answer is saved to $NAMNDSOK_SCREENSHOT_DIR, else tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT = 60  # seconds for an answer; the first one also loads the embedder
+
+
+def screenshot_dir() -> Path:
+    d = Path(os.environ.get("NAMNDSOK_SCREENSHOT_DIR") or Path(__file__).parent / "artifacts")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.skip(f"headless browser not installed ({', '.join(missing)} missing): "
+                    "run `make browser` or `apt-get install chromium chromium-driver`")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium is not installed (pip install -e '.[dev]')")
+
+    profile = tempfile.mkdtemp(prefix="namndsok-chromium-")
+    opts = Options()
+    opts.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", "--window-size=1280,1400", "--lang=sv-SE"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _text_in(driver, css: str, *needles: str, timeout: float = WAIT):
+    """Wait until the element `css` shows every needle; return the element."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def ready(d):
+        els = d.find_elements(By.CSS_SELECTOR, css)
+        return els[0] if els and all(n in els[0].text for n in needles) else False
+
+    try:
+        return WebDriverWait(driver, timeout).until(ready)
+    except Exception:
+        els = driver.find_elements(By.CSS_SELECTOR, css)
+        shown = els[0].text[:1500] if els else "(no such element)"
+        pytest.fail(f"{css} did not show {needles} within {timeout} s; it shows:\n{shown}")
+
+
+def _tab(driver, name: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    tab = next(b for b in driver.find_elements(By.CSS_SELECTOR, "button[role=tab]") if b.text.strip() == name)
+    tab.click()
+    WebDriverWait(driver, 10).until(lambda d: tab.get_attribute("aria-selected") == "true")
+    WebDriverWait(driver, 10).until(EC.visibility_of_element_located(
+        (By.ID, {"Beslut": "ns-decisions", "Ärende": "ns-matter", "Fråga": "ns-ask"}[name])))
+
+
+def test_ask_decisions_and_matter_in_the_browser(browser, app_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = browser
+    d.get(app_server)
+    box = WebDriverWait(d, 30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#ns-question textarea")))
+
+    # --- Fråga: a cited answer
+    box.clear()
+    box.send_keys("Vad beslutade vi om Minirosen?")
+    d.find_element(By.ID, "ns-ask").click()
+    answer = _text_in(d, "#ns-answer", "[1]")
+    assert "Minirosen" in answer.text
+    result = _text_in(d, "#ns-result", "KSPU § 10:3", "PU 2020/0011")
+    assert "Källor" in result.text
+    # every marker in the answer has a source card, and the card links to the document
+    links = result.find_elements(By.CSS_SELECTOR, "a[href^='/dokument/']")
+    assert links and all(a.get_attribute("target") == "_blank" for a in links)
+    d.execute_script("window.scrollTo(0, 0);")
+    shot = screenshot_dir() / "answer.png"
+    assert d.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+    # --- Beslut: the list of decisions
+    _tab(d, "Beslut")
+    d.find_element(By.ID, "ns-decisions").click()
+    out = _text_in(d, "#ns-decisions-out", "KSPU § 10:4")
+    card = next(c for c in out.find_elements(By.CSS_SELECTOR, ".ns-card") if "KSPU § 10:4" in c.text)
+    assert "Beslut" in card.text
+    d.save_screenshot(str(screenshot_dir() / "decisions.png"))
+
+    # --- Ärende: a matter's steps, with the step linked by its heading flagged as inferred
+    _tab(d, "Ärende")
+    key = WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#ns-matter-key textarea, #ns-matter-key input")))
+    key.clear()
+    key.send_keys("2023/428")
+    d.find_element(By.ID, "ns-matter").click()
+    out = _text_in(d, "#ns-matter-out", "§ 43", "UBN.2023.428", "kopplat via rubrik")
+    assert out.find_elements(By.CSS_SELECTOR, ".ns-note")
+    d.save_screenshot(str(screenshot_dir() / "matter.png"))
+
+    # nothing the page did made the browser log a script error
+    errors = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not errors, errors
