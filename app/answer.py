@@ -32,6 +32,8 @@ MAX_QUESTION_CHARS = 2000
 # a question is answered when the best passage covers enough of its content words, or the
 # query names an identifier the index holds.
 MIN_COVERAGE = 0.4
+# a further sentence joins the answer only when it scores close to the best one
+RELATIVE_CUTOFF = 0.35
 
 DECISION_Q_RE = re.compile(r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|decid\w*|decision\w*|resolved)\b", re.IGNORECASE)
 _SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"*-])")
@@ -191,7 +193,8 @@ class Answerer:
         for rank, hit in enumerate(pool):
             title = " ".join((hit.chunk.section_title or "").split())
             for s in split_sentences(hit.chunk.text):
-                if s == title or s == hit.chunk.citation.section:
+                # a heading repeats the question's words; a question in the text is not its answer
+                if s == title or s == hit.chunk.citation.section or s.endswith("?"):
                     continue
                 toks = content_tokens(s)
                 overlap = len(q_tokens & toks) / (len(q_tokens) or 1)
@@ -199,8 +202,6 @@ class Answerer:
                 score = overlap + 0.5 * prior
                 if is_heading(s):
                     score *= 0.3
-                elif s.endswith("?"):  # a question in the text is not its answer
-                    score *= 0.5
                 cands.append((score, rank, hit, s))
         if not cands:
             return []
@@ -215,8 +216,9 @@ class Answerer:
         scored = [(c[0] + 0.25 * float(d), c[2], c[3]) for c, d in zip(cands, dense)]
         scored.sort(key=lambda t: -t[0])
         out: list[tuple[Hit, str]] = []
-        for _, hit, s in scored:
-            if len(out) >= n:
+        best = scored[0][0]
+        for score, hit, s in scored:
+            if len(out) >= n or (out and score < best - RELATIVE_CUTOFF):
                 break
             if any(s == o[1] for o in out):
                 continue
