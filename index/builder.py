@@ -3,13 +3,16 @@ and write the whole index anew (store.write_index switches to it atomically).
 
 Unchanged files (same path, same SHA-256) reuse their chunks and vectors from the current
 index, so a re-run does no embedding work; files that are gone from disk leave the index.
-A file that fails is reported with its reason and the batch goes on.
+A file that fails is reported with its reason and the batch goes on; if it was indexed
+before, its previous version stays. Only regular files are read (a FIFO would block).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from namndsok.ingest.structure import parse_structure
 from namndsok.model import Chunk, Document
 
 from .embedders import Embedder
-from .store import load_index, read_manifest, write_index, write_lock
+from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +53,61 @@ class IngestReport:
         )
 
 
+def _regular_file(f: Path, report: IngestReport) -> bool:
+    """True for a regular file (or a link to one); anything else is reported, never read.
+
+    A FIFO or device would block or never end when read; a broken link names a missing file.
+    """
+    try:
+        st = f.stat()
+    except FileNotFoundError:
+        if f.is_symlink():
+            report.failed.append((str(f), "broken symbolic link (its target does not exist)"))
+        else:
+            report.failed.append((str(f), "no such file"))
+        return False
+    except (OSError, RuntimeError) as exc:  # ELOOP: a link to itself
+        report.failed.append((str(f), f"cannot open ({getattr(exc, 'strerror', None) or exc})"))
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        report.skipped.append((str(f), "not a regular file (a pipe, socket or device)"))
+        return False
+    return True
+
+
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
     """Supported files under the given files and folders, each once, symlink loops avoided."""
     found: dict[str, Path] = {}
+
+    def add(f: Path) -> None:
+        try:
+            key = str(f.resolve())
+        except (OSError, RuntimeError) as exc:
+            report.failed.append((str(f), f"cannot resolve path ({exc})"))
+            return
+        found.setdefault(key, f)
+
+    def walk_error(exc: OSError) -> None:
+        report.failed.append((str(exc.filename or exc), f"cannot list folder ({exc.strerror or exc})"))
+
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
-            report.failed.append((str(p), "no such file or directory"))
-            continue
-        if p.is_file():
-            if p.suffix.lower() in SUPPORTED:
-                found.setdefault(str(p.resolve()), p)
-            else:
+        if not p.is_dir():
+            if not p.exists() and not p.is_symlink():
+                report.failed.append((str(p), "no such file or directory"))
+            elif p.suffix.lower() not in SUPPORTED:
                 report.skipped.append((str(p), f"unsupported file type {p.suffix or '(none)'}"))
+            elif _regular_file(p, report):
+                add(p)
             continue
         seen_dirs: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=True):
-            st = os.stat(dirpath)
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=True, onerror=walk_error):
+            try:
+                st = os.stat(dirpath)
+            except OSError as exc:
+                walk_error(exc)
+                dirnames[:] = []
+                continue
             if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink loop: do not descend again
                 dirnames[:] = []
                 continue
@@ -79,10 +120,8 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
                 if f.suffix.lower() not in SUPPORTED:
                     report.skipped.append((str(f), f"unsupported file type {f.suffix or '(none)'}"))
                     continue
-                try:
-                    found.setdefault(str(f.resolve()), f)
-                except (OSError, RuntimeError) as exc:
-                    report.failed.append((str(f), f"cannot resolve path ({exc})"))
+                if _regular_file(f, report):
+                    add(f)
     return list(found.values())
 
 
@@ -92,6 +131,24 @@ def parse_file(path: Path, data: bytes | None = None) -> tuple[Document, list[Ch
     if not chunks:
         raise IngestError(str(path), "no text to index after parsing")
     return doc, chunks
+
+
+def _old_chunks(old: StoredIndex) -> dict[tuple[str, str], list[int]]:
+    """Positions of each indexed document's chunks, by (source, sha256), in order.
+
+    Files with the same name and content (a copied folder) are distinct documents whose chunks
+    are equal; an index can hold them once per copy, so a chunk is kept once per
+    (section, start, end). Built once: looking chunks up per document was O(documents×chunks).
+    """
+    out: dict[tuple[str, str], list[int]] = {}
+    seen: set[tuple[str, str, int, int, int]] = set()
+    for i, c in enumerate(old.chunks):
+        sig = (c.source, c.doc_sha256, c.section_index, c.start, c.end)
+        if sig in seen:
+            continue
+        seen.add(sig)
+        out.setdefault((c.source, c.doc_sha256), []).append(i)
+    return out
 
 
 def ingest(
@@ -120,7 +177,14 @@ def ingest(
                 old = load_index(root)
         files = discover(paths, report)
         old_docs = {d.path: d for d in old.documents} if old else {}
-        kept: list[tuple[Document, list[Chunk], np.ndarray]] = []
+        old_ids = _old_chunks(old) if old else {}
+        kept: dict[str, tuple[Document, list[Chunk], np.ndarray]] = {}  # by absolute path
+
+        def keep(doc: Document) -> None:
+            assert old is not None
+            ids = old_ids.get((doc.source, doc.sha256), [])
+            kept[doc.path] = (doc, [old.chunks[i] for i in ids], old.vectors[ids])
+
         new: list[tuple[Document, list[Chunk]]] = []
         wanted: set[str] = set()
         for f in tqdm(files, desc="parsing", unit="file", disable=not progress):
@@ -129,18 +193,17 @@ def ingest(
             try:
                 data = f.read_bytes()
             except OSError as exc:
-                report.failed.append((str(f), f"cannot read ({exc.strerror})"))
+                report.failed.append((str(f), f"cannot read ({exc.strerror or exc})"))
                 continue
             prev = old_docs.get(abspath)
             if prev is not None and prev.sha256 == sha256_bytes(data):
-                ids = [c.id for c in old.chunks if c.source == prev.source and c.doc_sha256 == prev.sha256]
-                kept.append((prev, [old.chunks[i] for i in ids], old.vectors[ids]))
+                keep(prev)
                 report.unchanged.append(str(f))
                 continue
             try:
                 doc, chunks = parse_file(f, data)
             except IngestError as exc:
-                report.failed.append((exc.path, exc.reason))
+                report.failed.append((str(f), exc.reason))
                 log.warning("%s", exc)
                 continue
             except Exception as exc:  # a parser bug must not end the batch; report it
@@ -154,36 +217,36 @@ def ingest(
             if path in wanted:
                 continue
             if Path(path).exists():
-                ids = [c.id for c in old.chunks if c.source == doc.source and c.doc_sha256 == doc.sha256]
-                kept.append((doc, [old.chunks[i] for i in ids], old.vectors[ids]))
+                keep(doc)
             else:
                 report.removed.append(path)
         # failed files keep their previous version, if any: bad input never loses indexed work
-        failed_paths = {str(Path(p).resolve()) for p, _ in report.failed if Path(p).exists()}
-        for path in failed_paths & set(old_docs):
-            doc = old_docs[path]
-            if not any(k[0].path == path for k in kept):
-                ids = [c.id for c in old.chunks if c.source == doc.source and c.doc_sha256 == doc.sha256]
-                kept.append((doc, [old.chunks[i] for i in ids], old.vectors[ids]))
+        for p, _ in report.failed:
+            try:
+                path = str(Path(p).resolve())
+            except (OSError, RuntimeError):
+                continue
+            if path in old_docs and path not in kept and Path(path).exists():
+                keep(old_docs[path])
         texts = [c.embed_text() for _, chunks in new for c in chunks]
         new_vecs = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, embedder.dim), np.float32)
         report.embedded = len(texts)
+        entries = list(kept.values())
+        offset = 0
+        for doc, chunks in new:
+            entries.append((doc, chunks, new_vecs[offset : offset + len(chunks)]))
+            offset += len(chunks)
+        entries.sort(key=lambda k: (k[0].source, k[0].path))
         documents: list[Document] = []
         all_chunks: list[Chunk] = []
         vec_parts: list[np.ndarray] = []
-        offset = 0
-        for doc, chunks in new:
-            kept.append((doc, chunks, new_vecs[offset : offset + len(chunks)]))
-            offset += len(chunks)
-        kept.sort(key=lambda k: (k[0].source, k[0].path))
-        for doc, chunks, vecs in kept:
-            for c in chunks:
-                c.id = len(all_chunks)
-                all_chunks.append(c)
+        for doc, chunks, vecs in entries:
+            for c in chunks:  # a copy: identical documents may share the old chunk objects
+                all_chunks.append(dataclasses.replace(c, id=len(all_chunks)))
             documents.append(doc)
             vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(-1, embedder.dim))
         vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, embedder.dim), np.float32)
-        changed = report.indexed or report.removed or old is None
+        changed = report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
         if changed:
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind)
         report.chunks = len(all_chunks)

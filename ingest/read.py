@@ -1,5 +1,6 @@
 """Read a file into a Document's raw text: PDFs page by page through pypdf, text files with
-their encoding detected (UTF-8, else cp1252, which keeps å ä ö from Word exports).
+their encoding detected (UTF-8; UTF-16/32 with a byte-order mark; else cp1252, which keeps
+å ä ö from Word exports). Line breaks become \n, so offsets and line numbers agree.
 
 Every problem is an IngestError that names the file and says what to do.
 """
@@ -21,23 +22,83 @@ SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
 PAGE_SEPARATOR = "\n\n"  # between PDF pages in Document.text
 
 
+# Line breaks other than \n: str.splitlines() (the parser) splits on them but Document.line_at
+# counts only \n, so they are made plain newlines; form feeds come from pdftotext exports.
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x1c": "\n", "\x1d": "\n", "\x1e": "\n",
+                              "\x85": "\n", "\u2028": "\n", "\u2029": "\n", "\x00": None})
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_text(data: bytes, path: str) -> str:
-    """UTF-8 (with or without BOM), else cp1252; binary content is refused."""
-    if b"\x00" in data[:4096]:
-        raise IngestError(path, "binary content (NUL bytes) in a text file")
+def _normalise(text: str) -> str:
+    """Only \n line breaks, no NULs, and no lone surrogates (they cannot be written as UTF-8)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _decode_unknown(data: bytes, path: str) -> str:
+    """UTF-8 unless that is clearly wrong; cp1252 (a superset of latin-1's letters) otherwise.
+
+    A file that is UTF-8 except for a few stray bytes (a cp1252 paste into a UTF-8 export)
+    keeps its UTF-8: decoding it all as cp1252 would turn every å into "Ã¥".
+    """
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        log.info("%s: not UTF-8, decoded as cp1252", path)
-    bad = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if bad > max(20, len(text[:20000]) // 50):
-        raise IngestError(path, "looks binary, not text (many control characters)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        pass
+    lenient = data.decode("utf-8-sig", errors="replace")
+    errors = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127) - errors
+    if multibyte > 4 * errors:
+        log.warning("%s: UTF-8 with %d invalid byte sequence(s); they are replaced by \ufffd", path, errors)
+        return lenient
+    log.info("%s: not UTF-8, decoded as cp1252", path)
+    return data.decode("cp1252", errors="replace")
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: mostly ASCII, so every other byte is NUL."""
+    if len(head) < 8 or len(head) % 2:
+        return None
+    if head[1::2].count(0) >= 0.9 * len(head[1::2]) and head[0::2].count(0) == 0:
+        return "utf-16-le"
+    if head[0::2].count(0) >= 0.9 * len(head[0::2]) and head[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16/32 with a BOM, else cp1252; binary content is refused."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise IngestError(path, f"starts like {codec.upper()} text but is not ({exc.reason}); save it as UTF-8") from exc
+            break
+    else:
+        head = data[:4096]
+        if b"\x00" in head:
+            codec = _bomless_utf16(head)
+            if codec is None:
+                raise IngestError(path, "binary content (NUL bytes), not text; only .pdf, .txt and .md text can be read")
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise IngestError(path, f"binary content (NUL bytes), not text ({exc.reason})") from exc
+        else:
+            text = _decode_unknown(data, path)
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0)
+    if bad > max(3, len(sample) // 50):
+        raise IngestError(path, "looks binary, not text (many control or undecodable characters)")
+    return _normalise(text)
 
 
 def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
@@ -45,33 +106,77 @@ def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
+    truncated = b"%%EOF" not in data[-2048:]
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(path, "not a PDF (no %PDF- header); the file is corrupt or has the wrong extension")
+    pages: list[str] = []
+    failed_pages: list[int] = []
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")
+            except DependencyError as exc:
+                raise IngestError(path, f"encrypted PDF that needs a crypto library to open ({exc}); "
+                                        "install `cryptography` or decrypt the file first") from exc
             except Exception as exc:  # pypdf raises several types for unsupported crypto
-                raise IngestError(path, f"encrypted PDF that cannot be opened ({exc})") from exc
+                raise IngestError(path, f"encrypted PDF that cannot be opened ({_short(exc)}); decrypt it first") from exc
             if not ok:
-                raise IngestError(path, "encrypted PDF with a password; decrypt it first")
-        pages = [page.extract_text() or "" for page in reader.pages]
+                raise IngestError(path, "encrypted PDF with a password; decrypt it first (e.g. `qpdf --decrypt`)")
+        n = len(reader.pages)
+        for i in range(n):
+            try:
+                pages.append(reader.pages[i].extract_text() or "")
+            except FileNotDecryptedError:
+                raise
+            except Exception as exc:  # one broken page must not lose the others
+                if truncated:
+                    raise
+                log.warning("%s: page %d cannot be read (%s); indexed without it", path, i + 1, _short(exc))
+                failed_pages.append(i + 1)
+                pages.append("")
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
-        raise IngestError(path, f"corrupt or truncated PDF ({exc})") from exc
+    except FileNotDecryptedError as exc:
+        raise IngestError(path, f"encrypted PDF that cannot be opened ({_short(exc)}); decrypt it first") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # pypdf meets broken files with many exception types
+        what = "truncated or corrupt PDF (no %%EOF end marker)" if truncated else "corrupt PDF"
+        raise IngestError(path, f"{what}: {type(exc).__name__}: {_short(exc)}; re-export or download it again") from exc
     if not pages:
-        raise IngestError(path, "PDF has no pages")
+        raise IngestError(path, "PDF has no pages" + (" (it is truncated: no %%EOF end marker)" if truncated else ""))
+    if failed_pages and len(failed_pages) == len(pages):
+        raise IngestError(path, f"corrupt PDF: none of its {len(pages)} page(s) can be read")
+    pages = [_normalise(p) for p in pages]
     if sum(len(p.strip()) for p in pages) < 20:
         raise IngestError(path, f"no text layer in {len(pages)} page(s); OCR it first")
-    starts, parts, pos = [], [], 0
+    if truncated:
+        empty = [i + 1 for i, p in enumerate(pages) if not p.strip()]
+        if empty:  # the objects behind the cut are gone: refuse rather than index part of it
+            raise IngestError(path, f"truncated PDF (no %%EOF end marker; page(s) {_pages(empty)} lost); "
+                                    "re-export or download it again")
+        log.warning("%s: no %%%%EOF end marker, but every page has text; indexed", path)
+    blank = sum(1 for p in pages if not p.strip())
+    if blank:
+        log.warning("%s: %d of %d page(s) have no text layer (scanned?); only the others are searchable",
+                    path, blank, len(pages))
+    starts, pos = [], 0
     for p in pages:
         starts.append(pos)
-        p = p.replace("\r\n", "\n").replace("\r", "\n")
-        parts.append(p)
         pos += len(p) + len(PAGE_SEPARATOR)
-    return PAGE_SEPARATOR.join(parts), starts
+    return PAGE_SEPARATOR.join(pages), starts
+
+
+def _short(exc: BaseException, limit: int = 160) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _pages(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
 
 
 def read_document(path: Path, data: bytes | None = None) -> Document:
@@ -85,8 +190,10 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
             data = path.read_bytes()
         except FileNotFoundError as exc:
             raise IngestError(spath, "no such file") from exc
+        except IsADirectoryError as exc:
+            raise IngestError(spath, "is a folder, not a file") from exc
         except OSError as exc:
-            raise IngestError(spath, f"cannot read ({exc.strerror})") from exc
+            raise IngestError(spath, f"cannot read ({exc.strerror or exc})") from exc
     if not data:
         raise IngestError(spath, "empty file (0 bytes)")
     page_starts = None
@@ -96,4 +203,8 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
         text = decode_text(data, spath)
     if not text.strip():
         raise IngestError(spath, "no text in file")
-    return Document(source=path.name, path=str(path.resolve()), sha256=sha256_bytes(data), text=text, page_starts=page_starts)
+    try:
+        abspath = str(path.resolve())
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise IngestError(spath, f"cannot resolve path ({exc})") from exc
+    return Document(source=path.name, path=abspath, sha256=sha256_bytes(data), text=text, page_starts=page_starts)
