@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # pypdf reports every oddity of a broken PDF at length; our own error names the file
+    logging.getLogger("pypdf").setLevel(logging.ERROR if args.verbose < 2 else logging.DEBUG)
     try:
         return COMMANDS[args.command](args)
     except NamndsokError as exc:

@@ -54,7 +54,11 @@ class WebApp:
         self.root = root
         self.searcher = Searcher.open(root)
         self.answerer = Answerer(self.searcher, llm=llm)
-        self.doc_ids = {d.source: n for n, d in enumerate(self.searcher.index.documents)}
+        # two files may share a name (protokoll.pdf in every meeting folder): the hash tells them apart
+        self.doc_ids = {(d.source, d.sha256): n for n, d in enumerate(self.searcher.index.documents)}
+        self.doc_by_name = {}
+        for n, d in enumerate(self.searcher.index.documents):
+            self.doc_by_name.setdefault(d.source, n)
         organs = sorted({c.citation.organ for c in self.searcher.chunks if c.citation.organ})
         self.organs = [ALL] + organs
         # the embedder is a single native handle: one query at a time through it
@@ -93,7 +97,7 @@ class WebApp:
     # ------------------------------------------------------------ HTML
 
     def doc_link(self, cite: dict) -> str:
-        n = self.doc_ids.get(cite["source"])
+        n = self.doc_ids.get((cite["source"], cite.get("sha256")), self.doc_by_name.get(cite["source"]))
         if n is None:
             return ""
         frag = f"#page={cite['page']}" if cite.get("page") else (f"#L{cite['line']}" if cite.get("line") else "")

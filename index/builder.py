@@ -240,6 +240,7 @@ def ingest(
         documents: list[Document] = []
         all_chunks: list[Chunk] = []
         vec_parts: list[np.ndarray] = []
+        chunk_counts = [len(chunks) for _, chunks, _ in entries]
         for doc, chunks, vecs in entries:
             for c in chunks:  # a copy: identical documents may share the old chunk objects
                 all_chunks.append(dataclasses.replace(c, id=len(all_chunks)))
@@ -248,6 +249,6 @@ def ingest(
         vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, embedder.dim), np.float32)
         changed = report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
         if changed:
-            write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind)
+            write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind, chunk_counts)
         report.chunks = len(all_chunks)
     return report

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 RRF_K = 60
 CANDIDATES = 100  # per retriever, before fusion
 MODES = ("hybrid", "dense", "bm25")
+FUSIONS = ("rrf", "weighted")
+DENSE_WEIGHT = 0.5  # "weighted" fusion: share of the min-max normalised dense score (bm25 gets the rest)
 _PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
 
 
@@ -148,9 +150,16 @@ class Searcher:
 
     # ------------------------------------------------------------ search
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid", fusion: str = "rrf"
+    ) -> list[Hit]:
+        """`fusion` combines dense and BM25: "rrf" (reciprocal rank, the default) or "weighted"
+        (DENSE_WEIGHT · min-max normalised dense score + the rest · normalised BM25 score,
+        each normalised over its own candidate list). The exact path is added on top either way."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
         query = " ".join(query.split())
         self.last_timings = Timings()
         if not query or self.n == 0:
@@ -166,8 +175,16 @@ class Searcher:
         fused: dict[int, float] = {}
         why: dict[int, dict[str, float]] = {}
         for name, ranked in (("dense", dense), ("bm25", lexical)):
+            if fusion == "weighted" and ranked:
+                weight = DENSE_WEIGHT if name == "dense" else 1.0 - DENSE_WEIGHT
+                hi, lo = ranked[0][1], min(score for _, score in ranked)
+                span = hi - lo
             for rank, (i, score) in enumerate(ranked):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                if fusion == "weighted":
+                    # max weighted score is 1, so the exact path's +1/+2 still outranks it
+                    fused[i] = fused.get(i, 0.0) + weight * ((score - lo) / span if span > 0 else 1.0)
+                else:
+                    fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
                 why.setdefault(i, {})[f"{name}_rank"] = rank + 1
                 why[i][f"{name}_score"] = round(score, 4)
         for i in np.flatnonzero((exact > 0) & allowed):

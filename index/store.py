@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -133,8 +134,13 @@ def write_index(
     vectors: np.ndarray,
     embedder: dict[str, Any],
     dense_kind: str | None = None,
+    chunk_counts: list[int] | None = None,
 ) -> Path:
-    """Write a complete new data folder and make it current. The caller holds write_lock."""
+    """Write a complete new data folder and make it current. The caller holds write_lock.
+
+    `chunk_counts[i]` is the number of chunks of documents[i] (chunks follow document order);
+    without it, chunks are counted by (source, hash), which cannot tell identical copies apart.
+    """
     import faiss
 
     if len(chunks) != len(vectors):
@@ -160,8 +166,8 @@ def write_index(
             "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "documents": {
-                d.path: {"source": d.source, "sha256": d.sha256, "chunks": sum(1 for c in chunks if c.doc_sha256 == d.sha256 and c.source == d.source)}
-                for d in documents
+                d.path: {"source": d.source, "sha256": d.sha256, "chunks": n}
+                for d, n in zip(documents, chunk_counts or _count_by_document(documents, chunks))
             },
             "files": _file_sizes(tmp),
         }
@@ -176,6 +182,11 @@ def write_index(
     _remove_stale(root, keep=folder.name)
     log.info("wrote index %s: %d documents, %d chunks", folder, len(documents), len(chunks))
     return folder
+
+
+def _count_by_document(documents: list[Document], chunks: list[Chunk]) -> list[int]:
+    counts = Counter((c.source, c.doc_sha256) for c in chunks)
+    return [counts[(d.source, d.sha256)] for d in documents]
 
 
 def _fsync_tree(folder: Path) -> None:

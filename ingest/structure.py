@@ -51,12 +51,13 @@ class AgendaRow:
 
 
 def split_lines(text: str) -> list[Line]:
+    # split on "\n" only, as Document.line_at counts: str.splitlines also breaks at \f, \v, \x85 …
     out: list[Line] = []
     pos = 0
-    for i, raw in enumerate(text.splitlines(keepends=True)):
-        body = raw.rstrip("\r\n")
+    for i, raw in enumerate(text.split("\n")):
+        body = raw.rstrip("\r")
         out.append(Line(i, pos, pos + len(body), body.strip()))
-        pos += len(raw)
+        pos += len(raw) + 1
     return out
 
 
@@ -70,8 +71,10 @@ def _nonblank(lines: list[Line], start: int, end: int, limit: int | None = None)
     return found
 
 
-def _normalise_organ(organ: str) -> str:
+def _normalise_organ(organ: str) -> str | None:
     organ = re.sub(r"\s+", " ", organ).strip(" .:")
+    if not organ:
+        return None
     organ = organ[0].upper() + organ[1:]
     words = organ.split(" ")
     # "Kommunstyrelsens Produktionsutskott" → "Kommunstyrelsens produktionsutskott"
@@ -84,8 +87,8 @@ def find_organ(lines: list[Line]) -> str | None:
     for ln in lines:
         for pat in rules.ORGAN_RULES:
             m = pat.match(ln.text)
-            if m:
-                return _normalise_organ(m["organ"])
+            if m and (organ := _normalise_organ(m["organ"])):
+                return organ
     return None
 
 

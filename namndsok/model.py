@@ -150,6 +150,7 @@ class Hit:
         c = self.chunk.citation
         return {
             "source": c.source,
+            "sha256": self.chunk.doc_sha256,
             "title": c.title,
             "organ": c.organ,
             "date": c.date,

@@ -107,15 +107,10 @@ def _parse(text: str) -> Document:
     return parse_structure(Document(source="x.txt", path="/x.txt", sha256="0", text=text))
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="structure._normalise_organ: organ[0] of an empty "
-                   "name (an 'Organ .' header line) raises IndexError; structure.py is not this test's to fix")
 def test_organ_line_with_only_punctuation_does_not_crash():
     assert _parse("Organ .\n§ 1 Titel\ntext\n").organ is None
 
 
-@pytest.mark.xfail(strict=True, reason="structure.sections_of_part mixes split_lines() line numbers (which break "
-                   "at \\f, \\v, \\u2028, \\x85 …) with Document.line_at (which counts only \\n): front matter after "
-                   "a form feed is in no section. The reader normalises line breaks, so files are not affected")
 def test_front_matter_after_a_form_feed_is_kept():
     doc = _parse("Protokoll\nNärvarande: Anna\x0cSekreterare: Bo\x0cJusterare: Cilla\n§ 1 Titel\ntext här\n")
     assert not _lost_lines(doc), _lost_lines(doc)
