@@ -208,7 +208,7 @@ class Answerer:
         cands.sort(key=lambda c: -c[0])
         cands = cands[:10]
         emb = self.searcher.embedder
-        qv = emb.encode_queries([question])[0]
+        qv = self.searcher.embed_query(" ".join(question.split()))
         sv = emb.encode_passages([c[3] for c in cands])
         dense = sv @ qv
         # centre the bunched dense scores so they rank, not dominate

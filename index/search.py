@@ -73,7 +73,18 @@ class Searcher:
         self._dates = np.array([c.citation.date or "" for c in self.chunks], dtype=object)
         self._types = np.array([c.citation.doc_type for c in self.chunks], dtype=object)
         self._sections = [c.citation.section or "" for c in self.chunks]
+        self._query_cache: dict[str, np.ndarray] = {}
         self.last_timings = Timings()
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's vector; the last few are kept, since an answer re-uses its search's."""
+        vec = self._query_cache.get(query)
+        if vec is None:
+            vec = self.embedder.encode_queries([query])[0].astype(np.float32)
+            if len(self._query_cache) >= 64:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[query] = vec
+        return vec
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder | None = None) -> "Searcher":
@@ -125,7 +136,7 @@ class Searcher:
         import faiss
 
         t = time.perf_counter()
-        qv = self.embedder.encode_queries([query]).astype(np.float32)
+        qv = self.embed_query(query)[None, :]
         self.last_timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         k = min(limit, int(allowed.sum()))
