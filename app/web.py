@@ -114,7 +114,8 @@ class WebApp:
         head = " · ".join(_esc(p) for p in parts if p)
         dnr_btn = ""
         if cite.get("dnr"):
-            dnr_btn = f' · <span class="ns-dnr" title="Visa ärendet under fliken Ärende">ärende {_esc(cite["dnr"])}</span>'
+            dnr_btn = (f' · <a class="ns-dnr" href="/?arende={quote(cite["dnr"], safe="")}" target="_blank" rel="noopener" '
+                       f'title="Visa ärendets gång">ärende {_esc(cite["dnr"])}</a>')
         marker = f"[{n}] " if n is not None else ""
         title = f"<div>{_esc(cite.get('section_title') or '')}</div>" if cite.get("section_title") else ""
         return (
@@ -202,34 +203,46 @@ def build_blocks(webapp: WebApp):
 
     with gr.Blocks(title="namndsok – sök i nämndhandlingar") as demo:
         gr.Markdown("# namndsok\nSök och få svar med källhänvisning i protokoll, kallelser och tjänsteutlåtanden.")
-        with gr.Tab("Fråga"):
-            question = gr.Textbox(label="Fråga", placeholder="Vad beslutade vi om Minirosen?", lines=2, elem_id="ns-question")
-            with gr.Row():
-                mode = gr.Radio(["Svar", "Sök"], value="Svar", label="Läge", info="Svar: kort svar med källor. Sök: alla passager i rangordning.")
-                organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
-                doc_type = gr.Dropdown(DOC_TYPES, value=ALL, label="Dokumenttyp")
-                date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
-                date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
-            ask_btn = gr.Button("Fråga", variant="primary", elem_id="ns-ask")
-            result = gr.HTML(elem_id="ns-result")
-            gr.Examples(EXAMPLES, inputs=[question], label="Exempel")
-            inputs = [question, mode, organ, doc_type, date_from, date_to]
-            ask_btn.click(webapp.ask_html, inputs, result, api_name="ask_html", concurrency_limit=4)
-            question.submit(webapp.ask_html, inputs, result, api_visibility="private", concurrency_limit=4)
-        with gr.Tab("Beslut"):
-            with gr.Row():
-                d_organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
-                d_kind = gr.Dropdown([ALL, "beslut", "förslag"], value=ALL, label="Slag")
-                d_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
-                d_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
-            d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
-            d_out = gr.HTML(elem_id="ns-decisions-out")
-            d_btn.click(webapp.decisions_html, [d_organ, d_kind, d_from, d_to], d_out, api_name="decisions_html")
-        with gr.Tab("Ärende"):
-            m_key = gr.Textbox(label="Diarienummer eller ämne", placeholder="2023/428", elem_id="ns-matter-key")
-            m_btn = gr.Button("Visa ärendets gång", elem_id="ns-matter")
-            m_out = gr.HTML(elem_id="ns-matter-out")
-            m_btn.click(webapp.matter_html, [m_key], m_out, api_name="matter_html")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Fråga", id="fraga"):
+                question = gr.Textbox(label="Fråga", placeholder="Vad beslutade vi om Minirosen?", lines=2, elem_id="ns-question")
+                with gr.Row():
+                    mode = gr.Radio(["Svar", "Sök"], value="Svar", label="Läge", info="Svar: kort svar med källor. Sök: alla passager i rangordning.")
+                    organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
+                    doc_type = gr.Dropdown(DOC_TYPES, value=ALL, label="Dokumenttyp")
+                    date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
+                    date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
+                ask_btn = gr.Button("Fråga", variant="primary", elem_id="ns-ask")
+                result = gr.HTML(elem_id="ns-result")
+                gr.Examples(EXAMPLES, inputs=[question], label="Exempel")
+                inputs = [question, mode, organ, doc_type, date_from, date_to]
+                ask_btn.click(webapp.ask_html, inputs, result, api_name="ask_html", concurrency_limit=4)
+                question.submit(webapp.ask_html, inputs, result, api_visibility="private", concurrency_limit=4)
+            with gr.Tab("Beslut", id="beslut"):
+                with gr.Row():
+                    d_organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
+                    d_kind = gr.Dropdown([ALL, "beslut", "förslag"], value=ALL, label="Slag")
+                    d_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
+                    d_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
+                d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
+                d_out = gr.HTML(elem_id="ns-decisions-out")
+                d_btn.click(webapp.decisions_html, [d_organ, d_kind, d_from, d_to], d_out, api_name="decisions_html")
+            with gr.Tab("Ärende", id="arende"):
+                m_key = gr.Textbox(label="Diarienummer eller ämne", placeholder="2023/428", elem_id="ns-matter-key")
+                m_btn = gr.Button("Visa ärendets gång", elem_id="ns-matter")
+                m_out = gr.HTML(elem_id="ns-matter-out")
+                m_btn.click(webapp.matter_html, [m_key], m_out, api_name="matter_html")
+
+        def open_matter(request: gr.Request):
+            # a source card's dnr links to /?arende=DNR: open that matter's timeline
+            key = (request.query_params.get("arende") or "").strip() if request else ""
+            if not key:
+                return gr.update(), gr.update(), gr.update()
+            return key, webapp.matter_html(key), gr.Tabs(selected="arende")
+
+        # this module postpones annotations; Gradio needs the real class to inject the request
+        open_matter.__annotations__["request"] = gr.Request
+        demo.load(open_matter, None, [m_key, m_out, tabs], api_visibility="private")
         gr.api(webapp.answer_json, api_name="answer")
         gr.api(webapp.search_json, api_name="search")
     return demo

@@ -127,6 +127,13 @@ def test_ask_decisions_and_matter_in_the_browser(browser, app_server):
     assert out.find_elements(By.CSS_SELECTOR, ".ns-note")
     d.save_screenshot(str(screenshot_dir() / "matter.png"))
 
+    # a source card's dnr opens that matter: /?arende=DNR selects the Ärende tab with its timeline
+    dnr_link = next(a for a in result.find_elements(By.CSS_SELECTOR, "a.ns-dnr"))
+    assert dnr_link.get_attribute("href").endswith("/?arende=PU%202020%2F0011")
+    d.get(app_server.rstrip("/") + "/?arende=UBN.2023.428")
+    out = _text_in(d, "#ns-matter-out", "§ 43", "Samverkansavtal för familjecentraler")
+    assert out.is_displayed()
+
     # nothing the page did made the browser log a script error
     errors = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
     assert not errors, errors
