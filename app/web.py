@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from namndsok.index.search import Filters, Searcher
-from namndsok.model import Hit
 
 from .answer import Answerer
 from .llm import LLMConfig

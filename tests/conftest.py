@@ -102,10 +102,7 @@ def app_server(corpus_index, tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        from namndsok.eval.loadtest import stop_server
+
+        stop_server(proc)
         log.close()

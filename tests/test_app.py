@@ -23,6 +23,7 @@ from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
 from conftest import ROOT, free_port, quiet_env  # noqa: E402
+from namndsok.eval.loadtest import load_questions, run_load, stop_server  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -206,12 +207,7 @@ def _serve_output(args: list[str], until: tuple[str, ...], timeout: float = 90) 
     try:
         seen.wait(timeout)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_server(proc)
         reader.join(5)
     return "".join(lines)
 
@@ -233,7 +229,6 @@ def test_serve_on_all_interfaces_with_login_does_not_warn(corpus_index):
 
 
 def test_loadtest_smoke(app_server):
-    from namndsok.eval.loadtest import load_questions, run_load
 
     questions = load_questions()[:6]
     assert len(questions) == 6
