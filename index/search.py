@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ CANDIDATES = 100  # per retriever, before fusion
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "weighted")
 DENSE_WEIGHT = 0.5  # "weighted" fusion: share of the min-max normalised dense score (bm25 gets the rest)
+_LABEL_NUM_RE = re.compile(r"§ (?P<num>\d{1,3}(?::\d{1,3})?)$")
 _PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
 
 
@@ -74,6 +76,7 @@ class Searcher:
         self._types = np.array([c.citation.doc_type for c in self.chunks], dtype=object)
         self._sections = [c.citation.section or "" for c in self.chunks]
         self._query_cache: dict[str, np.ndarray] = {}
+        self._identifier_tables()
         self.last_timings = Timings()
 
     def embed_query(self, query: str) -> np.ndarray:
@@ -114,21 +117,33 @@ class Searcher:
 
     # ------------------------------------------------------------ retrievers
 
+    def _identifier_tables(self) -> None:
+        """Chunks by section dnr key, by dnr mentioned in the text, and by § number: built
+        once, so that a query naming an identifier costs a lookup, not a scan."""
+        by_dnr: dict[str, list[int]] = defaultdict(list)
+        mentions: dict[str, list[int]] = defaultdict(list)
+        by_para: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(self.chunks):
+            if c.dnr_key:
+                by_dnr[c.dnr_key].append(i)
+                by_dnr[c.dnr_key.split("-")[0]].append(i)  # `2015/119` finds `2015/119-100`
+            for k in find_dnr_keys(c.text):
+                mentions[k].append(i)
+            m = _LABEL_NUM_RE.search(self._sections[i])
+            if m:
+                by_para[m["num"]].append(i)
+        self._by_dnr, self._mentions, self._by_para = dict(by_dnr), dict(mentions), dict(by_para)
+
     def exact_scores(self, query: str) -> np.ndarray:
         """2 for a section whose dnr or § label the query names, 1 for a chunk that mentions it."""
         s = np.zeros(self.n, dtype=np.float32)
-        keys = find_dnr_keys(query)
-        paras = [(m["org"], m["num"]) for m in _PARA_RE.finditer(query)]
-        if not keys and not paras:
-            return s
-        for i, c in enumerate(self.chunks):
-            if any(key_matches(k, c.dnr_key) for k in keys):
-                s[i] = 2
-            elif keys and any(k in find_dnr_keys(c.text) for k in keys):
-                s[i] = 1
-            label = self._sections[i]
-            for org, num in paras:
-                if label.endswith(f"§ {num}") and (not org or label.startswith(org)):
+        for k in find_dnr_keys(query):
+            s[self._mentions.get(k, [])] = 1
+            s[self._by_dnr.get(k, [])] = 2
+        for m in _PARA_RE.finditer(query):
+            org = m["org"]
+            for i in self._by_para.get(m["num"], []):
+                if not org or self._sections[i].startswith(org):
                     s[i] = 2
         return s
 
@@ -146,7 +161,11 @@ class Searcher:
         if not allowed.all():
             ids = np.flatnonzero(allowed).astype(np.int64)
             sel = faiss.IDSelectorBatch(ids)
-            params = faiss.SearchParametersHNSW(sel=sel) if isinstance(self.index.dense, faiss.IndexHNSW) else faiss.SearchParameters(sel=sel)
+            if isinstance(self.index.dense, faiss.IndexHNSW):
+                # the parameters replace the index's own efSearch (default 16): keep it wide
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.index.dense.hnsw.efSearch, k))
+            else:
+                params = faiss.SearchParameters(sel=sel)
         D, I = self.index.dense.search(qv, k, params=params) if params else self.index.dense.search(qv, k)
         self.last_timings.dense = time.perf_counter() - t
         return [(int(i), float(d)) for i, d in zip(I[0], D[0]) if i >= 0]

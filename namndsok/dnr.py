@@ -13,7 +13,8 @@ import re
 
 # prefix (letters, optionally with a dot or space), year, separator, serial, optional sub-number
 _DNR_CORE = r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6})[ .]?)?(?P<year>(?:19|20)\d{2})\s?[/.]\s?(?P<serial>\d{1,5})(?:\s?-\s?(?P<sub>\d{1,4}))?"
-DNR_RE = re.compile(rf"(?<![\w/.]){_DNR_CORE}(?![\w/])")
+# not followed by another ".NN" (a dotted date such as 2023.11.20)
+DNR_RE = re.compile(rf"(?<![\w/.]){_DNR_CORE}(?![\w/]|\.\d)")
 # a labelled dnr line: "Dnr. PU 2020/0011", "Diarienummer: 2023/109", "Dnr KS 2015/0119-100"
 DNR_LINE_RE = re.compile(
     rf"^\s*(?:Dnr\.?|Diarienummer:?|Diarie\s?nr\.?:?)\s*(?P<written>{_DNR_CORE})\s*$",
@@ -22,15 +23,21 @@ DNR_LINE_RE = re.compile(
 DNR_LABEL_RE = re.compile(r"^\s*(?:Dnr\.?|Diarienummer:?)\s*(?P<value>\S.*?)\s*$", re.IGNORECASE)
 
 
-def dnr_key(written: str) -> str | None:
-    """Normalised key of a written dnr, or None when it is not one."""
-    m = DNR_RE.search(written.strip())
-    if not m:
+def _key(m: re.Match[str]) -> str | None:
+    year, serial = int(m["year"]), m["serial"]
+    # a school or budget year ("läsåret 2019/2020", "2022/23") is not a dnr
+    if not m["prefix"] and not m["sub"] and m[0].count("/") == 1 and int(serial) in ((year + 1) % 100, year + 1):
         return None
-    key = f"{m['year']}/{int(m['serial'])}"
+    key = f"{year}/{int(serial)}"
     if m["sub"]:
         key += f"-{int(m['sub'])}"
     return key
+
+
+def dnr_key(written: str) -> str | None:
+    """Normalised key of a written dnr, or None when it is not one."""
+    m = DNR_RE.search(written.strip())
+    return _key(m) if m else None
 
 
 def parse_dnr_line(line: str) -> str | None:
@@ -50,10 +57,8 @@ def find_dnr_keys(text: str) -> list[str]:
     """Keys of every dnr-looking token in free text (a query, an agenda row)."""
     keys = []
     for m in DNR_RE.finditer(text):
-        k = f"{m['year']}/{int(m['serial'])}"
-        if m["sub"]:
-            k += f"-{int(m['sub'])}"
-        if k not in keys:
+        k = _key(m)
+        if k and k not in keys:
             keys.append(k)
     return keys
 
