@@ -15,6 +15,8 @@ from namndsok.model import Chunk, Citation, Document, Section
 
 CHUNK_CHARS = 900
 OVERLAP_CHARS = 120
+# parsed and kept in the document, but not searchable: e-signature audit trails
+SKIPPED_KINDS = {"audit"}
 
 
 def make_splitter(chunk_chars: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> RecursiveCharacterTextSplitter:
@@ -55,7 +57,7 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
     chunks: list[Chunk] = []
     for si, section in enumerate(doc.sections):
         body = doc.text[section.start : section.end]
-        if not body.strip():
+        if not body.strip() or section.kind in SKIPPED_KINDS:
             continue
         ctx = context_line(doc, section)
         for piece in splitter.create_documents([body]):

@@ -23,7 +23,8 @@ PART_START_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:PROTOKOLL|Protokoll|Sammanträdesprotokoll.*|Protokoll till .+)$"), "protocol"),
     (re.compile(r"^(?:Mötesanteckning|Minnesanteckningar?)\b.*$", re.IGNORECASE), "notes"),
     (re.compile(r"^(?:KALLELSE|FÖREDRAGNINGSLISTA)$"), "agenda"),
-    (re.compile(r"^Final Audit Report$"), "attachment"),
+    # an e-signature service's audit trail: names, e-mail and IP addresses, no matter content
+    (re.compile(r"^(?:Final Audit Report|Audit Trail|Granskningslogg)$", re.IGNORECASE), "audit"),
     (re.compile(r"^[A-ZÅÄÖ]{8,}(?: [A-ZÅÄÖ]{2,})*$"), "attachment"),  # SAMVERKANSAVTAL
 ]
 # A memo part must show one of these within its first lines, else the word was a page header.

@@ -383,7 +383,8 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
         titled = [ln.text for ln in head[:2] if not rules.ORGAN_LINE_RE.match(ln.text)]
         label = titled[0] if titled else first_line
         label = label if len(label) <= 90 else label[:87] + "…"
-        sec = _single_section(lines, part, label, "attachment" if part.start > 0 else "front")
+        kind = "audit" if part.kind == "audit" else ("attachment" if part.start > 0 else "front")
+        sec = _single_section(lines, part, label, kind)
         if organ or date:
             sec.organ, sec.date = organ, date
         return [sec]

@@ -91,3 +91,13 @@ def test_other_organs_protocol_in_bundle_has_its_own_organ_and_date(parsed_corpu
     assert s.organ and "VästKom" in s.organ
     assert s.date == "2023-06-22"
     assert s.title == "Samverkansavtal familjecentral / familjecentralsliknande verksamhet"
+
+
+def test_signature_audit_trail_is_kept_but_not_indexed(parsed_corpus):
+    from namndsok.ingest.chunk import chunk_document
+
+    doc = parsed_corpus["001"]
+    audit = [s for s in doc.sections if s.kind == "audit"]
+    assert [s.label for s in audit] == ["Final Audit Report"]
+    assert "IP address" in doc.text[audit[0].start : audit[0].end]
+    assert not any("IP address: 194.103.50.67" in c.text for c in chunk_document(doc))
