@@ -20,6 +20,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from namndsok.errors import IngestError, IndexError_, ModelMismatchError
+from namndsok.ingest import PARSER_VERSION
 from namndsok.ingest.chunk import chunk_document
 from namndsok.ingest.read import SUPPORTED, read_document, sha256_bytes
 from namndsok.ingest.structure import parse_structure
@@ -162,6 +163,7 @@ def ingest(
     report = IngestReport()
     with write_lock(root):
         old = None
+        stale_parse = False
         if not rebuild:
             try:
                 manifest = read_manifest(root)
@@ -175,7 +177,13 @@ def ingest(
                         f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
                     )
                 old = load_index(root)
+                if manifest.get("parser_version") != PARSER_VERSION:
+                    log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+                    stale_parse = True
         files = discover(paths, report)
+        if stale_parse:  # documents indexed earlier from other paths are parsed again too
+            asked = {str(f.resolve()) for f in files}
+            files += [Path(p) for p in (d.path for d in old.documents) if p not in asked and Path(p).is_file()]
         old_docs = {d.path: d for d in old.documents} if old else {}
         old_ids = _old_chunks(old) if old else {}
         kept: dict[str, tuple[Document, list[Chunk], np.ndarray]] = {}  # by absolute path
@@ -196,7 +204,7 @@ def ingest(
                 report.failed.append((str(f), f"cannot read ({exc.strerror or exc})"))
                 continue
             prev = old_docs.get(abspath)
-            if prev is not None and prev.sha256 == sha256_bytes(data):
+            if prev is not None and not stale_parse and prev.sha256 == sha256_bytes(data):
                 keep(prev)
                 report.unchanged.append(str(f))
                 continue

@@ -29,6 +29,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from namndsok.errors import IndexError_, IndexLockedError
+from namndsok.ingest import PARSER_VERSION
 from namndsok.model import Chunk, Document, Section
 
 from .lexical import LexicalIndex
@@ -161,6 +162,7 @@ def write_index(
         LexicalIndex.build([c.embed_text() for c in chunks] or [""]).save(tmp / "bm25")
         manifest = {
             "schema_version": SCHEMA_VERSION,
+            "parser_version": PARSER_VERSION,
             "embedder": embedder,
             "chunk_count": len(chunks),
             "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",

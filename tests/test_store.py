@@ -96,3 +96,19 @@ def test_second_writer_is_refused(tmp_path, docs):
     with write_lock(root):
         with pytest.raises(IndexLockedError, match="another `namndsok ingest`"):
             ingest([docs], root, create_embedder("toy"), progress=False)
+
+
+def test_index_from_another_parser_version_is_parsed_again(tmp_path, docs):
+    from namndsok.ingest import PARSER_VERSION
+
+    root = tmp_path / "ix"
+    emb = create_embedder("toy")
+    ingest([docs], root, emb, progress=False)
+    mf = current_folder(root) / "manifest.json"
+    m = json.loads(mf.read_text())
+    assert m["parser_version"] == PARSER_VERSION
+    m["parser_version"] = PARSER_VERSION - 1
+    mf.write_text(json.dumps(m))
+    r = ingest([next(docs.glob("000_*"))], root, emb, progress=False)  # asks for one file
+    assert len(r.indexed) == 3 and not r.unchanged  # all three are parsed again
+    assert json.loads((current_folder(root) / "manifest.json").read_text())["parser_version"] == PARSER_VERSION
