@@ -174,7 +174,11 @@ class Searcher:
         t = time.perf_counter()
         scores = self.index.lexical.scores(query)
         scores = np.where(allowed, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:limit]
+        if limit < len(scores):  # partial selection: a full sort per query is wasted at 1M chunks
+            part = np.argpartition(-scores, limit)[:limit]
+            top = part[np.lexsort((part, -scores[part]))]
+        else:
+            top = np.lexsort((np.arange(len(scores)), -scores))
         self.last_timings.bm25 = time.perf_counter() - t
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
