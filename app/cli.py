@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from namndsok.errors import NamndsokError
+from namndsok.model import DECISION_KINDS, DOC_TYPES
 
 log = logging.getLogger("namndsok")
 
@@ -24,7 +25,10 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok ingest corpus/                      build or update the index from files and folders
   namndsok search "vad beslutade vi om Minirosen"   ranked passages with citations
   namndsok ask "vad beslutade vi om Minirosen?"     a short answer, every sentence cited
+  namndsok decisions --organ VästKom           decisions and proposals, each cited
+  namndsok matter 2023/428                     a matter's path across meetings, oldest first
   namndsok serve                               the web app on http://127.0.0.1:7860
+  namndsok eval                                retrieval and answer quality on eval/questions.jsonl
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
 chooses another.
@@ -38,7 +42,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--organ", help="only this committee (case-insensitive part of its name)")
-    p.add_argument("--type", dest="doc_type", choices=["protokoll", "kallelse", "tjänsteutlåtande", "rapport", "other"], help="only this document type")
+    p.add_argument("--type", dest="doc_type", choices=DOC_TYPES, help="only this document type")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="meeting date on or after")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="meeting date on or before")
     p.add_argument("--dnr", help="only this diarienummer (any written form: UBN.2023.428, 2023/428)")
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
-    p.add_argument("--kind", choices=["beslut", "förslag"], help="only decisions or only proposals")
+    p.add_argument("--kind", choices=DECISION_KINDS, help="only decisions or only proposals")
     p.add_argument("--json", action="store_true")
     _add_filters(p)
     _add_common(p)

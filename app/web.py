@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from namndsok.index.search import Filters, Searcher
+from namndsok.model import DECISION_KINDS, DOC_TYPES
 
 from .answer import Answerer
 from .llm import LLMConfig
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 ALL = "Alla"
 MAX_K = 50  # passages per request through the app
-DOC_TYPES = [ALL, "protokoll", "kallelse", "tjänsteutlåtande", "rapport", "other"]
+DOC_TYPE_CHOICES = [ALL, *DOC_TYPES]
 EXAMPLES = [
     "Vad beslutade vi om Minirosen?",
     "Vad beslutade VästKoms styrelse om samverkansavtalet för familjecentraler?",
@@ -208,7 +209,7 @@ def build_blocks(webapp: WebApp):
                 with gr.Row():
                     mode = gr.Radio(["Svar", "Sök"], value="Svar", label="Läge", info="Svar: kort svar med källor. Sök: alla passager i rangordning.")
                     organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
-                    doc_type = gr.Dropdown(DOC_TYPES, value=ALL, label="Dokumenttyp")
+                    doc_type = gr.Dropdown(DOC_TYPE_CHOICES, value=ALL, label="Dokumenttyp")
                     date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
                 ask_btn = gr.Button("Fråga", variant="primary", elem_id="ns-ask")
@@ -220,7 +221,7 @@ def build_blocks(webapp: WebApp):
             with gr.Tab("Beslut", id="beslut"):
                 with gr.Row():
                     d_organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
-                    d_kind = gr.Dropdown([ALL, "beslut", "förslag"], value=ALL, label="Slag")
+                    d_kind = gr.Dropdown([ALL, *DECISION_KINDS], value=ALL, label="Slag")
                     d_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     d_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
                 d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")

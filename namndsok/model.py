@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any
 
 DOC_TYPES = ("protokoll", "kallelse", "tjänsteutlåtande", "rapport", "other")
@@ -165,7 +164,3 @@ class Hit:
             "decision_kind": self.chunk.decision_kind,
             "text": self.chunk.text,
         }
-
-
-def iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
