@@ -25,7 +25,8 @@ class SentenceTransformerEmbedder:
             ) from exc
         self._model = SentenceTransformer(model, device="cpu")
         self.name = f"st/{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())  # renamed in sentence-transformers 6
         self._prefixes = _E5_PREFIXES if "e5" in model.lower() else ("", "")
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
