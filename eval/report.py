@@ -30,7 +30,7 @@ def format_tables(report: dict[str, Any]) -> str:
                     _f(s["citation_accuracy"], 1), _f(s["first_citation_relevant"], 1), _f(s["evidence_hit_rate"], 1),
                     _f(s["answer_correct"], 1), _f(s["no_answer_precision"], 1), _f(s["no_answer_recall"], 1),
                     _f(s["search_ms"]["median"], nd=1), _f(s["ask_ms"]["median"], nd=0)])
-    lines += _grid(tab)
+    lines += grid(tab)
     lines.append("  cit.acc: first citation = gold doc, § label and dnr (questions with a gold label); cit.rel: first citation")
     lines.append("  in the gold section by evidence offset; evid: evidence in answer or top passage; correct: answered and")
     lines.append("  cit.rel or evidence in the answer; NA-P/NA-R: no-answer precision/recall.")
@@ -50,7 +50,7 @@ def format_tables(report: dict[str, Any]) -> str:
             else:
                 row.append(_f(s["mrr"], nd=3))
         tab.append(row)
-    lines += _grid(tab)
+    lines += grid(tab)
     for name in ("hybrid", next(iter(meth), None)):
         if name in meth:
             break
@@ -65,7 +65,7 @@ def format_tables(report: dict[str, Any]) -> str:
             tab.append([k, str(s["n"]), _f(s["recall@1"], 1), _f(s["recall@5"], 1), _f(s["recall@10"], 1), _f(s["mrr"], nd=3),
                         _f(s["citation_accuracy"], 1) + f" ({s['citation_n']})", _f(s["first_citation_relevant"], 1),
                         _f(s["evidence_hit_rate"], 1), _f(s["answered_rate"], 1), _f(s["answer_correct"], 1)])
-        lines += _grid(tab)
+        lines += grid(tab)
     for name, r in meth.items():
         cal = r.get("calibration")
         if not cal:
@@ -77,18 +77,18 @@ def format_tables(report: dict[str, Any]) -> str:
             tab.append([f"{t['min_coverage']:.2f}", str(t["refused"]), _f(t["no_answer_precision"], 1), _f(t["no_answer_recall"], 1),
                         _f(t["no_answer_f1"], 1), _f(t["answered_answerable"], 1), _f(t["answered_accuracy"], 1),
                         _f(t["correct_answers"], 1), _f(t["end_to_end_accuracy"], 1)])
-        lines += _grid(tab)
+        lines += grid(tab)
     if report.get("weight_sweep"):
         lines.append("")
         lines.append("Weighted fusion, dense weight sweep (retrieval only; tuned on this set, indicative)")
         tab = [["dense weight", "R@1", "R@5", "MRR"]]
         for w in report["weight_sweep"]:
             tab.append([f"{w['dense_weight']:.1f}", _f(w["recall@1"], 1), _f(w["recall@5"], 1), _f(w["mrr"], nd=3)])
-        lines += _grid(tab)
+        lines += grid(tab)
     return "\n".join(lines)
 
 
-def _grid(rows: list[list[str]]) -> list[str]:
+def grid(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(len(r) for r in rows))]
     out = []
     for n, r in enumerate(rows):
