@@ -221,7 +221,10 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
         return 0
     for r in rows:
-        print(f"{r.citation.format()}\n    [{r.kind_label}] {r.title}\n    {' '.join(r.text.split())[:300]}\n")
+        print(f"{r.citation.format()}\n    [{r.kind_label}] {r.title}\n    {' '.join(r.text.split())[:300]}")
+        for m in r.motions:
+            print(f"    – {m.who} {m.text[:200]}")
+        print()
     if not rows:
         print("Inga beslut hittades.")
     return 0

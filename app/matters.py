@@ -30,6 +30,33 @@ EVENT_RULES = {
 }
 
 
+# "Michaela Fletcher (M) yrkar bifall till …", "Lars Ek (V) reserverar sig mot beslutet."
+MOTION_RE = re.compile(
+    # the mover starts a line or a sentence: "Yrkanden\nAnna Berg (S) yrkar …"
+    r"(?:^|(?<=[.!?] ))(?P<who>[A-ZÅÄÖ][\w-]+(?: [A-ZÅÄÖ][\w-]+){0,3} \([A-ZÅÄÖ]{1,4}\)) (?P<verb>yrkar|reserverar sig)"
+    r"(?P<what>.*?(?<!\d)[.!?])(?=\s+[A-ZÅÄÖ]|\s*$)",  # to the end of the sentence ("1." is a list number)
+    re.MULTILINE | re.DOTALL,
+)
+
+
+@dataclass
+class Motion:
+    """Who moved what (yrkande) or who entered a reservation, as written."""
+
+    who: str
+    kind: str  # "yrkande" or "reservation"
+    text: str
+
+
+def section_motions(doc: Document, sec: Section) -> list[Motion]:
+    body = re.sub(r"[ \t]+", " ", doc.text[sec.start : sec.end])
+    out = []
+    for m in MOTION_RE.finditer(body):
+        kind = "yrkande" if m["verb"] == "yrkar" else "reservation"
+        out.append(Motion(m["who"], kind, " ".join(f"{m['verb']}{m['what']}".split())))
+    return out
+
+
 @dataclass
 class DecisionRow:
     citation: Citation
@@ -37,6 +64,7 @@ class DecisionRow:
     title: str
     text: str
     events: list[str] = field(default_factory=list)
+    motions: list[Motion] = field(default_factory=list)
 
     @property
     def kind_label(self) -> str:
@@ -47,6 +75,7 @@ class DecisionRow:
         return {
             "source": c.source, "organ": c.organ, "date": c.date, "section": c.section, "dnr": c.dnr,
             "page": c.page, "title": self.title, "kind": self.kind, "text": self.text, "events": self.events,
+            "motions": [vars(m) for m in self.motions],
         }
 
 
@@ -102,7 +131,8 @@ def list_decisions(index: StoredIndex, filters: Filters | None = None, kind: str
             continue
         c = citation_for(doc, sec, sec.start)
         if _passes(c, sec, filters):
-            rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec)))
+            rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec),
+                                    section_motions(doc, sec)))
     rows.sort(key=lambda r: (r.citation.date or "", r.citation.source, r.citation.line or 0))
     return rows
 

@@ -158,10 +158,11 @@ class WebApp:
         for r in rows:
             j = r.to_json()
             events = f" <small>({_esc(', '.join(r.events))})</small>" if r.events else ""
+            motions = "".join(f"<div><small>{_esc(m.who)} {_esc(m.text)}</small></div>" for m in r.motions)
             out.append(
                 f'<div class="ns-card"><div class="ns-cite">{_esc(r.kind_label)}: {_esc(r.title)}{events}</div>'
                 f"<div>{_esc(r.citation.format())} {self.doc_link(j | {'line': r.citation.line})}</div>"
-                f'<div class="ns-passage">{_esc(r.text)}</div></div>'
+                f'<div class="ns-passage">{_esc(r.text)}</div>{motions}</div>'
             )
         return f"<p>{len(rows)} beslut och förslag</p>" + "".join(out)
 

@@ -47,6 +47,14 @@ def test_decision_classes_match_the_documents(index):
     assert len(rows) == len(EXPECTED)
 
 
+def test_motions_name_who_moved_what(index):
+    rows = {r.citation.section: r for r in list_decisions(index) if r.citation.source.startswith("000")}
+    motions = rows["KSPU § 10:7"].motions
+    assert [(m.who, m.kind) for m in motions] == [("Michaela Fletcher (M)", "yrkande"), ("Ann-Christine Furustrand (S)", "yrkande")]
+    assert motions[1].text.startswith("yrkar bifall till åtgärder 2, 4 och 5")
+    assert [m.text for m in rows["KSPU § 10:8"].motions] == ["yrkar att ärendet bereds vidare."]
+
+
 def test_decision_filters(index):
     from namndsok.index.search import Filters
 
@@ -131,3 +139,5 @@ def test_pdf_protocol_with_reservation_and_aterremiss(tmp_path):
     assert rows["KFN § 13"].kind == "beslut"
     assert set(rows["KFN § 13"].events) == {"omröstning", "reservation"}
     assert rows["KFN § 12"].citation.page == 1 and rows["KFN § 13"].citation.page == 2
+    assert [m.who for m in rows["KFN § 12"].motions] == ["Anna Berg (S)", "Per Lund (M)"]
+    assert [(m.who, m.kind) for m in rows["KFN § 13"].motions] == [("Lars Ek (V)", "reservation")]
