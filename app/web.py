@@ -294,4 +294,4 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: str | Non
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-__all__ = ["WebApp", "build_blocks", "create_app", "serve", "quote"]
+__all__ = ["WebApp", "build_blocks", "create_app", "serve"]

@@ -226,8 +226,8 @@ def find_parts(lines: list[Line], first_kind: str, agenda: list[AgendaRow]) -> l
 # ---------------------------------------------------------------- sections
 
 
-def _decision(lines: list[Line], start: int, end: int) -> tuple[str | None, str | None, int | None]:
-    """(text, kind, marker line) of the strongest decision marker in lines[start:end]."""
+def _decision(lines: list[Line], start: int, end: int) -> tuple[str | None, str | None]:
+    """(text, kind) of the strongest decision marker in lines[start:end]."""
     found: dict[str, int] = {}
     for ln in lines[start:end]:
         for pat, kind in rules.DECISION_RULES:
@@ -252,8 +252,8 @@ def _decision(lines: list[Line], start: int, end: int) -> tuple[str | None, str 
                     break
             text = "\n".join(body).strip()
             if text:
-                return text, kind, at
-    return None, None, None
+                return text, kind
+    return None, None
 
 
 def _trimmed_end(lines: list[Line], start: int, end: int) -> int:
@@ -288,7 +288,7 @@ def _memo_section(lines: list[Line], part: Part, agenda: list[AgendaRow]) -> Sec
         inferred = written is not None
         if placeholder and inferred:
             log.debug("dnr placeholder in %r; agenda row gives %s", title, written)
-    text, kind, _ = _decision(lines, title_line.no + 1, part.end)
+    text, kind = _decision(lines, title_line.no + 1, part.end)
     return Section(
         label=title, title=title, start=lines[part.start].start, end=_trimmed_end(lines, part.start, part.end),
         dnr=written, dnr_key=dnr_key(written) if written else None, dnr_inferred=inferred,
@@ -321,7 +321,7 @@ def _paragraph_sections(lines: list[Line], part: Part, organ: str | None, date: 
         glued = rules.GLUED_DECISION_RE.match(title)
         if glued:
             title = glued["title"].strip()
-        dec, kind, _ = _decision(lines, h.no + 1, end)
+        dec, kind = _decision(lines, h.no + 1, end)
         sections.append(Section(
             label=label, title=title, start=h.start, end=_trimmed_end(lines, h.no, end),
             dnr=written, dnr_key=dnr_key(written) if written else None,
@@ -344,7 +344,7 @@ def _item_sections(lines: list[Line], part: Part) -> list[Section]:
     sections = []
     for n, (h, num, title) in enumerate(heads):
         end = heads[n + 1][0].no if n + 1 < len(heads) else part.end
-        dec, kind, _ = _decision(lines, h.no + 1, end)
+        dec, kind = _decision(lines, h.no + 1, end)
         sections.append(Section(
             label=f"{num}.", title=title, start=h.start, end=_trimmed_end(lines, h.no, end),
             decision=dec, decision_kind=kind, kind="item",
