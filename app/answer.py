@@ -105,16 +105,15 @@ def content_tokens(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def coverage(question: str, hit: Hit, idf: dict[str, float]) -> float:
-    """Share of the question's content words found in the passage and its context, each
+def coverage(q: set[str], hit: Hit, idf: dict[str, float]) -> float:
+    """Share of the question's content words `q` found in the passage and its context, each
     word weighted by its idf: "beslut" matches everywhere and proves little, "Malmö" or
     "spårvagnar" missing from the corpus weigh most."""
-    q = content_tokens(question)
-    if not q:
+    total = sum(idf[t] for t in q)
+    if not total:
         return 0.0
     h = content_tokens(hit.chunk.embed_text())
-    total = sum(idf[t] for t in q)
-    return sum(idf[t] for t in q & h) / total if total else 0.0
+    return sum(idf[t] for t in q & h) / total
 
 
 class Answerer:
@@ -127,9 +126,9 @@ class Answerer:
             return False
         if any("exact" in h.why for h in hits[:3]):
             return True
-        q = sorted(content_tokens(question))
-        idf = dict(zip(q, self.searcher.index.lexical.idf(q)))
-        return max(coverage(question, h, idf) for h in hits[:3]) >= MIN_COVERAGE
+        q = content_tokens(question)
+        idf = dict(zip(q, self.searcher.index.lexical.idf(list(q))))
+        return max(coverage(q, h, idf) for h in hits[:3]) >= MIN_COVERAGE
 
     def ask(self, question: str, k: int = 8, filters: Filters | None = None) -> Answer:
         question = clean_question(question)

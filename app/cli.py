@@ -124,12 +124,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from namndsok.index.builder import ingest
     from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
     from namndsok.index.search import _spec_for
-    from namndsok.index.store import read_manifest
 
     root = _root(args)
     spec = args.embedder
     if spec is None:  # keep the model the index was built with
-        manifest = None if args.rebuild else _safe_manifest(root, read_manifest)
+        manifest = None if args.rebuild else _manifest_or_none(root)
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=sys.stderr.isatty() or args.verbose > 0,
@@ -150,7 +149,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _safe_manifest(root, read_manifest):
+def _manifest_or_none(root: Path) -> dict | None:
+    """The index's manifest, or None when there is no readable index (ingest reports why)."""
+    from namndsok.index.store import read_manifest
+
     try:
         return read_manifest(root)
     except NamndsokError:

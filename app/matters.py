@@ -108,29 +108,13 @@ def _sections(index: StoredIndex):
             yield doc, sec
 
 
-def _passes(c: Citation, sec: Section, f: Filters | None) -> bool:
-    if not f:
-        return True
-    if f.organ and f.organ.lower() not in (c.organ or "").lower():
-        return False
-    if f.doc_type and f.doc_type != c.doc_type:
-        return False
-    if f.date_from and not (c.date and c.date >= f.date_from):
-        return False
-    if f.date_to and not (c.date and c.date <= f.date_to):
-        return False
-    if f.dnr and not any(key_matches(k, sec.dnr_key) for k in find_dnr_keys(f.dnr)):
-        return False
-    return True
-
-
 def list_decisions(index: StoredIndex, filters: Filters | None = None, kind: str | None = None) -> list[DecisionRow]:
     rows = []
     for doc, sec in _sections(index):
         if not sec.decision or not sec.decision_kind or (kind and sec.decision_kind != kind):
             continue
         c = citation_for(doc, sec, sec.start)
-        if _passes(c, sec, filters):
+        if not filters or filters.admits(c, sec.dnr_key):
             rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec),
                                     section_motions(doc, sec)))
     rows.sort(key=lambda r: (r.citation.date or "", r.citation.source, r.citation.line or 0))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from namndsok.dnr import dnr_key
+
 _TOKEN_RE = re.compile(
     r"§\s?\d+(?::\d+)?"  # § 43, §10:3
     r"|\d{4}[/.]\d+(?:-\d+)?"  # 2023/428, 2023.428, 2015/0119-100
@@ -48,10 +50,7 @@ def _stemmer():
 def _norm_id(tok: str) -> str:
     if tok.startswith("§"):
         return "§" + tok[1:].strip()
-    m = re.fullmatch(r"(\d{4})[/.](\d+)(?:-(\d+))?", tok)
-    if m:  # same key as namndsok.dnr: 2023/0011 → 2023/11
-        return f"{m[1]}/{int(m[2])}" + (f"-{int(m[3])}" if m[3] else "")
-    return tok
+    return dnr_key(tok) or tok  # the same key as the exact path: 2023/0011 → 2023/11
 
 
 def tokenize(text: str) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
-from namndsok.model import Chunk, Hit
+from namndsok.model import Chunk, Citation, Hit
 
 from .embedders import Embedder, create_embedder
 from .store import StoredIndex, load_index
@@ -46,6 +46,20 @@ class Filters:
     def active(self) -> bool:
         return any(v for v in vars(self).values())
 
+    def admits(self, c: Citation, dnr_key: str | None) -> bool:
+        """Whether a passage (or section) with this citation and dnr key passes the filters."""
+        if self.organ and self.organ.lower() not in (c.organ or "").lower():
+            return False
+        if self.doc_type and self.doc_type != c.doc_type:
+            return False
+        if self.date_from and not (c.date and c.date >= self.date_from):
+            return False
+        if self.date_to and not (c.date and c.date <= self.date_to):
+            return False
+        if self.dnr and not any(key_matches(k, dnr_key) for k in find_dnr_keys(self.dnr)):
+            return False
+        return not self.source or c.source == self.source
+
 
 @dataclass
 class Timings:
@@ -71,9 +85,6 @@ class Searcher:
             )
         self.chunks: list[Chunk] = index.chunks
         self.n = len(self.chunks)
-        self._organs = np.array([(c.citation.organ or "").lower() for c in self.chunks], dtype=object)
-        self._dates = np.array([c.citation.date or "" for c in self.chunks], dtype=object)
-        self._types = np.array([c.citation.doc_type for c in self.chunks], dtype=object)
         self._sections = [c.citation.section or "" for c in self.chunks]
         self._query_cache: dict[str, np.ndarray] = {}
         self._identifier_tables()
@@ -96,24 +107,9 @@ class Searcher:
     # ------------------------------------------------------------ filters
 
     def mask(self, f: Filters | None) -> np.ndarray:
-        m = np.ones(self.n, dtype=bool)
         if not f or not f.active():
-            return m
-        if f.organ:
-            needle = f.organ.lower()
-            m &= np.array([needle in o for o in self._organs], dtype=bool)
-        if f.doc_type:
-            m &= self._types == f.doc_type
-        if f.date_from:
-            m &= np.array([bool(d) and d >= f.date_from for d in self._dates], dtype=bool)
-        if f.date_to:
-            m &= np.array([bool(d) and d <= f.date_to for d in self._dates], dtype=bool)
-        if f.dnr:
-            keys = find_dnr_keys(f.dnr)
-            m &= np.array([any(key_matches(k, c.dnr_key) for k in keys) for c in self.chunks], dtype=bool)
-        if f.source:
-            m &= np.array([c.source == f.source for c in self.chunks], dtype=bool)
-        return m
+            return np.ones(self.n, dtype=bool)
+        return np.fromiter((f.admits(c.citation, c.dnr_key) for c in self.chunks), dtype=bool, count=self.n)
 
     # ------------------------------------------------------------ retrievers
 
