@@ -28,7 +28,7 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok decisions --organ VästKom           decisions and proposals, each cited
   namndsok matter 2023/428                     a matter's path across meetings, oldest first
   namndsok serve                               the web app on http://127.0.0.1:7860
-  namndsok eval                                retrieval and answer quality on eval/questions.jsonl
+  namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
 chooses another.
@@ -99,11 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_common(p)
 
-    p = sub.add_parser("eval", help="measure retrieval and answer quality on a question set")
-    p.add_argument("--set", dest="qset", default=None, help="JSON Lines question set (default: the bundled eval/questions.jsonl)")
-    p.add_argument("--corpus", default=None, help="folder of documents the set refers to (default: corpus/)")
-    p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write the results as JSON")
-    p.add_argument("--methods", default=None, help="comma-separated: bm25,dense,hybrid,hybrid-weighted,st")
+    from namndsok.eval.run import add_arguments as add_eval_arguments
+
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on the question set",
+                       description="Passage-level retrieval and answer quality of each method beside the naive "
+                                   "LangChain baseline, on the dev split (tune) or the frozen test split (report).")
+    add_eval_arguments(p)
     _add_common(p)
     return parser
 

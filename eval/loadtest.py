@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-QUESTIONS_FILE = Path(__file__).with_name("questions.jsonl")
+QUESTIONS_FILE = Path(__file__).parent / "questions" / "dev.jsonl"
 BUILTIN_QUESTIONS = [
     "Vad beslutade vi om Minirosen?",
     "Vad beslutade produktionsutskottet om sammanträdestider 2021?",
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-c", "--concurrency", type=int, default=20, help="concurrent clients (default 20)")
     p.add_argument("--timeout", type=float, default=300.0, help="bound on the whole run in seconds (default 300)")
     p.add_argument("--request-timeout", type=float, default=60.0, help="bound on one request in seconds (default 60)")
-    p.add_argument("--questions", type=Path, default=None, help="JSON Lines file with a 'question' field (default eval/questions.jsonl)")
+    p.add_argument("--questions", type=Path, default=None, help="JSON Lines file with a 'question' field (default eval/questions/dev.jsonl)")
     p.add_argument("--pid", type=int, default=None, help="server pid for memory figures (default: found by the port)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
     args = p.parse_args(argv)

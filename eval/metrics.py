@@ -1,6 +1,11 @@
 """Evaluation metrics as small pure functions, each checkable by hand (see tests/test_eval.py).
 
-Gold relevance is at section level and does not trust section labels: the gold evidence
+The headline relevance is at passage level (`passage_relevant`): a retrieved passage is
+relevant when its text holds the gold evidence, whitespace-normalised; for a long evidence
+span (over 160 characters) a passage holding most of it counts. Two sections of the corpus
+hold 75+ chunks each, so "the right section" says little about finding the answer.
+
+Section-level relevance is the second column and does not trust section labels: the gold evidence
 string is located in the document's text (`text.find(evidence)`), and a retrieved chunk is
 relevant when it comes from the gold document and the section span it belongs to
 (`chunk.section_index`) contains that offset. Several chunks of one section are all
@@ -50,6 +55,32 @@ def gold_section_index(sections: Sequence[_SectionSpan], offset: int) -> int | N
         if s.start <= offset < s.end:
             return i
     return None
+
+
+LONG_EVIDENCE = 160  # characters; longer spans may be cut by a passage boundary
+MOST_OF = 0.6  # share of a long span a passage must hold in one piece
+
+
+def passage_relevant(passage: str, evidences: Sequence[str]) -> bool:
+    """The passage holds one of the evidence spans (whitespace-normalised), or most of a long one."""
+    hay = normalise_ws(passage)
+    for ev in evidences:
+        needle = normalise_ws(ev)
+        if not needle:
+            continue
+        if needle in hay:
+            return True
+        if len(needle) > LONG_EVIDENCE and longest_common_run(needle, hay) >= MOST_OF * len(needle):
+            return True
+    return False
+
+
+def longest_common_run(a: str, b: str) -> int:
+    """Length of the longest string that occurs in both a and b."""
+    from difflib import SequenceMatcher
+
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return m.size
 
 
 def is_relevant(source: str, section_index: int, gold_doc: str | None, gold_section: int | None) -> bool:

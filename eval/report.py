@@ -1,98 +1,73 @@
-"""The tables that `namndsok eval` prints: per method, per question kind, the no-answer
-calibration and the fusion weight sweep."""
+"""The tables `namndsok eval` prints: retrieval per method (passage level first, the margin
+over `naive`), rank 1 per question group and method, and the answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def _f(v, pct=False, nd=2) -> str:
-    if v is None:
-        return "–"
-    return f"{100 * v:.1f}" if pct else f"{v:.{nd}f}"
+def _p(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.1f}"
 
 
-def format_tables(report: dict[str, Any]) -> str:
-    lines = []
-    meth = report["methods"]
-    lines.append(f"Question set: {report['qset']} ({report['n_questions']} questions, {report['n_answerable']} answerable)")
+def _ms(s: dict[str, Any]) -> str:
+    return "–" if not s or s.get("median") is None else f"{s['median']:.1f}"
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"Questions: {report['set']} ({report['n_questions']}, {report['n_answerable']} answerable)"]
+    for name, digest in report.get("sha256", {}).items():
+        lines.append(f"  sha256 {name}: {digest}")
     for name, note in report["indexes"].items():
         lines.append(f"Index {name}: {note}")
-    for name, why in report.get("skipped", {}).items():
-        lines.append(f"Method {name}: {why}")
-    lines.append("")
-    lines.append("By method (retrieval on answerable questions, k=10; percentages; latency in ms, median)")
-    head = ["method", "R@1", "R@5", "R@10", "MRR", "cit.acc", "cit.rel", "evid", "correct", "NA-P", "NA-R", "search", "ask"]
-    tab = [head]
+    meth = report["methods"]
+    base = meth.get("naive", {}).get("summary")
+    base_ms = base["search_ms"]["median"] if base else None
+    lines += ["", "Retrieval, passage level (P@k: a hit among the first k holds the evidence); section level beside it",
+              "§/dnr/sub: the first hit names the gold § label / dnr / numbered sub-heading, where the gold has one"]
+    rows = [["method", "P@1", "±naive", "P@5", "P@10", "MRR", "S@1", "S@5", "§", "dnr", "sub", "ms p50", "×naive"]]
     for name, r in meth.items():
         s = r["summary"]
-        tab.append([name, _f(s["recall@1"], 1), _f(s["recall@5"], 1), _f(s["recall@10"], 1), _f(s["mrr"], nd=3),
-                    _f(s["citation_accuracy"], 1), _f(s["first_citation_relevant"], 1), _f(s["evidence_hit_rate"], 1),
-                    _f(s["answer_correct"], 1), _f(s["no_answer_precision"], 1), _f(s["no_answer_recall"], 1),
-                    _f(s["search_ms"]["median"], nd=1), _f(s["ask_ms"]["median"], nd=0)])
-    lines += grid(tab)
-    lines.append("  cit.acc: first citation = gold doc, § label and dnr (questions with a gold label); cit.rel: first citation")
-    lines.append("  in the gold section by evidence offset; evid: evidence in answer or top passage; correct: answered and")
-    lines.append("  cit.rel or evidence in the answer; NA-P/NA-R: no-answer precision/recall.")
-    kinds = sorted({k for r in meth.values() for k in r["by_kind"]})
-    lines.append("")
-    lines.append("MRR by question kind and method (no_answer: share correctly refused)")
-    tab = [["kind", "n"] + list(meth)]
-    for k in kinds:
-        first = next(iter(meth.values()))["by_kind"].get(k, {})
-        row = [k, str(first.get("n", ""))]
-        for r in meth.values():
-            s = r["by_kind"].get(k)
-            if s is None:
-                row.append("")
-            elif k == "no_answer":
-                row.append(_f(s["refused_correctly"], 1) + "%")
-            else:
-                row.append(_f(s["mrr"], nd=3))
-        tab.append(row)
-    lines += grid(tab)
-    for name in ("hybrid", next(iter(meth), None)):
-        if name in meth:
-            break
-    if name in meth:
-        lines.append("")
-        lines.append(f"{name} by question kind")
-        tab = [["kind", "n", "R@1", "R@5", "R@10", "MRR", "cit.acc", "cit.rel", "evid", "answered", "correct"]]
-        for k, s in meth[name]["by_kind"].items():
-            if k == "no_answer":
-                tab.append([k, str(s["n"]), "", "", "", "", "", "", "", _f(1 - (s["refused_correctly"] or 0), 1), f"refused {_f(s['refused_correctly'], 1)}"])
-                continue
-            tab.append([k, str(s["n"]), _f(s["recall@1"], 1), _f(s["recall@5"], 1), _f(s["recall@10"], 1), _f(s["mrr"], nd=3),
-                        _f(s["citation_accuracy"], 1) + f" ({s['citation_n']})", _f(s["first_citation_relevant"], 1),
-                        _f(s["evidence_hit_rate"], 1), _f(s["answered_rate"], 1), _f(s["answer_correct"], 1)])
-        lines += grid(tab)
-    for name, r in meth.items():
-        cal = r.get("calibration")
-        if not cal:
-            continue
-        lines.append("")
-        lines.append(f"No-answer calibration ({name}; current MIN_COVERAGE {cal['current']}, recommended {cal['recommended']})")
-        tab = [["MIN_COVERAGE", "refused", "NA-P", "NA-R", "NA-F1", "answered (of answerable)", "accuracy of answers", "correct (of answerable)", "end-to-end"]]
-        for t in cal["table"]:
-            tab.append([f"{t['min_coverage']:.2f}", str(t["refused"]), _f(t["no_answer_precision"], 1), _f(t["no_answer_recall"], 1),
-                        _f(t["no_answer_f1"], 1), _f(t["answered_answerable"], 1), _f(t["answered_accuracy"], 1),
-                        _f(t["correct_answers"], 1), _f(t["end_to_end_accuracy"], 1)])
-        lines += grid(tab)
-    if report.get("weight_sweep"):
-        lines.append("")
-        lines.append("Weighted fusion, dense weight sweep (retrieval only; tuned on this set, indicative)")
-        tab = [["dense weight", "R@1", "R@5", "MRR"]]
-        for w in report["weight_sweep"]:
-            tab.append([f"{w['dense_weight']:.1f}", _f(w["recall@1"], 1), _f(w["recall@5"], 1), _f(w["mrr"], nd=3)])
-        lines += grid(tab)
+        delta = "–" if not base or s["p@1"] is None else f"{100 * (s['p@1'] - base['p@1']):+.1f}"
+        ratio = "–" if not base_ms else f"{s['search_ms']['median'] / base_ms:.2f}"
+        rows.append([name, _p(s["p@1"]), delta, _p(s["p@5"]), _p(s["p@10"]), f"{s['rr']:.3f}" if s["rr"] is not None else "–",
+                     _p(s["s@1"]), _p(s["s@5"]), _p(s["section_ok"]), _p(s["dnr_ok"]), _p(s["subsection_ok"]),
+                     _ms(s["search_ms"]), ratio])
+    lines.append(table(rows))
+    first = next(iter(meth.values()), None)
+    if first:
+        s = first["summary"]
+        lines.append(f"  (§ over {s['n_section']}, dnr over {s['n_dnr']}, sub over {s['n_subsection']} questions)")
+        groups = sorted({g for r in meth.values() for g in r["by_group"]})
+        lines += ["", "P@1 by question group (n)"]
+        rows = [["group", "n", *meth.keys()]]
+        for g in groups:
+            n = next((r["by_group"][g]["n"] for r in meth.values() if g in r["by_group"]), 0)
+            rows.append([g, str(n), *[_p(r["by_group"].get(g, {}).get("p@1")) for r in meth.values()]])
+        lines.append(table(rows))
+        lines += ["", "P@5 by question group"]
+        rows = [["group", *meth.keys()]]
+        for g in groups:
+            rows.append([g, *[_p(r["by_group"].get(g, {}).get("p@5")) for r in meth.values()]])
+        lines.append(table(rows))
+    ans = report.get("answers")
+    if ans:
+        lines += ["", "Answers (ask): false refusals of answerable; refusals of unanswerable (near-miss); evidence in the",
+                  "answer; first citation in the evidence's section (sub-section); decisions: right § and label"]
+        rows = [["group", "n", "false ref", "refused NA", "near-miss", "evidence", "cited sec", "cited sub", "decision", "ms p50"]]
+        for g, s in [("all", ans["summary"]), *ans["by_group"].items()]:
+            rows.append([g, str(s["n"]), _p(s["false_refusals"]), _p(s["refused_unanswerable"]), _p(s["refused_near_miss"]),
+                         _p(s["evidence"]), _p(s["cited_section"]), _p(s["cited_subsection"]), _p(s["decision_ok"]),
+                         _ms(s["ask_ms"])])
+        lines.append(table(rows))
+        hy = meth.get("hybrid", {}).get("summary")
+        if hy and hy["search_ms"]["median"]:
+            lines.append(f"  ask p50 / hybrid search p50 = {ans['summary']['ask_ms']['median'] / hy['search_ms']['median']:.1f}×")
     return "\n".join(lines)
-
-
-def grid(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(len(r) for r in rows))]
-    out = []
-    for n, r in enumerate(rows):
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out

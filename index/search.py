@@ -21,15 +21,12 @@ from namndsok.errors import ModelMismatchError
 from namndsok.model import Chunk, Citation, Hit
 
 from .embedders import Embedder, create_embedder
+from .language import is_foreign
+from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
 
 log = logging.getLogger(__name__)
 
-RRF_K = 60
-CANDIDATES = 100  # per retriever, before fusion
-MODES = ("hybrid", "dense", "bm25")
-FUSIONS = ("rrf", "weighted")
-DENSE_WEIGHT = 0.5  # "weighted" fusion: share of the min-max normalised dense score (bm25 gets the rest)
 _LABEL_NUM_RE = re.compile(r"§ (?P<num>\d{1,3}(?::\d{1,3})?)$")
 _PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
 
@@ -73,8 +70,9 @@ class Timings:
 class Searcher:
     """Loads an index once and answers many queries (thread-safe for reads)."""
 
-    def __init__(self, index: StoredIndex, embedder: Embedder | None = None):
+    def __init__(self, index: StoredIndex, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH):
         self.index = index
+        self.settings = settings
         name = index.embedder_name
         self.embedder = embedder or create_embedder(_spec_for(name))
         if self.embedder.name != name or self.embedder.dim != index.manifest["embedder"]["dim"]:
@@ -100,9 +98,13 @@ class Searcher:
             self._query_cache[query] = vec
         return vec
 
+    def forget_queries(self) -> None:
+        """Empty the recent-query cache (benchmarks time the embedding of every question)."""
+        self._query_cache.clear()
+
     @classmethod
-    def open(cls, root: Path, embedder: Embedder | None = None) -> "Searcher":
-        return cls(load_index(root), embedder)
+    def open(cls, root: Path, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH) -> "Searcher":
+        return cls(load_index(root), embedder, settings)
 
     # ------------------------------------------------------------ filters
 
@@ -181,15 +183,17 @@ class Searcher:
     # ------------------------------------------------------------ search
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid", fusion: str = "rrf"
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str | None = None,
+        settings: SearchSettings | None = None,
     ) -> list[Hit]:
-        """`fusion` combines dense and BM25: "rrf" (reciprocal rank, the default) or "weighted"
-        (DENSE_WEIGHT · min-max normalised dense score + the rest · normalised BM25 score,
-        each normalised over its own candidate list). The exact path is added on top either way."""
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-        if fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {fusion!r}; use one of {', '.join(FUSIONS)}")
+        """The k best passages. `settings` (default: the Searcher's) choose the retrievers, their
+        weights and the fusion; `mode` overrides its mode ("hybrid", "dense", "bm25").
+        The exact dnr/§ path is added on top of the fused score in hybrid mode."""
+        s = settings or self.settings
+        if mode is not None and mode != s.mode:
+            if mode not in MODES:
+                raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+            s = s.with_(mode=mode)
         query = " ".join(query.split())
         self.last_timings = Timings()
         if not query or self.n == 0:
@@ -197,33 +201,52 @@ class Searcher:
         allowed = self.mask(filters)
         if not allowed.any():
             return []
-        limit = max(CANDIDATES, k * 3)
-        dense = self.dense_ranked(query, allowed, limit) if mode in ("hybrid", "dense") else []
-        lexical = self.bm25_ranked(query, allowed, limit) if mode in ("hybrid", "bm25") else []
+        limit = max(s.candidates, k * 3)
+        weights = s.weights(foreign=is_foreign(query))
+        ranked: dict[str, list[tuple[int, float]]] = {}
+        if "dense" in weights:
+            ranked["dense"] = self.dense_ranked(query, allowed, limit)
+        if "bm25" in weights:
+            ranked["bm25"] = self.bm25_ranked(query, allowed, limit)
         t = time.perf_counter()
-        exact = self.exact_scores(query) if mode == "hybrid" else np.zeros(self.n, np.float32)
-        fused: dict[int, float] = {}
-        why: dict[int, dict[str, float]] = {}
-        for name, ranked in (("dense", dense), ("bm25", lexical)):
-            if fusion == "weighted" and ranked:
-                weight = DENSE_WEIGHT if name == "dense" else 1.0 - DENSE_WEIGHT
-                hi, lo = ranked[0][1], min(score for _, score in ranked)
-                span = hi - lo
-            for rank, (i, score) in enumerate(ranked):
-                if fusion == "weighted":
-                    # max weighted score is 1, so the exact path's +1/+2 still outranks it
-                    fused[i] = fused.get(i, 0.0) + weight * ((score - lo) / span if span > 0 else 1.0)
-                else:
-                    fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
-                why.setdefault(i, {})[f"{name}_rank"] = rank + 1
-                why[i][f"{name}_score"] = round(score, 4)
-        for i in np.flatnonzero((exact > 0) & allowed):
-            # an exact identifier match outranks any fused score (max fused is 2/61)
-            fused[int(i)] = fused.get(int(i), 0.0) + float(exact[i])
-            why.setdefault(int(i), {})["exact"] = float(exact[i])
+        fused, why = fuse(ranked, weights, s)
+        if s.mode == "hybrid" and s.exact:
+            exact = self.exact_scores(query)
+            for i in np.flatnonzero((exact > 0) & allowed):
+                # an exact identifier match outranks any fused score (fused scores stay below 1)
+                fused[int(i)] = fused.get(int(i), 0.0) + float(exact[i])
+                why.setdefault(int(i), {})["exact"] = float(exact[i])
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         self.last_timings.fusion = time.perf_counter() - t
         return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order]
+
+
+def fuse(
+    ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float], s: SearchSettings
+) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
+    """Combine ranked lists (retriever → [(chunk, score)], best first) into one score per chunk.
+
+    "rrf": Σ weight / (rrf_k + rank); "weighted": Σ weight · the score min-max normalised over
+    that retriever's own candidates. Both are divided by the total weight, so a fused score
+    stays below 1 and the exact path's +1/+2 always outranks it."""
+    total = sum(weights.get(name, 0.0) for name in ranked) or 1.0
+    fused: dict[int, float] = {}
+    why: dict[int, dict[str, float]] = {}
+    for name, hits in ranked.items():
+        w = weights.get(name, 0.0) / total
+        if not hits or w <= 0:
+            continue
+        hi, lo = hits[0][1], min(score for _, score in hits)
+        span = hi - lo
+        for rank, (i, score) in enumerate(hits):
+            if s.fusion == "weighted":
+                part = (score - lo) / span if span > 0 else 1.0
+            else:
+                part = (s.rrf_k + 1) / (s.rrf_k + rank + 1)  # 1 at rank 1, as weighted's best
+            fused[i] = fused.get(i, 0.0) + w * part * 0.999
+            why.setdefault(i, {})[f"{name}_rank"] = rank + 1
+            why[i][f"{name}_score"] = round(score, 4)
+    return fused, why
 
 
 def _spec_for(embedder_name: str) -> str:

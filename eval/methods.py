@@ -1,0 +1,42 @@
+"""The methods `namndsok eval` compares: the naive baseline and named SearchSettings.
+
+Variants are built from the default settings, never by patching module constants:
+`--variant "w5:bm25_weight=0.5,units_weight=1"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from namndsok.index.settings import DEFAULT_SEARCH, SearchSettings
+
+METHODS: dict[str, Any] = {
+    "naive": "naive",
+    "bm25": DEFAULT_SEARCH.with_(mode="bm25"),
+    "dense": DEFAULT_SEARCH.with_(mode="dense"),
+    "hybrid": DEFAULT_SEARCH,
+}
+DEFAULT_METHODS = ("naive", "bm25", "dense", "hybrid")
+
+
+def parse_variant(spec: str) -> tuple[str, SearchSettings]:
+    """"NAME:key=value,key=value" → (NAME, the default settings with those values)."""
+    name, _, body = spec.partition(":")
+    if not name or not body:
+        raise SystemExit(f"namndsok eval: --variant {spec!r} should read NAME:key=value,…")
+    types = {f.name: f.type for f in fields(SearchSettings)}
+    changes: dict[str, Any] = {}
+    for part in body.split(","):
+        key, _, raw = part.partition("=")
+        key = key.strip()
+        if key not in types:
+            raise SystemExit(f"namndsok eval: unknown setting {key!r}; settings are {', '.join(types)}")
+        current = getattr(DEFAULT_SEARCH, key)
+        if isinstance(current, bool):
+            changes[key] = raw.strip().lower() in ("1", "true", "yes")
+        elif isinstance(current, (int, float)):
+            changes[key] = type(current)(float(raw))
+        else:
+            changes[key] = raw.strip()
+    return name, DEFAULT_SEARCH.with_(**changes)
