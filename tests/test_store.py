@@ -75,10 +75,14 @@ def test_incremental_reingest(tmp_path, docs):
     r2 = ingest([docs], root, emb, progress=False)
     assert r2.embedded == 0 and len(r2.unchanged) == 3 and not r2.indexed
     changed = next(docs.glob("004_*"))
+    before = {c.embed_text() for c in load_index(root).chunks}
     changed.write_text(changed.read_text(encoding="utf-8") + "\nTillägg: Ny mening om snöröjning i Åkersberga.\n", encoding="utf-8")
     r3 = ingest([docs], root, emb, progress=False)
     assert r3.indexed == [str(changed)] and len(r3.unchanged) == 2
-    assert r3.embedded == len([c for c in load_index(root).chunks if c.source == changed.name])
+    # only the chunks whose text changed are embedded: the appended line lands in the last one
+    new_texts = {c.embed_text() for c in load_index(root).chunks if c.source == changed.name} - before
+    assert r3.embedded == len(new_texts) == 1
+    assert not (root / "work").exists()  # the embedding cache is gone once the index is written
     next(docs.glob("002_*")).unlink()
     r4 = ingest([docs], root, emb, progress=False)
     assert len(r4.removed) == 1
