@@ -132,8 +132,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         manifest = None if args.rebuild else _manifest_or_none(root)
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
-    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=sys.stderr.isatty() or args.verbose > 0,
-                    dense_kind=args.dense_index)
+    # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
+    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index)
     if args.json:
         print(json.dumps({
             "indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # pypdf reports every oddity of a broken PDF at length; our own error names the file
     logging.getLogger("pypdf").setLevel(logging.ERROR if args.verbose < 2 else logging.DEBUG)
+    logging.getLogger("namndsok.progress").setLevel(logging.INFO)  # shown without -v: a long ingest is never silent
     try:
         return COMMANDS[args.command](args)
     except NamndsokError as exc:

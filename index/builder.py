@@ -5,6 +5,10 @@ Unchanged files (same path, same SHA-256) reuse their chunks and vectors from th
 index, so a re-run does no embedding work; files that are gone from disk leave the index.
 A file that fails is reported with its reason and the batch goes on; if it was indexed
 before, its previous version stays. Only regular files are read (a FIFO would block).
+
+Embeddings go through an EmbeddingCache persisted in the index's `work/` folder, batch by
+batch: a killed ingest resumes where it stopped, and a chunk text the current index already
+holds is never embedded again. The folder is removed once the new index is written.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from namndsok.errors import IngestError, IndexError_, ModelMismatchError
 from namndsok.ingest import PARSER_VERSION
@@ -26,7 +30,11 @@ from namndsok.ingest.read import SUPPORTED, read_document, sha256_bytes
 from namndsok.ingest.structure import parse_structure
 from namndsok.model import Chunk, Document
 
+from . import directory
+from .directory import NotOurs
+from .embedcache import EmbeddingCache
 from .embedders import Embedder
+from .progress import Progress, progress_mode
 from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
 
 log = logging.getLogger(__name__)
@@ -157,16 +165,20 @@ def ingest(
     root: Path,
     embedder: Embedder,
     rebuild: bool = False,
-    progress: bool = True,
+    progress: bool | str = True,
     dense_kind: str | None = None,
 ) -> IngestReport:
+    """`progress`: True for a bar on a terminal and log lines elsewhere, False for none."""
     report = IngestReport()
+    mode = progress_mode(progress)
     with write_lock(root):
         old = None
         stale_parse = False
         if not rebuild:
             try:
-                manifest = read_manifest(root)
+                manifest = read_manifest(root, upgrade=True)
+            except NotOurs:
+                raise
             except IndexError_ as exc:
                 raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
             if manifest is not None:
@@ -176,7 +188,7 @@ def ingest(
                         f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
                         f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
                     )
-                old = load_index(root)
+                old = load_index(root, upgrade=True)
                 if manifest.get("parser_version") != PARSER_VERSION:
                     log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
                     stale_parse = True
@@ -195,7 +207,9 @@ def ingest(
 
         new: list[tuple[Document, list[Chunk]]] = []
         wanted: set[str] = set()
-        for f in tqdm(files, desc="parsing", unit="file", disable=not progress):
+        parsing = Progress("parsing", "file", mode, total=len(files))
+        for f in files:
+            parsing.update()
             abspath = str(f.resolve())
             wanted.add(abspath)
             try:
@@ -220,6 +234,7 @@ def ingest(
                 continue
             new.append((doc, chunks))
             report.indexed.append(str(f))
+        parsing.close()
         # documents indexed earlier: keep those whose file still exists and was not re-read
         for path, doc in old_docs.items():
             if path in wanted:
@@ -237,8 +252,13 @@ def ingest(
             if path in old_docs and path not in kept and Path(path).exists():
                 keep(old_docs[path])
         texts = [c.embed_text() for _, chunks in new for c in chunks]
-        new_vecs = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, embedder.dim), np.float32)
-        report.embedded = len(texts)
+        cache = EmbeddingCache(root / directory.WORK / "embeddings")
+        if texts:
+            directory.record(root, directory.WORK)
+            if old is not None:
+                cache.seed(embedder.name, "chunk", (c.embed_text() for c in old.chunks), old.vectors)
+        new_vecs = cache.embed(embedder, texts, kind="chunk", progress=Progress("embedding", "chunk", mode))
+        report.embedded = cache.embedded
         entries = list(kept.values())
         offset = 0
         for doc, chunks in new:
@@ -258,5 +278,9 @@ def ingest(
         changed = report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
         if changed:
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind, chunk_counts)
+        if directory.WORK in directory.owned(root):  # the index now holds every vector
+            cache.clear()
+            shutil.rmtree(root / directory.WORK, ignore_errors=True)
+            directory.forget(root, directory.WORK)
         report.chunks = len(all_chunks)
     return report

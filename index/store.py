@@ -2,22 +2,29 @@
 
 Layout of `.namndsok/` (or `--index DIR` / `NAMNDSOK_INDEX`):
 
-    CURRENT            name of the active data folder (replaced with os.replace)
-    lock               flock'ed by a writer; a second writer is refused
-    data-<stamp>/      manifest.json, documents.json, chunks.jsonl, vectors.npy,
-                       dense.faiss, bm25/
+    namndsok-index.json  the marker: format, schema version, the folders namndsok made here
+                         (directory.py: nothing else in the directory is ever touched)
+    CURRENT              name of the active data folder (replaced with os.replace)
+    lock                 flock'ed by a writer; a second writer is refused
+    data-<stamp>/        manifest.json, documents.json, chunks.jsonl, vectors.npy,
+                         dense.faiss, bm25/
+    work/                an unfinished ingest's embeddings (embedcache.py), removed after success
 
-A crash while writing leaves a stray data folder and the old CURRENT: the previous index
-stays intact. Nothing is pickled: numpy files are loaded with allow_pickle=False.
+A crash while writing leaves a recorded stray folder and the old CURRENT: the previous index
+stays intact, and the next write removes the stray. The manifest holds the size and SHA-256
+of every file, checked at load. Nothing is pickled: numpy files are loaded with
+allow_pickle=False.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -32,14 +39,16 @@ from namndsok.errors import IndexError_, IndexLockedError
 from namndsok.ingest import PARSER_VERSION
 from namndsok.model import Chunk, Document, Section
 
+from . import directory
+from .directory import SCHEMA_VERSION, claim, current_name, writing
 from .lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 DEFAULT_INDEX_DIR = ".namndsok"
 REBUILD_HINT = "rebuild it with `namndsok ingest --rebuild PATH…`"
 FLAT_LIMIT = 200_000  # above this many chunks an HNSW graph replaces the exact flat index
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def index_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -68,8 +77,11 @@ class StoredIndex:
 
 @contextlib.contextmanager
 def write_lock(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / "lock", "a+")
+    """Hold the index's writer lock; `root` is claimed first (directory.claim), so the lock
+    file is only ever created in a directory that is namndsok's."""
+    claim(root)
+    with writing(root):
+        fh = open(root / "lock", "a+")
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,10 +89,11 @@ def write_lock(root: Path) -> Iterator[None]:
             raise IndexLockedError(
                 f"{root}: another `namndsok ingest` is writing this index; wait for it to finish"
             ) from exc
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+        with writing(root):
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -107,6 +120,23 @@ def build_dense(vectors: np.ndarray, kind: str | None = None):
     return index
 
 
+def json_text(obj: Any, **kw: Any) -> str:
+    """JSON with UTF-8 text as is, but lone surrogates escaped (`\\udcf6`): a file name that is
+    not valid UTF-8 (os.fsdecode keeps its bytes as surrogates) round-trips through json.loads."""
+    return "".join(_json_pieces(obj, **kw))
+
+
+def _json_pieces(obj: Any, **kw: Any) -> Iterator[str]:
+    for piece in json.JSONEncoder(ensure_ascii=False, **kw).iterencode(obj):
+        yield _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", piece)
+
+
+def _dump(obj: Any, fh, **kw: Any) -> None:
+    """json_text written piece by piece: documents.json holds every document's text."""
+    for piece in _json_pieces(obj, **kw):
+        fh.write(piece)
+
+
 def _doc_to_json(doc: Document) -> dict[str, Any]:
     d = doc.meta()
     d["text"] = doc.text
@@ -120,9 +150,17 @@ def _doc_from_json(d: dict[str, Any]) -> Document:
     return Document(**d, sections=sections)
 
 
-def _file_sizes(folder: Path) -> dict[str, int]:
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _file_table(folder: Path) -> dict[str, dict[str, Any]]:
     return {
-        str(p.relative_to(folder)): p.stat().st_size
+        str(p.relative_to(folder)): {"size": p.stat().st_size, "sha256": file_sha256(p)}
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
@@ -141,47 +179,56 @@ def write_index(
 
     `chunk_counts[i]` is the number of chunks of documents[i] (chunks follow document order);
     without it, chunks are counted by (source, hash), which cannot tell identical copies apart.
+    Each folder is recorded in the marker before it is created, so that a crash leaves
+    nothing the next write cannot prove is its own.
     """
     import faiss
 
     if len(chunks) != len(vectors):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-    root.mkdir(parents=True, exist_ok=True)
+    claim(root)
+    current_name(root)  # a CURRENT that namndsok did not write is reported, never replaced
     folder = root / f"data-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = root / f".tmp-{folder.name}"
-    tmp.mkdir()
-    try:
-        with open(tmp / "documents.json", "w", encoding="utf-8") as fh:
-            json.dump([_doc_to_json(d) for d in documents], fh, ensure_ascii=False)
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for c in chunks:
-                fh.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
-        np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
-        dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        LexicalIndex.build([c.embed_text() for c in chunks] or [""]).save(tmp / "bm25")
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "parser_version": PARSER_VERSION,
-            "embedder": embedder,
-            "chunk_count": len(chunks),
-            "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "documents": {
-                d.path: {"source": d.source, "sha256": d.sha256, "chunks": n}
-                for d, n in zip(documents, chunk_counts or _count_by_document(documents, chunks))
-            },
-            "files": _file_sizes(tmp),
-        }
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, ensure_ascii=False, indent=1)
-        _fsync_tree(tmp)
-        tmp.rename(folder)
-        _switch_current(root, folder.name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_stale(root, keep=folder.name)
+    with writing(root):
+        directory.record(root, tmp.name, folder.name)
+        try:
+            tmp.mkdir()
+            with open(tmp / "documents.json", "w", encoding="utf-8") as fh:
+                _dump([_doc_to_json(d) for d in documents], fh)
+            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
+                for c in chunks:
+                    fh.write(json_text(c.to_json()) + "\n")
+            np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+            dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
+            faiss.write_index(dense, str(tmp / "dense.faiss"))
+            LexicalIndex.build([c.embed_text() for c in chunks] or [""]).save(tmp / "bm25")
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "parser_version": PARSER_VERSION,
+                "embedder": embedder,
+                "chunk_count": len(chunks),
+                "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "documents": {
+                    d.path: {"source": d.source, "sha256": d.sha256, "chunks": n}
+                    for d, n in zip(documents, chunk_counts or _count_by_document(documents, chunks))
+                },
+                "files": _file_table(tmp),
+            }
+            with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
+                _dump(manifest, fh, indent=1)
+            _fsync_tree(tmp)
+            tmp.rename(folder)
+            _switch_current(root, folder.name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            with contextlib.suppress(OSError, IndexError_):
+                if current_name(root) != folder.name:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    directory.forget(root, tmp.name, folder.name)
+            raise
+        remove_stale(root, keep=folder.name)
     log.info("wrote index %s: %d documents, %d chunks", folder, len(documents), len(chunks))
     return folder
 
@@ -212,24 +259,61 @@ def _switch_current(root: Path, name: str) -> None:
         os.close(dfd)
 
 
-def _remove_stale(root: Path, keep: str) -> None:
-    for p in root.iterdir():
-        if p.is_dir() and p.name != keep and (p.name.startswith("data-") or p.name.startswith(".tmp-data-")):
+def remove_stale(root: Path, keep: str, keep_work: bool = True) -> None:
+    """Remove the folders the marker records, except the current one (and the work folder);
+    a folder the marker does not name is never touched, whatever its name."""
+    gone = []
+    for name in directory.owned(root):
+        if name == keep or (keep_work and name == directory.WORK) or "/" in name or name in ("", ".", ".."):
+            continue
+        p = root / name
+        if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
+        if not p.exists():
+            gone.append(name)
+    if gone:
+        directory.forget(root, *gone)
 
 
 def current_folder(root: Path) -> Path | None:
-    cur = root / "CURRENT"
-    if not cur.exists():
+    name = current_name(root)
+    if name is None:
         return None
-    name = cur.read_text().strip()
     folder = root / name
     if not name or not folder.is_dir():
         raise IndexError_(f"{root}: CURRENT names {name!r}, which is missing; {REBUILD_HINT}")
     return folder
 
 
-def read_manifest(root: Path) -> dict[str, Any] | None:
+def _check_manifest(manifest: Any, folder: Path) -> None:
+    """The manifest's shape, so that a manifest edited or written by something else is refused
+    with a sentence instead of failing later with a KeyError."""
+    def bad(what: str) -> IndexError_:
+        return IndexError_(f"{folder}/manifest.json is not a valid namndsok manifest ({what}); {REBUILD_HINT}")
+
+    if not isinstance(manifest, dict):
+        raise bad(f"a JSON {type(manifest).__name__}, not an object")
+    types = {"schema_version": int, "embedder": dict, "chunk_count": int, "documents": dict, "files": dict}
+    for key, typ in types.items():
+        if key not in manifest:
+            raise bad(f"no {key!r}")
+        if not isinstance(manifest[key], typ) or isinstance(manifest[key], bool):
+            raise bad(f"{key!r} is not a{'n' if typ is int else ''} {typ.__name__}")
+    emb = manifest["embedder"]
+    if not isinstance(emb.get("name"), str) or not isinstance(emb.get("dim"), int):
+        raise bad("'embedder' needs a name and a dim")
+    for rel, entry in manifest["files"].items():
+        if isinstance(entry, int) and manifest["schema_version"] == 1:
+            continue
+        if not (isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)):
+            raise bad(f"file entry {rel!r} needs a size and a sha256")
+
+
+def read_manifest(root: Path, upgrade: bool = False) -> dict[str, Any] | None:
+    """The current manifest, checked; None when the directory holds no index yet.
+
+    `upgrade` also accepts an index of an older schema this version can still read (ingest
+    reuses its vectors and writes the current schema)."""
     folder = current_folder(root)
     if folder is None:
         return None
@@ -237,29 +321,42 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexError_(f"{folder}: manifest.json is missing or damaged ({exc}); {REBUILD_HINT}") from exc
-    version = manifest.get("schema_version")
-    if version != SCHEMA_VERSION:
+    version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+    readable = (SCHEMA_VERSION, *directory.LEGACY_VERSIONS) if upgrade else (SCHEMA_VERSION,)
+    if version not in readable:
+        hint = ("update it with `namndsok ingest PATH…` (nothing is embedded again) or " + REBUILD_HINT
+                if version in directory.LEGACY_VERSIONS else REBUILD_HINT)
         raise IndexError_(
-            f"{root}: index schema version {version} but this namndsok reads version {SCHEMA_VERSION}; {REBUILD_HINT}"
+            f"{root}: index schema version {version} but this namndsok reads version {SCHEMA_VERSION}; {hint}"
         )
+    _check_manifest(manifest, folder)
     return manifest
 
 
-def load_index(root: Path) -> StoredIndex:
-    """Load and validate the current index, or raise IndexError_ saying what is wrong."""
+def verify_files(folder: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists exists with its size and SHA-256 (sizes only for schema 1)."""
+    for rel, entry in manifest["files"].items():
+        p = folder / rel
+        if not p.is_file():
+            raise IndexError_(f"{folder}: {rel} is missing; the index is damaged, {REBUILD_HINT}")
+        size = entry if isinstance(entry, int) else entry["size"]
+        if p.stat().st_size != size:
+            raise IndexError_(f"{folder}: {rel} has {p.stat().st_size} bytes, expected {size}; the index is damaged, {REBUILD_HINT}")
+        if isinstance(entry, dict) and file_sha256(p) != entry["sha256"]:
+            raise IndexError_(f"{folder}: {rel} does not match its SHA-256 in the manifest; the index is damaged "
+                              f"or was edited, {REBUILD_HINT}")
+
+
+def load_index(root: Path, upgrade: bool = False) -> StoredIndex:
+    """Load and verify the current index, or raise IndexError_ saying what is wrong."""
     import faiss
 
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, upgrade=upgrade)
     if manifest is None:
         raise IndexError_(f"no index in {root}; build one with `namndsok ingest PATH…`")
     folder = current_folder(root)
     assert folder is not None
-    for rel, size in manifest.get("files", {}).items():
-        p = folder / rel
-        if not p.is_file():
-            raise IndexError_(f"{folder}: {rel} is missing; the index is damaged, {REBUILD_HINT}")
-        if p.stat().st_size != size:
-            raise IndexError_(f"{folder}: {rel} has {p.stat().st_size} bytes, expected {size}; the index is damaged, {REBUILD_HINT}")
+    verify_files(folder, manifest)
     try:
         documents = [_doc_from_json(d) for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))]
         with open(folder / "chunks.jsonl", encoding="utf-8") as fh:

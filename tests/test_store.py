@@ -3,12 +3,19 @@ Uses the toy embedder (plumbing) and copies of corpus files."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
 
 import pytest
 
-from conftest import corpus_file
+from conftest import ROOT, corpus_file
 from namndsok.errors import IndexError_, IndexLockedError, ModelMismatchError
 from namndsok.index.builder import ingest
 from namndsok.index.embedders import create_embedder
@@ -29,15 +36,35 @@ def _results(root, q="presidieträffar produktionsstyrelsen"):
     return [(h.chunk.source, h.chunk.start, round(h.score, 6)) for h in Searcher.open(root).search(q, k=5)]
 
 
-def test_round_trip_same_results(tmp_path, docs):
+def test_round_trip_gives_back_the_index_built_in_memory(tmp_path, docs):
+    """What load_index returns equals what was built in memory before writing, not merely a
+    second load of the same files."""
+    from namndsok.index.builder import parse_file
+    from namndsok.index.lexical import LexicalIndex
+    from namndsok.index.store import build_dense, write_index
+
+    emb = create_embedder("toy")
+    documents, chunks = [], []
+    for f in sorted(docs.iterdir()):
+        doc, cs = parse_file(f)
+        documents.append(doc)
+        chunks += [dataclasses.replace(c, id=len(chunks) + i) for i, c in enumerate(cs)]
+    vectors = emb.encode_passages([c.embed_text() for c in chunks])
     root = tmp_path / "ix"
-    ingest([docs], root, create_embedder("toy"), progress=False)
-    first = _results(root)
-    again = _results(root)  # a fresh load from disk
-    assert first == again and first
+    write_index(root, documents, chunks, vectors, {"name": emb.name, "dim": emb.dim})
+
     idx = load_index(root)
-    assert idx.manifest["chunk_count"] == len(idx.chunks) == idx.dense.ntotal
-    assert set(v["source"] for v in idx.manifest["documents"].values()) == {p.name for p in docs.iterdir()}
+    assert idx.documents == documents
+    assert idx.chunks == chunks
+    assert idx.vectors.dtype == np.float32 and np.array_equal(idx.vectors, vectors)
+    q = emb.encode_queries(["presidieträffar produktionsstyrelsen"])
+    d_mem, i_mem = build_dense(vectors).search(q, 10)
+    d_disk, i_disk = idx.dense.search(q, 10)
+    assert np.array_equal(i_mem, i_disk) and np.allclose(d_mem, d_disk)
+    lex = LexicalIndex.build([c.embed_text() for c in chunks])
+    assert np.allclose(idx.lexical.scores("presidieträffar produktionsstyrelsen"), lex.scores("presidieträffar produktionsstyrelsen"))
+    assert idx.manifest["chunk_count"] == len(chunks) == idx.dense.ntotal
+    assert {v["source"]: v["chunks"] for v in idx.manifest["documents"].values()} == dict(Counter(c.source for c in chunks))
 
 
 def test_incremental_reingest(tmp_path, docs):
@@ -48,10 +75,14 @@ def test_incremental_reingest(tmp_path, docs):
     r2 = ingest([docs], root, emb, progress=False)
     assert r2.embedded == 0 and len(r2.unchanged) == 3 and not r2.indexed
     changed = next(docs.glob("004_*"))
+    before = {c.embed_text() for c in load_index(root).chunks}
     changed.write_text(changed.read_text(encoding="utf-8") + "\nTillägg: Ny mening om snöröjning i Åkersberga.\n", encoding="utf-8")
     r3 = ingest([docs], root, emb, progress=False)
     assert r3.indexed == [str(changed)] and len(r3.unchanged) == 2
-    assert r3.embedded == len([c for c in load_index(root).chunks if c.source == changed.name])
+    # only the chunks whose text changed are embedded: the appended line lands in the last one
+    new_texts = {c.embed_text() for c in load_index(root).chunks if c.source == changed.name} - before
+    assert r3.embedded == len(new_texts) == 1
+    assert not (root / "work").exists()  # the embedding cache is gone once the index is written
     next(docs.glob("002_*")).unlink()
     r4 = ingest([docs], root, emb, progress=False)
     assert len(r4.removed) == 1
@@ -112,3 +143,70 @@ def test_index_from_another_parser_version_is_parsed_again(tmp_path, docs):
     r = ingest([next(docs.glob("000_*"))], root, emb, progress=False)  # asks for one file
     assert len(r.indexed) == 3 and not r.unchanged  # all three are parsed again
     assert json.loads((current_folder(root) / "manifest.json").read_text())["parser_version"] == PARSER_VERSION
+
+
+def _cli_search(root) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "namndsok.app.cli", "search", "presidieträffar", "--index", str(root)],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+
+
+def _flip_last_byte(p) -> None:
+    data = bytearray(p.read_bytes())
+    data[-1] ^= 0x01
+    p.write_bytes(bytes(data))
+
+
+def _edit_chunk_text(p) -> None:
+    text = p.read_text(encoding="utf-8")
+    assert "presidieträffar" in text
+    p.write_text(text.replace("presidieträffar", "presidieTRÄFFAR", 1), encoding="utf-8")  # same size
+
+
+@pytest.mark.parametrize("name,damage", [("dense.faiss", _flip_last_byte), ("chunks.jsonl", _edit_chunk_text),
+                                         ("vectors.npy", _flip_last_byte)])
+def test_same_size_damage_is_refused_with_how_to_rebuild(tmp_path, docs, name, damage):
+    root = tmp_path / "ix"
+    ingest([docs], root, create_embedder("toy"), progress=False)
+    p = current_folder(root) / name
+    size = p.stat().st_size
+    damage(p)
+    assert p.stat().st_size == size
+    with pytest.raises(IndexError_, match=rf"{name} does not match its SHA-256.*--rebuild"):
+        load_index(root)
+    r = _cli_search(root)
+    assert r.returncode == 1 and f"{name} does not match its SHA-256" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def _drop(key):
+    def change(m):
+        del m[key]
+        return m
+    return change
+
+
+def _set(key, value):
+    def change(m):
+        m[key] = value
+        return m
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    _drop("embedder"), _drop("files"), _drop("chunk_count"), _set("chunk_count", "12"), _set("files", []),
+    _set("embedder", {"name": 3}), _set("documents", None), lambda m: [m], lambda m: "manifest",
+    _set("files", {"vectors.npy": 12}),
+], ids=["no-embedder", "no-files", "no-chunk-count", "count-as-text", "files-list", "embedder-name-int",
+        "documents-null", "array", "string", "files-without-hash"])
+def test_manifest_of_the_wrong_shape_is_one_sentence(tmp_path, docs, change):
+    root = tmp_path / "ix"
+    ingest([docs], root, create_embedder("toy"), progress=False)
+    mf = current_folder(root) / "manifest.json"
+    m = change(json.loads(mf.read_text(encoding="utf-8")))
+    mf.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(IndexError_, match="not a valid namndsok manifest|schema version None"):
+        load_index(root)
+    r = _cli_search(root)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "ingest", str(docs), "--index", str(root)],
+                       capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
