@@ -35,6 +35,8 @@ from .directory import NotOurs
 from .embedcache import EmbeddingCache
 from .embedders import Embedder
 from .progress import Progress, progress_mode
+from .settings import DEFAULT_INDEX, IndexSettings
+from .units import build_units, unit_table
 from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
+    embedded_units: int = 0
 
     @property
     def ok(self) -> bool:
@@ -58,7 +61,7 @@ class IngestReport:
         return (
             f"{len(self.indexed)} indexed, {len(self.unchanged)} unchanged, {len(self.removed)} removed, "
             f"{len(self.skipped)} skipped, {len(self.failed)} failed; {self.chunks} chunks in the index, "
-            f"{self.embedded} embedded now"
+            f"{self.embedded} embedded now" + (f" (and {self.embedded_units} sentences)" if self.embedded_units else "")
         )
 
 
@@ -167,6 +170,7 @@ def ingest(
     rebuild: bool = False,
     progress: bool | str = True,
     dense_kind: str | None = None,
+    settings: IndexSettings = DEFAULT_INDEX,
 ) -> IngestReport:
     """`progress`: True for a bar on a terminal and log lines elsewhere, False for none."""
     report = IngestReport()
@@ -275,9 +279,24 @@ def ingest(
             documents.append(doc)
             vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(-1, embedder.dim))
         vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, embedder.dim), np.float32)
-        changed = report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
+        changed = bool(report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
+                       or (settings.units and old.units is None)
+                       or settings.bm25_ngram != old.lexical.ngram)
+        units = None
+        if settings.units and changed:
+            # sentence vectors: a unit the current index holds is never embedded again
+            unit_list, unit_texts, ptr = build_units(all_chunks)
+            if old is not None and old.units is not None:
+                _, old_texts, _ = build_units(old.chunks)
+                cache.seed(embedder.name, "unit", old_texts, old.units.vectors)
+            if unit_texts:
+                directory.record(root, directory.WORK)
+            unit_vecs = cache.embed(embedder, unit_texts, kind="unit", progress=Progress("embedding", "sentence", mode))
+            report.embedded_units = cache.embedded
+            units = unit_table(unit_list, ptr, unit_vecs)
         if changed:
-            write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind, chunk_counts)
+            write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
+                        chunk_counts, units, settings.bm25_ngram)
         if directory.WORK in directory.owned(root):  # the index now holds every vector
             cache.clear()
             shutil.rmtree(root / directory.WORK, ignore_errors=True)

@@ -7,6 +7,7 @@ dropped and stemmed with the snowball Swedish stemmer (PyStemmer).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from functools import lru_cache
@@ -23,6 +24,9 @@ _TOKEN_RE = re.compile(
     r"|\w+(?:-\w+)*",
     re.UNICODE,
 )
+
+
+TOKENIZER_FILE = "namndsok_tokenizer.json"
 
 
 def _bm25s():
@@ -53,7 +57,10 @@ def _norm_id(tok: str) -> str:
     return dnr_key(tok) or tok  # the same key as the exact path: 2023/0011 → 2023/11
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, ngram: int = 0) -> list[str]:
+    """Identifiers whole, words stemmed, stopwords out; with `ngram` > 0 also the character
+    n-grams of every longer word ("#skol", "#kolb", …), so that a compound such as
+    "skolbussar" or "familjecentralsavtalet" meets its parts in other words."""
     stop = _stopwords()
     stem = _stemmer().stemWord
     out = []
@@ -64,29 +71,37 @@ def tokenize(text: str) -> list[str]:
         if tok in stop or len(tok) < 2:
             continue
         out.append(stem(tok))
+        if ngram and len(tok) > ngram and tok.isalpha():
+            out.extend("#" + tok[i : i + ngram] for i in range(len(tok) - ngram + 1))
     return out
 
 
 class LexicalIndex:
     """BM25 over chunk texts; full score vectors so that fusion and filters see every chunk."""
 
-    def __init__(self, retriever=None):
+    def __init__(self, retriever=None, ngram: int = 0):
         self._r = retriever
+        self.ngram = ngram  # the tokenizer's character n-grams (0: none); queries must use the same
 
     @classmethod
-    def build(cls, texts: list[str]) -> "LexicalIndex":
+    def build(cls, texts: list[str], ngram: int = 0) -> "LexicalIndex":
         r = _bm25s().BM25(k1=1.2, b=0.75)
-        corpus = [tokenize(t) or ["∅"] for t in texts]
+        corpus = [tokenize(t, ngram) or ["∅"] for t in texts]
         r.index(corpus, show_progress=False)
-        return cls(r)
+        return cls(r, ngram)
 
     def scores(self, query: str) -> np.ndarray:
-        toks = [t for t in tokenize(query) if t in self._vocab()]
+        toks = [t for t in tokenize(query, self.ngram) if t in self._vocab()]
         if not toks:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._r.get_scores(toks), dtype=np.float32)
 
     def _vocab(self) -> dict:
+        return self._r.vocab_dict
+
+    @property
+    def vocabulary(self) -> dict:
+        """Token → column, for "does the corpus use this word at all"."""
         return self._r.vocab_dict
 
     def idf(self, tokens: list[str]) -> list[float]:
@@ -109,7 +124,10 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         self._r.save(str(folder))
+        (folder / TOKENIZER_FILE).write_text(json.dumps({"ngram": self.ngram}), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
-        return cls(_bm25s().BM25.load(str(folder), mmap=False))
+        conf = folder / TOKENIZER_FILE
+        ngram = int(json.loads(conf.read_text(encoding="utf-8")).get("ngram", 0)) if conf.exists() else 0
+        return cls(_bm25s().BM25.load(str(folder), mmap=False), ngram)

@@ -18,12 +18,14 @@ import numpy as np
 
 from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
-from namndsok.model import Chunk, Citation, Hit
+from namndsok.model import Chunk, Citation, Document, Hit, Section
 
 from .embedders import Embedder, create_embedder
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
+from .lexical import tokenize
+from .units import best_per_chunk, chunk_units
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,18 @@ class Filters:
 
 
 @dataclass
+class Sentence:
+    """A sentence unit of a retrieved passage, scored against the question."""
+
+    hit: int  # position of its passage in the hits it was taken from
+    text: str  # whitespace-normalised, verbatim otherwise
+    score: float  # cosine similarity to the question
+    start: int  # span in the passage's text
+    end: int
+    rendered: str  # what was embedded: a table row is written out with its column headers
+
+
+@dataclass
 class Timings:
     embed: float = 0.0
     dense: float = 0.0
@@ -85,6 +99,8 @@ class Searcher:
         self.n = len(self.chunks)
         self._sections = [c.citation.section or "" for c in self.chunks]
         self._query_cache: dict[str, np.ndarray] = {}
+        self._background: dict[str, tuple[float, float]] = {}
+        self._docs = {(d.source, d.sha256): d for d in index.documents}
         self._identifier_tables()
         self.last_timings = Timings()
 
@@ -101,10 +117,70 @@ class Searcher:
     def forget_queries(self) -> None:
         """Empty the recent-query cache (benchmarks time the embedding of every question)."""
         self._query_cache.clear()
+        self._background.clear()
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH) -> "Searcher":
         return cls(load_index(root), embedder, settings)
+
+    @property
+    def documents(self) -> list[Document]:
+        return self.index.documents
+
+    def document_of(self, chunk: Chunk) -> Document | None:
+        return self._docs.get((chunk.source, chunk.doc_sha256))
+
+    def section_of(self, chunk: Chunk) -> Section | None:
+        doc = self.document_of(chunk)
+        return doc.sections[chunk.section_index] if doc is not None and chunk.section_index < len(doc.sections) else None
+
+    def sentences(self, query: str, hits: list[Hit]) -> list[Sentence]:
+        """Every sentence unit of these passages with its similarity to the query, from the
+        vectors stored at ingest (an index without them embeds the sentences now)."""
+        qv = self.embed_query(" ".join(query.split()))
+        out: list[Sentence] = []
+        units = self.index.units
+        for n, h in enumerate(hits):
+            i = h.chunk.id
+            if units is not None:
+                rng = units.of_chunk(i)
+                if not len(rng):
+                    continue
+                scores = units.vectors[rng.start : rng.stop] @ qv
+                pairs = chunk_units(h.chunk)
+                for u, sc, (unit, rendered) in zip(rng, scores, pairs):
+                    out.append(Sentence(n, units.text(self.chunks, u), float(sc), int(units.start[u]), int(units.end[u]), rendered))
+            else:
+                pairs = chunk_units(h.chunk)
+                if not pairs:
+                    continue
+                vecs = self.embedder.encode_passages([r for _, r in pairs])
+                for (unit, rendered), sc in zip(pairs, vecs @ qv):
+                    out.append(Sentence(n, unit.text, float(sc), unit.start, unit.end, rendered))
+        return out
+
+    def background(self, query: str) -> tuple[float, float]:
+        """Mean and standard deviation of the query's similarity to every stored sentence (to a
+        sample of 20,000 on a large index): what "similar" means for this query."""
+        key = " ".join(query.split())
+        if key not in self._background:
+            units = self.index.units
+            vecs = units.vectors if units is not None and len(units) else self.index.vectors
+            if len(vecs) > 20_000:
+                vecs = vecs[:: len(vecs) // 20_000]
+            sims = vecs @ self.embed_query(key)
+            if len(self._background) >= 64:
+                self._background.pop(next(iter(self._background)))
+            self._background[key] = (float(sims.mean()), float(sims.std() or 1.0))
+        return self._background[key]
+
+    def term_stats(self, text: str) -> list[tuple[str, float, bool]]:
+        """(token, idf, whether the corpus uses it) for each distinct lexical token of a text."""
+        toks = list(dict.fromkeys(tokenize(text)))
+        if not toks:
+            return []
+        vocab = self.index.lexical.vocabulary
+        return [(t, w, t in vocab) for t, w in zip(toks, self.index.lexical.idf(toks))]
 
     # ------------------------------------------------------------ filters
 
@@ -168,6 +244,22 @@ class Searcher:
         self.last_timings.dense = time.perf_counter() - t
         return [(int(i), float(d)) for i, d in zip(I[0], D[0]) if i >= 0]
 
+    def units_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """Chunks ranked by their best sentence unit's similarity to the query."""
+        units = self.index.units
+        if units is None or len(units) == 0:
+            return []
+        t = time.perf_counter()
+        best = best_per_chunk(units, units.vectors @ self.embed_query(query), self.n)
+        best = np.where(allowed, best, -np.inf)
+        k = min(limit, int(np.isfinite(best).sum()))
+        if k == 0:
+            return []
+        top = np.argpartition(-best, k - 1)[:k]
+        top = top[np.lexsort((top, -best[top]))]
+        self.last_timings.extra["units"] = time.perf_counter() - t
+        return [(int(i), float(best[i])) for i in top]
+
     def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
         t = time.perf_counter()
         scores = self.index.lexical.scores(query)
@@ -208,6 +300,8 @@ class Searcher:
             ranked["dense"] = self.dense_ranked(query, allowed, limit)
         if "bm25" in weights:
             ranked["bm25"] = self.bm25_ranked(query, allowed, limit)
+        if "units" in weights:
+            ranked["units"] = self.units_ranked(query, allowed, limit)
         t = time.perf_counter()
         fused, why = fuse(ranked, weights, s)
         if s.mode == "hybrid" and s.exact:
@@ -227,11 +321,15 @@ def fuse(
     """Combine ranked lists (retriever → [(chunk, score)], best first) into one score per chunk.
 
     "rrf": Σ weight / (rrf_k + rank); "weighted": Σ weight · the score min-max normalised over
-    that retriever's own candidates. Both are divided by the total weight, so a fused score
-    stays below 1 and the exact path's +1/+2 always outranks it."""
+    that retriever's own candidates; "z": Σ weight · the score's z-score over those candidates
+    (a chunk missing from a list counts as that list's lowest), squashed into (0, 1). All are
+    divided by the total weight, so a fused score stays below 1 and the exact path's +1/+2
+    always outranks it."""
     total = sum(weights.get(name, 0.0) for name in ranked) or 1.0
     fused: dict[int, float] = {}
     why: dict[int, dict[str, float]] = {}
+    if s.fusion == "z":
+        return _fuse_z(ranked, weights, total), _why(ranked)
     for name, hits in ranked.items():
         w = weights.get(name, 0.0) / total
         if not hits or w <= 0:
@@ -247,6 +345,34 @@ def fuse(
             why.setdefault(i, {})[f"{name}_rank"] = rank + 1
             why[i][f"{name}_score"] = round(score, 4)
     return fused, why
+
+
+def _why(ranked: dict[str, list[tuple[int, float]]]) -> dict[int, dict[str, float]]:
+    why: dict[int, dict[str, float]] = {}
+    for name, hits in ranked.items():
+        for rank, (i, score) in enumerate(hits):
+            why.setdefault(i, {})[f"{name}_rank"] = rank + 1
+            why[i][f"{name}_score"] = round(score, 4)
+    return why
+
+
+def _fuse_z(ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float], total: float) -> dict[int, float]:
+    """Weighted sum of per-retriever z-scores; the bunched dense similarities (0.82–0.91) and
+    unbounded BM25 scores become comparable without a rank's loss of the score gaps."""
+    pool = {i for hits in ranked.values() for i, _ in hits}
+    z: dict[int, float] = dict.fromkeys(pool, 0.0)
+    for name, hits in ranked.items():
+        w = weights.get(name, 0.0) / total
+        if not hits or w <= 0:
+            continue
+        scores = np.array([sc for _, sc in hits], dtype=np.float64)
+        mu, sd = scores.mean(), scores.std() or 1.0
+        floor = (scores.min() - mu) / sd
+        got = {i: (sc - mu) / sd for i, sc in hits}
+        for i in pool:
+            z[i] += w * got.get(i, floor)
+    # a logistic squash keeps the order and the bound below 1
+    return {i: 0.999 / (1.0 + float(np.exp(-v))) for i, v in z.items()}
 
 
 def _spec_for(embedder_name: str) -> str:

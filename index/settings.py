@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 MODES = ("hybrid", "dense", "bm25")
-FUSIONS = ("rrf", "weighted")
+FUSIONS = ("rrf", "weighted", "z")
 # the retrievers a hybrid search can fuse; each has a weight in SearchSettings
 RETRIEVERS = ("dense", "bm25", "units", "sparse")
 
@@ -19,7 +19,7 @@ RETRIEVERS = ("dense", "bm25", "units", "sparse")
 @dataclass(frozen=True)
 class SearchSettings:
     mode: str = "hybrid"  # hybrid: every retriever with a weight > 0; dense or bm25: that one alone
-    fusion: str = "rrf"  # rrf: Σ weight/(rrf_k + rank); weighted: Σ weight · min-max normalised score
+    fusion: str = "rrf"  # rrf: Σ weight/(rrf_k + rank); weighted: min-max normalised scores; z: z-scores
     rrf_k: int = 60
     candidates: int = 100  # per retriever, before fusion
     dense_weight: float = 1.0  # chunk vectors (contextual header + text)
@@ -58,3 +58,20 @@ class SearchSettings:
 
 
 DEFAULT_SEARCH = SearchSettings()
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What `ingest` builds beside the chunk vectors; recorded in the index it builds."""
+
+    units: bool = True  # a vector per sentence unit (index/units.py)
+    bm25_ngram: int = 4  # character n-grams in the BM25 field (0: words only)
+
+    def with_(self, **changes: Any) -> "IndexSettings":
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_INDEX = IndexSettings()

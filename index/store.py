@@ -42,6 +42,7 @@ from namndsok.model import Chunk, Document, Section
 from . import directory
 from .directory import SCHEMA_VERSION, claim, current_name, writing
 from .lexical import LexicalIndex
+from .units import UnitTable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class StoredIndex:
     vectors: np.ndarray
     dense: Any  # faiss.Index
     lexical: LexicalIndex
+    units: UnitTable | None = None  # sentence units and their vectors (index/units.py)
 
     @property
     def embedder_name(self) -> str:
@@ -174,6 +176,8 @@ def write_index(
     embedder: dict[str, Any],
     dense_kind: str | None = None,
     chunk_counts: list[int] | None = None,
+    units: UnitTable | None = None,
+    bm25_ngram: int = 0,
 ) -> Path:
     """Write a complete new data folder and make it current. The caller holds write_lock.
 
@@ -202,12 +206,15 @@ def write_index(
             np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
             dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
             faiss.write_index(dense, str(tmp / "dense.faiss"))
-            LexicalIndex.build([c.embed_text() for c in chunks] or [""]).save(tmp / "bm25")
+            LexicalIndex.build([c.embed_text() for c in chunks] or [""], bm25_ngram).save(tmp / "bm25")
+            if units is not None:
+                units.save(tmp)
             manifest = {
                 "schema_version": SCHEMA_VERSION,
                 "parser_version": PARSER_VERSION,
                 "embedder": embedder,
                 "chunk_count": len(chunks),
+                "unit_count": len(units) if units is not None else None,
                 "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": {
@@ -364,8 +371,12 @@ def load_index(root: Path, upgrade: bool = False) -> StoredIndex:
         vectors = np.load(folder / "vectors.npy", allow_pickle=False)
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex.load(folder / "bm25")
+        units = UnitTable.load(folder)
     except Exception as exc:  # any decoding error means the same thing to the user
         raise IndexError_(f"{folder}: cannot load the index ({exc}); {REBUILD_HINT}") from exc
     if not (len(chunks) == len(vectors) == dense.ntotal == manifest["chunk_count"]):
         raise IndexError_(f"{folder}: chunk, vector and manifest counts disagree; {REBUILD_HINT}")
-    return StoredIndex(folder, manifest, documents, chunks, vectors, dense, lexical)
+    if units is not None and not (len(units) == len(units.vectors) == manifest.get("unit_count")
+                                  and len(units.ptr) == len(chunks) + 1):
+        raise IndexError_(f"{folder}: unit and chunk counts disagree; {REBUILD_HINT}")
+    return StoredIndex(folder, manifest, documents, chunks, vectors, dense, lexical, units)
