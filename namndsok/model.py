@@ -8,6 +8,7 @@ agree on one shape.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -55,8 +56,13 @@ class Document:
         return bisect.bisect_right(self.page_starts, offset)
 
     def line_at(self, offset: int) -> int:
-        """1-based line number holding a character offset."""
-        return self.text.count("\n", 0, offset) + 1
+        """1-based line number holding a character offset (O(log n): line starts are found
+        once per text; counting newlines per call made chunking a large file quadratic)."""
+        cached = self.__dict__.get("_line_starts")
+        if cached is None or cached[0] is not self.text:
+            starts = [m.end() for m in re.finditer("\n", self.text)]
+            cached = self.__dict__["_line_starts"] = (self.text, starts)
+        return bisect.bisect_right(cached[1], offset) + 1
 
     @property
     def n_pages(self) -> int | None:

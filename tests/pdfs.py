@@ -67,3 +67,43 @@ def protocol_pages(text: str) -> list[str]:
         if line.strip() == "Forts.":
             pages.append([])
     return ["\n".join(p) for p in pages if any(x.strip() for x in p)]
+
+
+def raw_pdf(content: bytes | list[bytes], compress: bool = False, pages: int = 1) -> bytes:
+    """A minimal PDF written byte by byte: one content stream shared by `pages` pages, or one
+    stream per page when `content` is a list. For hostile files no PDF library would write
+    (bombs, deep nesting, huge pages)."""
+    import zlib
+
+    streams = content if isinstance(content, list) else [content]
+    n_pages = len(streams) if isinstance(content, list) else pages
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + len(streams) + i) for i in range(n_pages))
+            + b"] /Count %d >>" % n_pages]
+    for c in streams:
+        if compress:
+            c = zlib.compress(c, 9)
+            objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(c) + c + b"\nendstream")
+        else:
+            objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+    for i in range(n_pages):
+        stream_obj = 3 + (i if isinstance(content, list) else 0)
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources " + font
+                    + b" /Contents %d 0 R >>" % stream_obj)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def text_ops(lines: list[str]) -> bytes:
+    """A content stream drawing each line with Helvetica, one below the other."""
+    body = b"".join(b"(" + line.encode("cp1252").replace(b"(", b"[").replace(b")", b"]") + b") Tj 0 -14 Td\n" for line in lines)
+    return b"BT /F1 11 Tf 50 800 Td\n" + body + b"ET"
