@@ -1,8 +1,15 @@
 """Answers with citations. The default is extractive: verbatim sentences from the retrieved
-passages, each followed by a marker [n] that maps to a source; the answer never says
-anything that is not in a cited passage. A decision question prefers the section's
-decision text and says when only a proposal exists. When nothing relevant enough is found
-the answer is "Inget svar hittades" with the closest passages.
+passages, chosen by meaning from the sentence vectors stored at ingest, each followed by a
+marker [n] that maps to a source; the answer never says anything that is not in a cited
+passage.
+
+Whether to answer at all is decided by a small calibrated model (answerability.py). There
+are two kinds of no: nothing on the subject in the documents, and a near miss — the
+documents mention the subject but not what was asked; then what they do say is shown,
+cited. A decision question is answered with the decision of the section it is about, labelled
+"Beslut" only when an organ made it and "Förslag till beslut" otherwise; a question about a
+figure gets the table cell with its row and column. A question in another language is
+answered from the Swedish sources with a note saying so.
 
 The optional generative mode (llm.py) is tried first when configured and falls back here.
 """
@@ -14,30 +21,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from namndsok.index.language import detect_language
 from namndsok.index.lexical import tokenize
 from namndsok.index.search import Filters, Searcher
-from namndsok.ingest.rules import SUBHEADINGS
 from namndsok.model import Hit
 
+from . import compose
+from .answerability import AnswerabilityModel, features, load_model
 from .llm import LLMConfig, LLMError, generate
+from .settings import DEFAULT_ANSWER, AnswerSettings
 
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "Inget svar hittades i de indexerade handlingarna."
-MAX_SENTENCES = 3
-READ_HITS = 5  # passages whose sentences are considered
-MAX_QUESTION_CHARS = 2000
-# Calibrated on eval/questions.jsonl: at 0.4 all 12 no-answer questions are refused and
-# 15 of 89 answerable ones too (at 0.5: 32); see eval/RESULTS.md.
-# a question is answered when the best passage covers enough of its content words, or the
-# query names an identifier the index holds.
-MIN_COVERAGE = 0.4
-# a further sentence joins the answer only when it scores close to the best one
-RELATIVE_CUTOFF = 0.35
-
-DECISION_Q_RE = re.compile(r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|decid\w*|decision\w*|resolved)\b", re.IGNORECASE)
-_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"*-])")
-_UNIT_START_RE = re.compile(r"^\s*(?:[-*•]\s|\d{1,2}[.)]\s|[A-ZÅÄÖ][\w ]{0,30}:\s)")
+NEAR_MISS = "Handlingarna tar upp ämnet men svarar inte på just det du frågar. Det närmaste de säger:"
+FOREIGN_NOTE = "Källorna är på svenska; svaret citerar dem ordagrant."
+LANGUAGE_NAMES = {"en": "engelska", "de": "tyska", "fr": "franska", "es": "spanska", "da": "danska", "no": "norska"}
 
 
 @dataclass
@@ -51,6 +50,10 @@ class Answer:
     note: str | None = None
     highlights: dict[int, list[str]] = field(default_factory=dict)  # citation index → sentences used
     flagged: list[str] = field(default_factory=list)  # citations the model invented, dropped
+    no_answer_kind: str | None = None  # "nothing" or "near_miss" when no_answer
+    decision: str | None = None  # "beslut" or "förslag" when the answer gives a decision
+    language: str = "sv"
+    confidence: float | None = None  # the answerability model's probability
 
     def to_json(self) -> dict[str, Any]:
         cites = []
@@ -63,6 +66,10 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "no_answer": self.no_answer,
+            "no_answer_kind": self.no_answer_kind,
+            "decision": self.decision,
+            "language": self.language,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
             "citations": cites,
             "mode": self.mode,
             "note": self.note,
@@ -71,89 +78,72 @@ class Answer:
         }
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences, list items and table rows of a passage, whitespace joined, verbatim otherwise.
-
-    Lines of one paragraph are joined (PDF text breaks lines mid-sentence); a bullet, a
-    numbered point or a table row (tabs) stays a unit of its own.
-    """
-    out = []
-    for para in re.split(r"\n\s*\n", text):
-        units: list[str] = []
-        for line in para.split("\n"):
-            if not line.strip():
-                continue
-            heading = line.strip().lower() in SUBHEADINGS
-            if not units or heading or _UNIT_START_RE.match(line) or "\t" in line or "\t" in units[-1] or units[-1].strip().lower() in SUBHEADINGS:
-                units.append(line)
-            else:
-                units[-1] += " " + line
-        for unit in units:
-            for piece in _SENT_SPLIT_RE.split(unit):
-                s = " ".join(piece.split())
-                if len(s) >= 6 and re.search(r"\w{2,}", s) and not s.lower().startswith("forts."):
-                    out.append(s)
-    return out
-
-
-def is_heading(sentence: str) -> bool:
-    """A short line without closing punctuation reads as a heading, not as an answer."""
-    return not re.search(r"[.!?:;)%]$", sentence) and len(sentence.split()) < 10
-
-
-def content_tokens(text: str) -> set[str]:
-    return set(tokenize(text))
-
-
-def coverage(q: set[str], hit: Hit, idf: dict[str, float]) -> float:
-    """Share of the question's content words `q` found in the passage and its context, each
-    word weighted by its idf: "beslut" matches everywhere and proves little, "Malmö" or
-    "spårvagnar" missing from the corpus weigh most."""
-    total = sum(idf[t] for t in q)
-    if not total:
-        return 0.0
-    h = content_tokens(hit.chunk.embed_text())
-    return sum(idf[t] for t in q & h) / total
-
-
 class Answerer:
-    def __init__(self, searcher: Searcher, llm: LLMConfig | None = None):
+    def __init__(self, searcher: Searcher, llm: LLMConfig | None = None, settings: AnswerSettings = DEFAULT_ANSWER,
+                 model: AnswerabilityModel | None = None):
         self.searcher = searcher
         self.llm = llm
+        self.settings = settings
+        self.model = model or load_model(settings.model_file)
+        self.last_features: dict[str, float] = {}
 
-    def relevant(self, question: str, hits: list[Hit]) -> bool:
-        if not hits:
-            return False
-        if any("exact" in h.why for h in hits[:3]):
-            return True
-        q = content_tokens(question)
-        idf = dict(zip(q, self.searcher.index.lexical.idf(list(q))))
-        return max(coverage(q, h, idf) for h in hits[:3]) >= MIN_COVERAGE
-
-    def ask(self, question: str, k: int = 8, filters: Filters | None = None) -> Answer:
-        question = clean_question(question)
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+        s = self.settings
+        question = clean_question(question, s.max_question_chars)
         if not re.search(r"\w", question):
-            return Answer(question, "Skriv en fråga med minst ett ord.", True, [], [], note="tom fråga")
-        hits = self.searcher.search(question, k=k, filters=filters)
-        if not self.relevant(question, hits):
-            return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna")
+            return Answer(question, "Skriv en fråga med minst ett ord.", True, [], [], note="tom fråga", no_answer_kind="nothing")
+        language = detect_language(question)
+        hits = self.searcher.search(question, k=max(k or s.k, s.decision_candidates), filters=filters)
+        if not hits:
+            return Answer(question, NO_ANSWER, True, [], [], note="inga passager matchar", no_answer_kind="nothing",
+                          language=language)
+        sentences = self.searcher.sentences(question, hits[: max(s.read_hits, s.decision_candidates)])
+        p, feats = self.answerability(question, hits, sentences, language)
+        if p < self.model.threshold:
+            return self.refusal(question, hits, sentences, feats, p, language)
         if self.llm and self.llm.url:
             try:
-                return generate(self.llm, question, hits[:READ_HITS])
+                return self.generative(question, hits[: s.read_hits], p, language)
             except LLMError as exc:
                 log.warning("generative answer failed, falling back: %s", exc)
-                ans = self.extractive(question, hits)
+                ans = self.extractive(question, hits, sentences, p, language)
                 ans.note = f"Språkmodellen svarade inte ({exc}); visar ett utdrag ur källorna i stället."
                 return ans
-        return self.extractive(question, hits)
+        return self.extractive(question, hits, sentences, p, language)
 
-    def extractive(self, question: str, hits: list[Hit]) -> Answer:
-        pool = hits[:READ_HITS]
-        wants_decision = bool(DECISION_Q_RE.search(question))
+    # ------------------------------------------------------------ the decision to answer
+
+    def answerability(self, question: str, hits: list[Hit], sentences, language: str) -> tuple[float, dict[str, float]]:
+        s = self.settings
+        read = [x for x in sentences if x.hit < s.read_hits]
+        passage_tokens = set(tokenize(" ".join(h.chunk.embed_text() for h in hits[:3])))
+        feats = features(
+            question, hits, [(x.hit, x.score, x.rendered) for x in read], self.searcher.term_stats(question),
+            self.searcher.background(question), language != "sv", passage_tokens,
+        )
+        self.last_features = feats
+        return self.model.probability(feats), feats
+
+    def refusal(self, question: str, hits: list[Hit], sentences, feats: dict[str, float], p: float, language: str) -> Answer:
+        """Nothing on the subject, or a near miss: the documents speak of it, but not of what was asked."""
+        picks = compose.choose_sentences(question, hits, sentences, self.settings.with_(max_sentences=1))
+        if picks and feats["z_sentence"] >= self.model.near_miss_z:
+            pick = picks[0]
+            text = f"{NEAR_MISS}\n{pick.sentence.text} [1]"
+            return Answer(question, text, True, [pick.hit], hits[:5], note="visar vad handlingarna säger om ämnet",
+                          highlights={0: [pick.sentence.text]}, no_answer_kind="near_miss", language=language, confidence=p)
+        return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna", no_answer_kind="nothing",
+                      language=language, confidence=p)
+
+    # ------------------------------------------------------------ answers
+
+    def extractive(self, question: str, hits: list[Hit], sentences, p: float | None = None, language: str = "sv") -> Answer:
+        s = self.settings
         lines: list[str] = []
         cited: list[Hit] = []
         highlights: dict[int, list[str]] = {}
-        note = None
+        notes: list[str] = []
+        decision = None
 
         def cite(hit: Hit) -> int:
             for n, c in enumerate(cited):
@@ -162,74 +152,78 @@ class Answerer:
             cited.append(hit)
             return len(cited) - 1
 
-        if wants_decision:
-            top = pool[0]
-            dec = next((h for h in pool[:3] if h.chunk.decision and h.chunk.citation.section == top.chunk.citation.section), None)
+        if compose.wants_decision(question):
+            dec = compose.pick_decision(hits, sentences, s.decision_candidates)
             if dec is not None:
+                decision = self.decision_label(dec)
                 n = cite(dec)
-                text = " ".join(dec.chunk.decision.split())
-                label = "Beslut" if dec.chunk.decision_kind == "beslut" else "Förslag till beslut (inget fattat beslut i källan)"
+                text = " ".join((dec.chunk.decision or "").split())
+                label = "Beslut" if decision == "beslut" else "Förslag till beslut"
                 lines.append(f"{label}: {text} [{n + 1}]")
-                highlights.setdefault(n, []).extend(split_sentences(dec.chunk.decision) or [text])
-            else:
-                note = f"{top.chunk.citation.section or 'Källan'} innehåller inget beslut; svaret är utdrag ur handlingen."
-        picked = self._best_sentences(question, pool, MAX_SENTENCES - len(lines))
-        for hit, sentence in picked:
-            if any(sentence in ln for ln in lines):
+                highlights.setdefault(n, []).append(text)
+                where = dec.chunk.citation.section or dec.chunk.section_title or "källan"
+                if decision == "förslag":
+                    notes.append(f"{where} innehåller ett förslag till beslut, inget fattat beslut.")
+                notes.extend(self.later_steps(dec))
+        picks = compose.choose_sentences(question, hits, sentences, s.with_(max_sentences=s.max_sentences - len(lines)))
+        wants_amount = bool(compose.AMOUNT_Q_RE.search(question))
+        for pick in picks:
+            if any(pick.sentence.text in ln for ln in lines):
                 continue
-            n = cite(hit)
-            lines.append(f"{sentence} [{n + 1}]")
-            highlights.setdefault(n, []).append(sentence)
+            n = cite(pick.hit)
+            row = compose.table_row_of(pick.hit, pick.sentence) if wants_amount else None
+            shown = compose.cell_answer(question, row) if row is not None else pick.sentence.text
+            lines.append(f"{shown} [{n + 1}]")
+            highlights.setdefault(n, []).append(pick.sentence.text)
         if not lines:
-            return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna")
-        return Answer(question, "\n".join(lines), False, cited, hits, "extractive", note, highlights)
+            return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna",
+                          no_answer_kind="nothing", language=language, confidence=p)
+        if language != "sv":
+            notes.insert(0, f"Frågan är på {LANGUAGE_NAMES.get(language, 'ett annat språk')}. {FOREIGN_NOTE}")
+        return Answer(question, "\n".join(lines), False, cited, hits, "extractive", " ".join(notes) or None, highlights,
+                      decision=decision, language=language, confidence=p)
 
-    def _best_sentences(self, question: str, pool: list[Hit], n: int) -> list[tuple[Hit, str]]:
-        if n <= 0:
+    def generative(self, question: str, hits: list[Hit], p: float, language: str) -> Answer:
+        g = generate(self.llm, question, hits)
+        if g.refused:
+            return Answer(question, NO_ANSWER, True, [], hits, "generative", "språkmodellen fann inget svar i källorna",
+                          no_answer_kind="nothing", language=language, confidence=p)
+        note = None
+        if g.flagged:
+            note = f"Språkmodellen angav källor som inte finns ({', '.join(g.flagged)}); de har tagits bort."
+        return Answer(question, g.text, False, [hits[i] for i in g.cited], hits, "generative", note, flagged=g.flagged,
+                      language=language, confidence=p)
+
+    def decision_label(self, hit: Hit) -> str:
+        """"beslut" only for a decision an organ made in its protocol; a tjänsteutlåtande's or a
+        kallelse's text is always a proposal, whatever its heading says."""
+        section = self.searcher.section_of(hit.chunk)
+        doc = self.searcher.document_of(hit.chunk)
+        made = hit.chunk.decision_kind == "beslut" and section is not None and section.kind in ("paragraph", "item")
+        if doc is not None and doc.doc_type == "kallelse" and section is not None and section.organ is None:
+            made = False  # the bundle's own items are on the agenda, not decided; attached protocols name their organ
+        return "beslut" if made else "förslag"
+
+    def later_steps(self, hit: Hit) -> list[str]:
+        """When the matter went on after this section, say where it went last."""
+        from .matters import matter_timeline
+
+        key = hit.chunk.dnr_key
+        if not key:
             return []
-        q_tokens = content_tokens(question)
-        cands: list[tuple[float, int, Hit, str]] = []
-        for rank, hit in enumerate(pool):
-            title = " ".join((hit.chunk.section_title or "").split())
-            for s in split_sentences(hit.chunk.text):
-                # a heading repeats the question's words; a question in the text is not its answer
-                if s == title or s == hit.chunk.citation.section or s.endswith("?"):
-                    continue
-                toks = content_tokens(s)
-                overlap = len(q_tokens & toks) / (len(q_tokens) or 1)
-                prior = 1.0 / (rank + 2)  # the retriever's order matters
-                score = overlap + 0.5 * prior
-                if is_heading(s):
-                    score *= 0.3
-                cands.append((score, rank, hit, s))
-        if not cands:
+        steps = matter_timeline(self.searcher, key)
+        if len(steps) < 2:
             return []
-        cands.sort(key=lambda c: -c[0])
-        cands = cands[:10]
-        emb = self.searcher.embedder
-        qv = self.searcher.embed_query(" ".join(question.split()))
-        sv = emb.encode_passages([c[3] for c in cands])
-        dense = sv @ qv
-        # centre the bunched dense scores so they rank, not dominate
-        dense = (dense - dense.mean()) / (dense.std() + 1e-6)
-        scored = [(c[0] + 0.25 * float(d), c[2], c[3]) for c, d in zip(cands, dense)]
-        scored.sort(key=lambda t: -t[0])
-        out: list[tuple[Hit, str]] = []
-        best = scored[0][0]
-        for score, hit, s in scored:
-            if len(out) >= n or (out and score < best - RELATIVE_CUTOFF):
-                break
-            if any(s == o[1] for o in out):
-                continue
-            out.append((hit, s))
-        # read in the retriever's order, and in document order within a passage
-        rank = {h.chunk.id: r for r, h in enumerate(pool)}
-        out.sort(key=lambda o: (rank[o[0].chunk.id], o[0].chunk.text.find(o[1].split()[0])))
-        return out
+        last = steps[-1]
+        here = hit.chunk.citation
+        if last.citation.source == here.source and last.citation.section == here.section:
+            return [f"Ärendet har {len(steps)} steg; detta är det senaste (se ärendets gång för dnr {hit.chunk.citation.dnr})."]
+        return [f"Ärendet har {len(steps)} steg; det senaste: {last.citation.date or ''} {last.citation.organ or ''} "
+                f"{last.citation.section or ''} ({last.what}). Se ärendets gång för dnr {hit.chunk.citation.dnr}."]
 
 
-def clean_question(question: str) -> str:
+def clean_question(question: str, limit: int = DEFAULT_ANSWER.max_question_chars) -> str:
     """Control characters out, whitespace collapsed, length capped."""
     q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question)
     q = " ".join(q.split())
-    return q[:MAX_QUESTION_CHARS]
+    return q[:limit]

@@ -13,20 +13,16 @@ import os
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from namndsok.errors import NamndsokError
-
-if TYPE_CHECKING:
-    from namndsok.model import Hit
-
-    from .answer import Answer
+from namndsok.model import Hit
 
 SYSTEM_PROMPT = (
     "Du svarar på frågor om kommunala nämndhandlingar. Använd ENDAST de numrerade källorna. "
-    "Svara kort på svenska (högst fyra meningar) och avsluta varje mening med källans nummer "
-    "inom hakparentes, t.ex. [1]. Om källorna inte besvarar frågan, svara exakt: Inget svar hittades."
+    "Svara kort (högst fyra meningar) på samma språk som frågan och avsluta varje mening med källans "
+    "nummer inom hakparentes, t.ex. [1]. Källorna är på svenska. Om källorna inte besvarar frågan, "
+    "svara exakt: Inget svar hittades."
 )
 _MARK_RE = re.compile(r"\[(\d{1,3})\]")
 
@@ -76,15 +72,24 @@ def chat(cfg: LLMConfig, messages: list[dict[str, str]]) -> str:
         raise LLMError(f"endpoint {cfg.url} replied with an unexpected shape ({exc})") from exc
 
 
-def generate(cfg: LLMConfig, question: str, hits: list["Hit"]) -> "Answer":
-    from .answer import NO_ANSWER, Answer
+@dataclass
+class Generated:
+    """A model's reply with its citations checked: `cited` are positions in the hits given, in
+    the order of the renumbered markers [1], [2], …; markers that named no passage are dropped."""
 
+    text: str
+    cited: list[int] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+    refused: bool = False
+
+
+def generate(cfg: LLMConfig, question: str, hits: list[Hit]) -> Generated:
     reply = chat(cfg, build_messages(question, hits)).strip()
     if not reply:
         raise LLMError("empty reply")
-    if reply.lower().startswith("inget svar hittades"):
-        return Answer(question, NO_ANSWER, True, [], hits, "generative", "språkmodellen fann inget svar i källorna")
-    cited: list[Hit] = []
+    if reply.lower().startswith(("inget svar hittades", "no answer found")):
+        return Generated(reply, refused=True)
+    cited: list[int] = []
     renumber: dict[int, int] = {}
     flagged: list[str] = []
 
@@ -94,7 +99,7 @@ def generate(cfg: LLMConfig, question: str, hits: list["Hit"]) -> "Answer":
             flagged.append(m.group(0))
             return ""
         if n not in renumber:
-            cited.append(hits[n - 1])
+            cited.append(n - 1)
             renumber[n] = len(cited)
         return f"[{renumber[n]}]"
 
@@ -102,7 +107,4 @@ def generate(cfg: LLMConfig, question: str, hits: list["Hit"]) -> "Answer":
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     if not cited:
         raise LLMError("the reply cites none of the given passages")
-    note = None
-    if flagged:
-        note = f"Språkmodellen angav källor som inte finns ({', '.join(flagged)}); de har tagits bort."
-    return Answer(question, text, False, cited, hits, "generative", note, flagged=flagged)
+    return Generated(text, cited, flagged)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.index.lexical import tokenize
 from namndsok.index.search import Filters
-from namndsok.index.store import StoredIndex
 from namndsok.ingest.chunk import citation_for
 from namndsok.model import Citation, Document, Section
 
@@ -102,13 +101,19 @@ def section_events(doc: Document, sec: Section) -> list[str]:
     return [name for name, pat in EVENT_RULES.items() if pat.search(body)]
 
 
-def _sections(index: StoredIndex):
+class Corpus(Protocol):
+    """What these functions read of an index: its parsed documents (a Searcher or a StoredIndex)."""
+
+    documents: list[Document]
+
+
+def _sections(index: Corpus):
     for doc in index.documents:
         for sec in doc.sections:
             yield doc, sec
 
 
-def list_decisions(index: StoredIndex, filters: Filters | None = None, kind: str | None = None) -> list[DecisionRow]:
+def list_decisions(index: Corpus, filters: Filters | None = None, kind: str | None = None) -> list[DecisionRow]:
     rows = []
     for doc, sec in _sections(index):
         if not sec.decision or not sec.decision_kind or (kind and sec.decision_kind != kind):
@@ -138,7 +143,7 @@ def _step(doc: Document, sec: Section, inferred: bool = False, evidence: str | N
     return Step(citation_for(doc, sec, sec.start), what, sec.title, text, inferred, evidence)
 
 
-def matter_timeline(index: StoredIndex, key: str) -> list[Step]:
+def matter_timeline(index: Corpus, key: str) -> list[Step]:
     """The steps of a matter named by a dnr (any written form) or by a subject."""
     keys = find_dnr_keys(key)
     members: list[tuple[Document, Section]] = []

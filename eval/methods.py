@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from namndsok.index.settings import DEFAULT_SEARCH, SearchSettings
+from namndsok.index.settings import DEFAULT_INDEX, DEFAULT_SEARCH, IndexSettings, SearchSettings
 
 METHODS: dict[str, Any] = {
     "naive": "naive",
@@ -25,18 +25,26 @@ def parse_variant(spec: str) -> tuple[str, SearchSettings]:
     name, _, body = spec.partition(":")
     if not name or not body:
         raise SystemExit(f"namndsok eval: --variant {spec!r} should read NAME:key=value,…")
-    types = {f.name: f.type for f in fields(SearchSettings)}
+    return name, DEFAULT_SEARCH.with_(**_changes(body, DEFAULT_SEARCH))
+
+
+def parse_index_settings(body: str) -> IndexSettings:
+    return DEFAULT_INDEX.with_(**_changes(body, DEFAULT_INDEX))
+
+
+def _changes(body: str, default: Any) -> dict[str, Any]:
+    names = {f.name for f in fields(default)}
     changes: dict[str, Any] = {}
     for part in body.split(","):
         key, _, raw = part.partition("=")
         key = key.strip()
-        if key not in types:
-            raise SystemExit(f"namndsok eval: unknown setting {key!r}; settings are {', '.join(types)}")
-        current = getattr(DEFAULT_SEARCH, key)
+        if key not in names:
+            raise SystemExit(f"namndsok eval: unknown setting {key!r}; settings are {', '.join(sorted(names))}")
+        current = getattr(default, key)
         if isinstance(current, bool):
             changes[key] = raw.strip().lower() in ("1", "true", "yes")
         elif isinstance(current, (int, float)):
             changes[key] = type(current)(float(raw))
         else:
             changes[key] = raw.strip()
-    return name, DEFAULT_SEARCH.with_(**changes)
+    return changes

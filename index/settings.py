@@ -65,6 +65,7 @@ class IndexSettings:
     """What `ingest` builds beside the chunk vectors; recorded in the index it builds."""
 
     units: bool = True  # a vector per sentence unit (index/units.py)
+    unit_context: bool = False  # embed each unit after the heading it stands under
     bm25_ngram: int = 4  # character n-grams in the BM25 field (0: words only)
 
     def with_(self, **changes: Any) -> "IndexSettings":

@@ -177,7 +177,7 @@ def write_index(
     dense_kind: str | None = None,
     chunk_counts: list[int] | None = None,
     units: UnitTable | None = None,
-    bm25_ngram: int = 0,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete new data folder and make it current. The caller holds write_lock.
 
@@ -206,7 +206,7 @@ def write_index(
             np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
             dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
             faiss.write_index(dense, str(tmp / "dense.faiss"))
-            LexicalIndex.build([c.embed_text() for c in chunks] or [""], bm25_ngram).save(tmp / "bm25")
+            LexicalIndex.build([c.embed_text() for c in chunks] or [""], int((settings or {}).get("bm25_ngram", 0))).save(tmp / "bm25")
             if units is not None:
                 units.save(tmp)
             manifest = {
@@ -215,6 +215,7 @@ def write_index(
                 "embedder": embedder,
                 "chunk_count": len(chunks),
                 "unit_count": len(units) if units is not None else None,
+                "index_settings": settings or {},
                 "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": {

@@ -58,26 +58,34 @@ class UnitTable:
         return cls(**arrays, vectors=np.load(folder / VECTORS_FILE, allow_pickle=False))
 
 
-def chunk_units(chunk: Chunk) -> list[tuple[Unit, str]]:
-    """(unit, text to embed) for each unit of a chunk; a table row is written out with its headers."""
+def unit_context(chunk: Chunk) -> str:
+    """A short context for a sentence: the innermost heading above it, else its section's title."""
+    heading = getattr(chunk, "subsection", None) or chunk.section_title or chunk.citation.section or ""
+    return " ".join(heading.split())[:80]
+
+
+def chunk_units(chunk: Chunk, context: bool = False) -> list[tuple[Unit, str]]:
+    """(unit, text to embed) for each unit of a chunk; a table row is written out with its
+    headers; with `context`, each is prefixed by the heading it stands under."""
     rows = {}
     for row in getattr(chunk, "rows", None) or []:
         a = chunk._text_offset(row.start)
         rows[a] = row
+    prefix = f"{unit_context(chunk)}: " if context and unit_context(chunk) else ""
     out = []
     for u in split_units(chunk.text):
         row = rows.get(u.start)
-        out.append((u, row.render() if row is not None else u.text))
+        out.append((u, prefix + (row.render() if row is not None else u.text)))
     return out
 
 
-def build_units(chunks: list[Chunk]) -> tuple[list[tuple[int, Unit]], list[str], np.ndarray]:
+def build_units(chunks: list[Chunk], context: bool = False) -> tuple[list[tuple[int, Unit]], list[str], np.ndarray]:
     """Every unit of every chunk: ([(chunk index, unit)], texts to embed, ptr)."""
     units: list[tuple[int, Unit]] = []
     texts: list[str] = []
     ptr = [0]
     for i, c in enumerate(chunks):
-        for u, t in chunk_units(c):
+        for u, t in chunk_units(c, context):
             units.append((i, u))
             texts.append(t)
         ptr.append(len(units))

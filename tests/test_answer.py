@@ -1,5 +1,8 @@
-"""Answers on the real corpus index: for each document, questions whose answer must cite
-the right § and dnr (written from the documents); questions with no answer are refused."""
+"""Answers on the real corpus index: verbatim sentences with the right citations, decisions
+routed to the section they are about and labelled beslut/förslag as the source has it,
+figures with their row and column, English questions answered from the Swedish sources,
+refusals of both kinds, and no sentence embedded at ask time. Expected values are written
+from the documents."""
 
 from __future__ import annotations
 
@@ -9,25 +12,10 @@ import sys
 
 import pytest
 
-from namndsok.app.answer import NO_ANSWER, Answerer, split_sentences
+from namndsok.app.answer import NO_ANSWER, Answerer
+from namndsok.eval.qset import load_split
 
 pytestmark = pytest.mark.slow
-
-CASES = [
-    ("vad beslutade vi om Minirosen?", "KSPU § 10:3", "PU 2020/0011", "Minirosen"),
-    ("Vad beslutade produktionsutskottet om sammanträdestider 2021?", "KSPU § 10:6", "KS 2020/0158", "27 januari"),
-    ("Vad beslutade VästKoms styrelse om konferensen Start Up Millennium?", "§ 45", None, "200 000 kr"),
-    ("Vad föreslås om nämndplan och budget 2024 för utbildningsnämnden?", "Nämndplan med budget 2024 - Utbildningsnämnden", "2023/450", "fastställa nämndplan"),
-    ("Vad är förslaget om motionen om presidieträffar?", "Svar på motion 5/2015 från Ann-Christine Furustrand – Inför regelbundna presidieträffar med Produktionsstyrelsen", "KS 2015/0119-100", "besvarad"),
-    ("Vem valdes till sekreterare i förvaltningsgruppen?", "2.", None, "Marie Mogren"),
-    ("Vad är helårsprognosen för driftsresultatet i månadsuppföljningen per september 2021?", "Produktionsutskottets månadsuppföljning per september 2021", "2021/0003", "10"),
-]
-
-NO_ANSWER_QUESTIONS = [
-    "Hur mycket kostar snöröjningen i Vallentuna kommun 2019?",
-    "Vad beslutade kommunfullmäktige i Malmö om spårvagnar?",
-    "Who won the football world cup in 2018?",
-]
 
 
 @pytest.fixture(scope="module")
@@ -35,40 +23,107 @@ def answerer(searcher):
     return Answerer(searcher)
 
 
-@pytest.mark.parametrize("question,label,dnr,must", CASES)
-def test_answer_cites_right_section_and_dnr(answerer, question, label, dnr, must):
-    ans = answerer.ask(question)
-    assert not ans.no_answer, ans.answer
-    first = ans.citations[0].chunk.citation
-    assert (first.section, first.dnr) == (label, dnr), ans.answer
-    assert must in ans.answer
-    # every answer line ends with a marker that maps to a citation
+def _norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _answer_sentences(ans) -> list[tuple[int, str]]:
+    """(marker, text) of each answer line, without a decision label."""
+    out = []
     for line in ans.answer.split("\n"):
-        n = int(line.rsplit("[", 1)[1].rstrip("]"))
-        assert 1 <= n <= len(ans.citations)
+        body, _, marker = line.rpartition(" [")
+        for prefix in ("Beslut: ", "Förslag till beslut: "):
+            body = body.removeprefix(prefix)
+        out.append((int(marker.rstrip("]")), body))
+    return out
 
 
-def test_extractive_answer_is_verbatim(answerer, searcher):
-    ans = answerer.ask("Hur många platser har Minirosen?")
-    for line in ans.answer.split("\n"):
-        sentence = line.rsplit(" [", 1)[0]
-        for prefix in ("Beslut: ", "Förslag till beslut (inget fattat beslut i källan): "):
-            sentence = sentence.removeprefix(prefix)
-        sources = [" ".join((c.chunk.decision or "").split()) + " " + " ".join(c.chunk.text.split()) for c in ans.citations]
-        assert any(sentence in s for s in sources), sentence
+def test_extractive_sentences_are_verbatim_in_their_cited_chunk(answerer):
+    """Over the dev questions: every answer line that is not a table cell or a decision is a
+    verbatim (whitespace-normalised) sentence of the chunk its marker cites."""
+    checked = 0
+    for q in load_split("dev")[:60]:
+        ans = answerer.ask(q.question)
+        if ans.no_answer and ans.no_answer_kind == "nothing":
+            continue
+        for marker, text in _answer_sentences(ans) if not ans.no_answer else []:
+            chunk = ans.citations[marker - 1].chunk
+            if ans.decision and text == _norm(chunk.decision or ""):
+                continue
+            if chunk.rows and any(text.startswith(r.label) for r in chunk.rows if r.label):
+                continue  # a table cell, written with its row and column
+            assert text in _norm(chunk.text), (q.id, text)
+            checked += 1
+    assert checked >= 30
 
 
-def test_decision_question_says_when_only_a_proposal_exists(answerer):
-    ans = answerer.ask("Vad beslutades om systematiskt brandskyddsarbete 2023?")
-    assert ans.answer.startswith("Förslag till beslut (inget fattat beslut i källan)")
-    assert ans.citations[0].chunk.citation.dnr == "2023/395"
+def test_decision_is_routed_to_the_section_it_is_about(answerer):
+    # § 41 (Konsekvensutredning) carries a decision too and ranks well; the question is about § 43
+    ans = answerer.ask("Vad beslutade VästKoms styrelse om familjecentralerna?")
+    first = ans.citations[0].chunk
+    assert first.citation.section == "§ 43" and ans.decision == "beslut"
+    assert ans.answer.startswith("Beslut: ") and "Samverkansavtal" in first.section_title
 
 
-@pytest.mark.parametrize("question", NO_ANSWER_QUESTIONS)
-def test_no_answer_is_refused_with_closest_passages(answerer, question):
+def test_a_memos_proposal_is_labelled_as_a_proposal(answerer):
+    ans = answerer.ask("Vad beslutade utbildningsnämnden om samverkansavtalet för familjecentraler?")
+    assert ans.answer.startswith("Förslag till beslut: ") and ans.decision == "förslag"
+    first = ans.citations[0].chunk
+    assert first.citation.dnr and "2023" in first.citation.dnr and "428" in first.citation.dnr
+    assert "förslag till beslut" in (ans.note or "")
+
+
+def test_an_identifier_in_the_question_does_not_answer_it(answerer):
+    ans = answerer.ask("Vad beslutade Malmö om spårvagnar i § 43?")
+    assert ans.no_answer
+
+
+def test_amount_question_gets_the_cell_with_row_and_column(answerer):
+    ans = answerer.ask("Hur mycket ska läggas på ny- och ombyggnad av skolor och förskolor år 2026?")
+    assert not ans.no_answer
+    assert "Invent ny/omb skola/fsk" in ans.answer and "2026: 40 000" in ans.answer
+    assert ans.citations[0].chunk.subsection == "4.2 Investeringsplan"
+
+
+def test_english_question_is_answered_from_the_swedish_sources(answerer):
+    ans = answerer.ask("How many places does Minirosen have?")
+    assert not ans.no_answer and ans.language == "en"
+    assert "10-12 platser" in ans.answer  # the Swedish sentence, verbatim
+    assert "svenska" in (ans.note or "")
+
+
+@pytest.mark.parametrize("question", [
+    "Hur mycket kostar snöröjningen i Vallentuna kommun 2019?",
+    "Vad beslutade kommunfullmäktige i Malmö om spårvagnar?",
+])
+def test_nothing_in_the_corpus_is_refused(answerer, question):
     ans = answerer.ask(question)
-    assert ans.no_answer and ans.answer == NO_ANSWER
-    assert ans.passages and not ans.citations
+    assert ans.no_answer and ans.passages
+
+
+def test_ask_embeds_only_the_question(searcher):
+    """Sentence vectors come from the index: an ask embeds its question and nothing else."""
+    calls = {"queries": 0, "passages": 0}
+    real = searcher.embedder
+
+    class Counting:
+        name, dim = real.name, real.dim
+
+        def encode_queries(self, texts):
+            calls["queries"] += len(texts)
+            return real.encode_queries(texts)
+
+        def encode_passages(self, texts, **kw):
+            calls["passages"] += len(texts)
+            return real.encode_passages(texts, **kw)
+
+    searcher.embedder = Counting()
+    searcher.forget_queries()
+    try:
+        Answerer(searcher).ask("Hur många platser har Minirosen?")
+    finally:
+        searcher.embedder = real
+    assert calls == {"queries": 1, "passages": 0}
 
 
 def test_ask_cli_json_shape(corpus_index):
@@ -77,16 +132,12 @@ def test_ask_cli_json_shape(corpus_index):
         capture_output=True, text=True, check=True,
     )
     res = json.loads(out.stdout)
-    assert set(res) >= {"answer", "no_answer", "citations", "mode"}
-    assert res["mode"] == "extractive" and res["no_answer"] is False
+    assert set(res) >= {"answer", "no_answer", "no_answer_kind", "decision", "language", "confidence", "citations", "mode"}
+    assert res["mode"] == "extractive" and res["no_answer"] is False and res["language"] == "sv"
     c = res["citations"][0]
     assert c["section"] == "KSPU § 10:3" and c["dnr"] == "PU 2020/0011" and c["marker"] == 1
 
 
-def test_sentence_splitter_keeps_list_items_whole():
-    text = "Svar: Ja. Enlig skollagen benämns den särskild undervisningsgrupp.\n\n* Kapacitet i form av antal barn idag?"
-    assert split_sentences(text) == [
-        "Svar: Ja.",
-        "Enlig skollagen benämns den särskild undervisningsgrupp.",
-        "* Kapacitet i form av antal barn idag?",
-    ]
+def test_llm_module_does_not_import_the_answer_module():
+    code = "import sys, namndsok.app.llm; sys.exit('namndsok.app.answer' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

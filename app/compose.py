@@ -1,0 +1,121 @@
+"""What an extractive answer says: the sentences chosen by meaning, the decision of the
+section the question is about, and a table cell with its row and column.
+
+Pure functions over the retrieved passages and their scored sentences (Searcher.sentences);
+nothing here embeds or searches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from namndsok.index.lexical import tokenize
+from namndsok.index.search import Sentence
+from namndsok.ingest.sentences import is_heading
+from namndsok.model import Hit
+
+if TYPE_CHECKING:
+    from namndsok.model import TableRow
+
+from .settings import AnswerSettings
+
+DECISION_Q_RE = re.compile(
+    r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|föreslå\w*|förslag\w*|föreslog|ställning|tog ställning|"
+    r"decid\w*|decision\w*|resolv\w*|resolution|propos\w*|agreed|approv\w*|vote\w*)\b",
+    re.IGNORECASE,
+)
+AMOUNT_Q_RE = re.compile(r"\b(?:hur mycket|belopp|kost\w*|budget\w*|tkr|mkr|kronor|how much|cost|budget\w*|amount)\b|\b(?:19|20)\d{2}\b",
+                         re.IGNORECASE)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass
+class Pick:
+    hit: Hit
+    sentence: Sentence
+    score: float
+
+
+def choose_sentences(question: str, hits: list[Hit], sentences: list[Sentence], s: AnswerSettings) -> list[Pick]:
+    """Up to `max_sentences` sentences: by meaning first (similarity to the question), the
+    retriever's order and the question's words as tie-breakers; a further sentence only when it
+    scores within `sentence_margin` of the best. Returned in document order."""
+    q_tokens = set(tokenize(question))
+    scored: list[Pick] = []
+    seen: set[str] = set()
+    for sent in sentences:
+        if sent.hit >= s.read_hits or sent.text in seen:
+            continue
+        hit = hits[sent.hit]
+        title = " ".join((hit.chunk.section_title or "").split())
+        # a heading repeats the question's words; a question in the text is not its answer
+        if sent.text == title or sent.text == hit.chunk.citation.section or sent.text.endswith("?"):
+            continue
+        seen.add(sent.text)
+        overlap = len(q_tokens & set(tokenize(sent.rendered))) / (len(q_tokens) or 1)
+        score = sent.score + s.rank_prior / (sent.hit + 1) + s.word_weight * overlap
+        if is_heading(sent.text) and "\t" not in hit.chunk.text[sent.start:sent.end]:
+            score -= s.heading_penalty
+        scored.append(Pick(hit, sent, score))
+    if not scored:
+        return []
+    scored.sort(key=lambda p: -p.score)
+    best = scored[0].score
+    picked = [p for p in scored[: s.max_sentences] if p.score >= best - s.sentence_margin]
+    return sorted(picked, key=lambda p: (p.hit.chunk.source, p.hit.chunk.start + p.sentence.start))
+
+
+# ------------------------------------------------------------------ decisions
+
+
+def wants_decision(question: str) -> bool:
+    return bool(DECISION_Q_RE.search(question))
+
+
+def pick_decision(hits: list[Hit], sentences: list[Sentence], limit: int) -> Hit | None:
+    """The decision-carrying section the question is about, not simply the first hit's: each
+    section with a decision among the first `limit` hits is scored by its best sentence's
+    similarity to the question (its title and decision text are sentences too), with the
+    retriever's order as tie-breaker; an exact dnr/§ match in the question wins."""
+    best_by_hit: dict[int, float] = {}
+    for sent in sentences:
+        if sent.hit < limit:
+            best_by_hit[sent.hit] = max(best_by_hit.get(sent.hit, -1.0), sent.score)
+    sections: dict[tuple[str, str, int], tuple[float, Hit]] = {}
+    for n, h in enumerate(hits[:limit]):
+        if not h.chunk.decision:
+            continue
+        key = (h.chunk.source, h.chunk.doc_sha256, h.chunk.section_index)
+        score = best_by_hit.get(n, 0.0) + 0.01 / (n + 1) + (1.0 if "exact" in h.why else 0.0)
+        if key not in sections or score > sections[key][0]:
+            sections[key] = (score, h)
+    if not sections:
+        return None
+    return max(sections.values(), key=lambda t: t[0])[1]
+
+
+# ------------------------------------------------------------------ tables
+
+
+def table_row_of(hit: Hit, sentence: Sentence) -> "TableRow | None":
+    """The table row a sentence unit is, if it is one."""
+    for row in getattr(hit.chunk, "rows", None) or []:
+        if hit.chunk._text_offset(row.start) == sentence.start:
+            return row
+    return None
+
+
+def cell_answer(question: str, row: "TableRow") -> str:
+    """`Invent ny/omb skola/fsk, 2026: 40 000 tkr`: the cells whose column the question names
+    (by year or by a word of the header), else the whole row with its headers."""
+    years = set(_YEAR_RE.findall(question))
+    q_tokens = set(tokenize(question))
+    cells = [(h, v) for h, v in row.cells if h and (set(_YEAR_RE.findall(h)) & years)]
+    if not cells:
+        cells = [(h, v) for h, v in row.cells if h and set(tokenize(h)) & q_tokens - set(tokenize(row.label or ""))]
+    cells = cells or row.cells
+    label = f"{row.group} › {row.label}" if row.group and row.label else (row.label or row.group or "")
+    parts = "; ".join(f"{h}: {row._with_unit(v)}" if h else row._with_unit(v) for h, v in cells)
+    return f"{label}, {parts}" if label else parts
