@@ -51,6 +51,38 @@ def _positive(kind):
     return parse
 
 
+def _date(text: str) -> str:
+    """An argparse type: a date as typed (Filters turns it into a range), checked here."""
+    from namndsok.dates import DateError, date_range
+
+    try:
+        date_range(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def parse_auth(text: str, where: str = "--auth") -> tuple[str, str]:
+    """USER:PASSWORD with both parts non-empty (the password may contain ':')."""
+    user, colon, password = text.partition(":")
+    if not colon:
+        raise UsageError(f"{where} takes USER:PASSWORD (no ':' in what was given)")
+    if not user.strip() or not password:
+        raise UsageError(f"{where} needs both a user name and a password, as USER:PASSWORD")
+    return user, password
+
+
+def _auth(text: str) -> tuple[str, str]:
+    try:
+        return parse_auth(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--auth ")) from None
+
+
+class UsageError(NamndsokError):
+    """A setting given the wrong way (e.g. NAMNDSOK_AUTH without a colon)."""
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="index directory (default: $NAMNDSOK_INDEX or .namndsok)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
@@ -59,8 +91,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--organ", help="only this committee (case-insensitive part of its name)")
     p.add_argument("--type", dest="doc_type", choices=DOC_TYPES, help="only this document type")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="meeting date on or after")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="meeting date on or before")
+    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
+                   help="meeting date on or after: YYYY, YYYY-MM or YYYY-MM-DD (a year means from its first day)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
+                   help="meeting date on or before: YYYY, YYYY-MM or YYYY-MM-DD (a year means to its last day)")
     p.add_argument("--dnr", help="only this diarienummer (any written form: UBN.2023.428, 2023/428)")
 
 
@@ -88,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="ranked passages with citations", description="Hybrid search (exact dnr/§, BM25, dense).")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("-k", type=_positive(int), default=5, help="number of passages (default 5)")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print a JSON array of hits")
     _add_filters(p)
@@ -98,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Extractive answer from the retrieved passages; with --llm-url (or NAMNDSOK_LLM_URL) "
                                    "a generative answer through an OpenAI-compatible endpoint.")
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=8, help="passages to read (default 8)")
+    p.add_argument("-k", type=_positive(int), default=8, help="passages to read (default 8)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--llm-url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
     p.add_argument("--llm-model", default=None, help="model name for the endpoint")
@@ -108,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app (127.0.0.1 by default).")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--auth", default=None, metavar="USER:PASSWORD",
+    p.add_argument("--auth", default=None, metavar="USER:PASSWORD", type=_auth,
                    help="require a login (default: $NAMNDSOK_AUTH); never put it in a file in the repo")
     _add_common(p)
 
@@ -239,7 +273,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from namndsok.app.web import serve
 
-    auth = args.auth or os.environ.get("NAMNDSOK_AUTH")
+    env = os.environ.get("NAMNDSOK_AUTH")
+    auth = args.auth or (parse_auth(env, "NAMNDSOK_AUTH") if env else None)
     serve(_root(args), host=args.host, port=args.port, auth=auth)
     return 0
 
@@ -302,12 +337,22 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR if args.verbose < 2 else logging.DEBUG)
     logging.getLogger("namndsok.progress").setLevel(logging.INFO)  # shown without -v: a long ingest is never silent
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # inside the try: a closed pipe is met here, not at exit
+        return status
+    except BrokenPipeError:
+        # `namndsok search … | head -1`: the reader has gone, which is not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except NamndsokError as exc:
         print(f"namndsok: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:
         print(f"namndsok: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the operating system refused something: say what, without a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"namndsok: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

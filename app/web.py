@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from namndsok.dates import DateError
 from namndsok.index.search import Filters, Searcher
 from namndsok.model import DECISION_KINDS, DOC_TYPES
 
@@ -67,20 +68,16 @@ class WebApp:
     # ------------------------------------------------------------ data
 
     def filters(self, organ: str | None, doc_type: str | None, date_from: str | None, date_to: str | None) -> Filters:
-        def clean_date(s: str | None) -> str | None:
-            s = (s or "").strip()
-            if not s:
-                return None
-            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", s):
-                raise ValueError(f"datumet {s!r} ska skrivas ÅÅÅÅ-MM-DD")
-            return s
-
-        return Filters(
-            organ=None if organ in (None, "", ALL) else organ,
-            doc_type=None if doc_type in (None, "", ALL) else doc_type,
-            date_from=clean_date(date_from),
-            date_to=clean_date(date_to),
-        )
+        """The form's filters; dates as in the CLI (namndsok.dates), errors in Swedish."""
+        try:
+            return Filters(
+                organ=None if organ in (None, "", ALL) else organ,
+                doc_type=None if doc_type in (None, "", ALL) else doc_type,
+                date_from=date_from if isinstance(date_from, str) else None,
+                date_to=date_to if isinstance(date_to, str) else None,
+            )
+        except DateError as exc:
+            raise ValueError(exc.swedish) from None
 
     def answer_json(self, question: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "") -> dict:
         """The API: the same object as `namndsok ask --json`."""
@@ -277,15 +274,12 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
     return app, webapp
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, llm: LLMConfig | None = None) -> None:
+def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+          llm: LLMConfig | None = None) -> None:
+    """`auth` is (user, password), checked by the CLI (`parse_auth`)."""
     import uvicorn
 
-    creds = None
-    if auth:
-        if ":" not in auth:
-            raise ValueError("--auth takes USER:PASSWORD")
-        user, _, pw = auth.partition(":")
-        creds = (user, pw)
+    creds = auth
     if host not in ("127.0.0.1", "localhost", "::1") and not creds:
         log.warning("serving on %s without a login: anyone who reaches this address can read the index; set --auth or NAMNDSOK_AUTH", host)
         print(f"WARNING: serving on {host} without a login; set --auth USER:PASSWORD or NAMNDSOK_AUTH", flush=True)

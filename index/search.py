@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from namndsok.dates import date_bounds
 from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
 from namndsok.model import Chunk, Citation, Document, Hit, Section
@@ -37,10 +38,14 @@ _PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?:
 class Filters:
     organ: str | None = None  # case-insensitive substring of the organ
     doc_type: str | None = None
-    date_from: str | None = None  # ISO dates, inclusive
+    date_from: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD as typed; inclusive ISO dates after init
     date_to: str | None = None
     dnr: str | None = None  # any written form; compared by key
     source: str | None = None
+
+    def __post_init__(self) -> None:
+        # "2020" to "2020" is the whole year; "igår" or "2020-13-45" is a DateError
+        self.date_from, self.date_to = date_bounds(self.date_from, self.date_to)
 
     def active(self) -> bool:
         return any(v for v in vars(self).values())

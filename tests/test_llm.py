@@ -84,3 +84,31 @@ def test_timeout_falls_back_to_extractive(searcher, chat_server):
 def test_unreachable_endpoint_falls_back(searcher):
     ans = Answerer(searcher, LLMConfig(url="http://127.0.0.1:9/v1", timeout=1)).ask("Hur många platser har Minirosen?")
     assert ans.mode == "extractive" and "Språkmodellen svarade inte" in ans.note
+
+
+def test_llm_settings_from_the_environment(corpus_index, chat_server):
+    """NAMNDSOK_LLM_URL, _MODEL, _KEY and _TIMEOUT reach the endpoint through `namndsok ask`."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1].", 0
+    chat_server.requests.clear()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NAMNDSOK_LLM_URL=chat_server.url, NAMNDSOK_LLM_MODEL="lokal-modell",
+               NAMNDSOK_LLM_KEY="hemlig-nyckel", NAMNDSOK_LLM_TIMEOUT="20")
+    r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "ask", "Hur många platser har Minirosen?", "--json",
+                        "--index", str(corpus_index)], capture_output=True, text=True, env=env, timeout=180)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["mode"] == "generative" and res["answer"] == "Minirosen har 10-12 platser [1]."
+    assert [(q["path"], q["body"]["model"], q["auth"]) for q in chat_server.requests] == [
+        ("/v1/chat/completions", "lokal-modell", "Bearer hemlig-nyckel")]
+    # a timeout from the environment is honoured: a slow endpoint falls back to the extractive answer
+    chat_server.delay = 3
+    r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "ask", "Hur många platser har Minirosen?", "--json",
+                        "--index", str(corpus_index)], capture_output=True, text=True,
+                       env=dict(env, NAMNDSOK_LLM_TIMEOUT="1"), timeout=180)
+    assert r.returncode == 0 and json.loads(r.stdout)["mode"] == "extractive", r.stderr
+    chat_server.delay = 0
