@@ -20,7 +20,8 @@ from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
-from .embedders import Embedder, create_embedder
+from .embedders import Embedder, create_embedder, spec_for
+from .filtered import MetadataColumns, dense_search
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
