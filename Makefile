@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: setup setup-dev run test browser bench clean
+.PHONY: setup setup-dev run test browser ocr-engine bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -12,9 +12,10 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e .
 	touch $@
 
-# tests also need the sentence-transformers extra (torch 2.13.0 CPU wheel) and the dev tools
+# tests also need the sentence-transformers extra (torch 2.13.0 CPU wheel), OCR (pypdfium2),
+# Dask (the cluster tests start a real scheduler and workers) and the dev tools
 $(VENV)/.dev: pyproject.toml $(VENV)/.core
-	$(PIP) -e '.[dev,st]'
+	$(PIP) -e '.[dev,st,ocr,cluster]'
 	touch $@
 
 setup: $(VENV)/.core
@@ -28,7 +29,12 @@ run: setup
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || echo "chromium not installed: the browser test will be skipped"; }
 
-test: setup-dev browser
+# Tesseract with its Latin-script and Swedish models for OCR of scanned pages: from Debian when
+# we may (root), else the OCR tests skip with the reason (and fail under CI).
+ocr-engine:
+	@tesseract --list-langs 2>/dev/null | grep -qx Latin || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-script-latn tesseract-ocr-swe >/dev/null) || echo "tesseract-ocr-script-latn not installed: the OCR tests will be skipped"; }
+
+test: setup-dev browser ocr-engine
 	$(PY) -m pytest -q
 
 bench: setup-dev

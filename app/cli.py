@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from namndsok.errors import NamndsokError
+from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import ReadLimits
 from namndsok.model import DECISION_KINDS, DOC_TYPES
 
@@ -117,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
     p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
                    help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="parse and embed on this Dask cluster, e.g. tcp://10.0.0.5:8786 (needs namndsok[cluster])")
+    where.add_argument("--workers", type=_positive(int), metavar="N",
+                       help="parse and embed on N Dask worker processes on this machine (needs namndsok[cluster])")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_common(p)
 
@@ -191,9 +199,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
-    # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
-    report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
-                    limits=limits, follow_links=args.follow_links)
+    work = None
+    if args.scheduler or args.workers:  # Dask is imported only then
+        from namndsok.index.distributed import DaskWork
+
+        work = DaskWork(scheduler=args.scheduler, workers=args.workers, quiet=not args.verbose)
+    try:
+        # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
+        report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
+                        limits=limits, follow_links=args.follow_links, ocr=OcrSettings(enabled=not args.no_ocr),
+                        work=work)
+    finally:
+        if work is not None:
+            work.close()
     if args.json:
         from namndsok.index.store import json_text
 

@@ -9,6 +9,9 @@ before, its previous version stays. Only regular files are read (a FIFO would bl
 Embeddings go through an EmbeddingCache persisted in the index's `work/` folder, batch by
 batch: a killed ingest resumes where it stopped, and a chunk text the current index already
 holds is never embedded again. The folder is removed once the new index is written.
+
+Parsing and embedding run through a `Work` strategy (index/work.py): here by default, or on
+a Dask cluster (index/distributed.py); what is written is the same either way.
 """
 
 from __future__ import annotations
@@ -24,21 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
-from namndsok.errors import IngestError, IndexError_, ModelMismatchError
+from namndsok.errors import IndexError_, ModelMismatchError
 from namndsok.ingest import PARSER_VERSION
-from namndsok.ingest.chunk import chunk_document
-from namndsok.ingest.read import SUPPORTED, ReadLimits, read_document, sha256_bytes, too_large
-from namndsok.ingest.structure import parse_structure
+from namndsok.ingest.ocr import OcrSettings
+from namndsok.ingest.read import SUPPORTED, ReadLimits, sha256_bytes, too_large
 from namndsok.model import Chunk, Document
 
 from . import directory
 from .directory import NotOurs
-from .embedcache import EmbeddingCache
+from .embedcache import EmbeddingCache, EmbeddingFailed, text_key
 from .embedders import Embedder
 from .progress import Progress, progress_mode
 from .settings import DEFAULT_INDEX, IndexSettings
 from .units import build_units, unit_table
 from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
+from .work import LocalWork, ParseJob, ParseOptions, Work, parse_file  # noqa: F401 (parse_file: API)
 
 log = logging.getLogger(__name__)
 
@@ -169,14 +172,6 @@ def discover(paths: list[str | Path], report: IngestReport, follow_links: bool =
     return list(found.values())
 
 
-def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None = None) -> tuple[Document, list[Chunk]]:
-    doc = parse_structure(read_document(path, data, limits))
-    chunks = chunk_document(doc)
-    if not chunks:
-        raise IngestError(str(path), "no text to index after parsing")
-    return doc, chunks
-
-
 def _old_chunks(old: StoredIndex) -> dict[tuple[str, str], list[int]]:
     """Positions of each indexed document's chunks, by (source, sha256), in order.
 
@@ -205,12 +200,17 @@ def ingest(
     limits: ReadLimits | None = None,
     follow_links: bool = False,
     settings: IndexSettings = DEFAULT_INDEX,
+    ocr: OcrSettings | None = None,
+    work: Work | None = None,
 ) -> IngestReport:
     """`progress`: True for a bar on a terminal and log lines elsewhere, False for none;
     `limits` bound what one file may cost; `follow_links` indexes links that lead outside
-    the folders given."""
+    the folders given; `ocr` says how scanned pages are read; `work` runs parsing and
+    embedding (default: here, in order; index/distributed.py: on a Dask cluster)."""
     report = IngestReport()
-    limits = limits or ReadLimits()
+    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings())
+    limits = options.limits
+    work = work or LocalWork()
     mode = progress_mode(progress)
     with write_lock(root):
         old = None
@@ -246,40 +246,44 @@ def ingest(
             ids = old_ids.get((doc.source, doc.sha256), [])
             kept[doc.path] = (doc, [old.chunks[i] for i in ids], old.vectors[ids])
 
-        new: list[tuple[Document, list[Chunk]]] = []
         wanted: set[str] = set()
         parsing = Progress("parsing", "file", mode, total=len(files))
-        for f in files:
-            parsing.update()
-            abspath = str(f.resolve())
-            wanted.add(abspath)
-            try:
-                size = f.stat().st_size
-                if size > limits.max_file_mb * 1e6:  # refused before a byte is read
-                    report.failed.append((str(f), too_large(size, limits)))
+
+        def jobs():
+            """The files to parse, read one at a time; unchanged ones are kept as they are."""
+            for n, f in enumerate(files):
+                abspath = str(f.resolve())
+                wanted.add(abspath)
+                try:
+                    size = f.stat().st_size
+                    if size > limits.max_file_mb * 1e6:  # refused before a byte is read
+                        report.failed.append((str(f), too_large(size, limits)))
+                        parsing.update()
+                        continue
+                    data = f.read_bytes()
+                except OSError as exc:
+                    report.failed.append((str(f), f"cannot read ({exc.strerror or exc})"))
+                    parsing.update()
                     continue
-                data = f.read_bytes()
-            except OSError as exc:
-                report.failed.append((str(f), f"cannot read ({exc.strerror or exc})"))
-                continue
-            prev = old_docs.get(abspath)
-            if prev is not None and not stale_parse and prev.sha256 == sha256_bytes(data):
-                keep(prev)
-                report.unchanged.append(str(f))
-                continue
-            try:
-                doc, chunks = parse_file(f, data, limits)
-            except IngestError as exc:
-                report.failed.append((str(f), exc.reason))
-                log.warning("%s", exc)
-                continue
-            except Exception as exc:  # a parser bug must not end the batch; report it
-                log.exception("unexpected error parsing %s", f)
-                report.failed.append((str(f), f"internal error while parsing: {exc!r}"))
-                continue
-            new.append((doc, chunks))
-            report.indexed.append(str(f))
+                prev = old_docs.get(abspath)
+                if prev is not None and not stale_parse and prev.sha256 == sha256_bytes(data):
+                    keep(prev)
+                    report.unchanged.append(str(f))
+                    parsing.update()
+                    continue
+                yield ParseJob(n, f, abspath, data)
+
+        parsed = []
+        for result in work.parse(jobs(), options):
+            parsing.update()
+            if result.error is not None:
+                report.failed.append((str(result.path), result.error))
+            else:
+                parsed.append(result)
         parsing.close()
+        parsed.sort(key=lambda r: r.n)  # a cluster returns them as they finish
+        new: list[tuple[Document, list[Chunk]]] = [(r.doc, r.chunks) for r in parsed]
+        report.indexed.extend(str(r.path) for r in parsed)
         # documents indexed earlier: keep those whose file still exists and was not re-read
         for path, doc in old_docs.items():
             if path in wanted:
@@ -288,51 +292,52 @@ def ingest(
                 keep(doc)
             else:
                 report.removed.append(path)
-        # failed files keep their previous version, if any: bad input never loses indexed work
-        for p, _ in report.failed:
-            try:
-                path = str(Path(p).resolve())
-            except (OSError, RuntimeError):
-                continue
-            if path in old_docs and path not in kept and Path(path).exists():
-                keep(old_docs[path])
-        texts = [c.embed_text() for _, chunks in new for c in chunks]
         cache = EmbeddingCache(root / directory.WORK / "embeddings")
+        texts = [c.embed_text() for _, chunks in new for c in chunks]
         if texts:
             directory.record(root, directory.WORK)
             if old is not None:
                 cache.seed(embedder.name, "chunk", (c.embed_text() for c in old.chunks), old.vectors)
-        new_vecs = cache.embed(embedder, texts, kind="chunk", progress=Progress("embedding", "chunk", mode))
-        report.embedded = cache.embedded
+        try:
+            new_vecs = cache.embed(embedder, texts, kind="chunk", progress=Progress("embedding", "chunk", mode), work=work)
+            report.embedded = cache.embedded
+        except EmbeddingFailed as exc:  # lost twice on the cluster: those files fail, the rest goes on
+            report.embedded = cache.embedded
+            new = _drop_failed(new, exc, report, lambda c: [c.embed_text()])
+            new_vecs = cache.embed(embedder, [c.embed_text() for _, chunks in new for c in chunks], kind="chunk")
+        _keep_previous_of_failed(report, old_docs, kept, keep)
         entries = list(kept.values())
         offset = 0
         for doc, chunks in new:
             entries.append((doc, chunks, new_vecs[offset : offset + len(chunks)]))
             offset += len(chunks)
-        entries.sort(key=lambda k: (k[0].source, k[0].path))
-        documents: list[Document] = []
-        all_chunks: list[Chunk] = []
-        vec_parts: list[np.ndarray] = []
-        chunk_counts = [len(chunks) for _, chunks, _ in entries]
-        for doc, chunks, vecs in entries:
-            for c in chunks:  # a copy: identical documents may share the old chunk objects
-                all_chunks.append(dataclasses.replace(c, id=len(all_chunks)))
-            documents.append(doc)
-            vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(-1, embedder.dim))
-        vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, embedder.dim), np.float32)
+        documents, all_chunks, vectors, chunk_counts = _assemble(entries, embedder.dim)
         changed = bool(report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
                        or old.manifest.get("index_settings") != settings.to_json())
         units = None
         if settings.units and changed:
             # sentence vectors: a unit the current index holds is never embedded again
-            unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)
             if old is not None and old.units is not None:
                 _, old_texts, _ = build_units(old.chunks, settings.unit_context)
                 cache.seed(embedder.name, "unit", old_texts, old.units.vectors)
+            unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)
             if unit_texts:
                 directory.record(root, directory.WORK)
-            unit_vecs = cache.embed(embedder, unit_texts, kind="unit", progress=Progress("embedding", "sentence", mode))
-            report.embedded_units = cache.embedded
+            try:
+                unit_vecs = cache.embed(embedder, unit_texts, kind="unit",
+                                        progress=Progress("embedding", "sentence", mode), work=work)
+                report.embedded_units = cache.embedded
+            except EmbeddingFailed as exc:  # drop the new files whose sentences were lost, assemble again
+                report.embedded_units = cache.embedded
+                gone = {id(d) for d, _ in _drop_failed(new, exc, report, lambda c: build_units([c], settings.unit_context)[1], keep_dropped=True)}
+                _keep_previous_of_failed(report, old_docs, kept, keep)
+                entries = [e for e in entries if id(e[0]) not in gone]
+                entries += [kept[d.path] for d, _ in new if id(d) in gone and d.path in kept]
+                documents, all_chunks, vectors, chunk_counts = _assemble(entries, embedder.dim)
+                unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)
+                # all cached now, but for sentences of kept documents (an index without
+                # sentence vectors), which are embedded here
+                unit_vecs = cache.embed(embedder, unit_texts, kind="unit")
             units = unit_table(unit_list, ptr, unit_vecs)
         if changed:
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
@@ -343,3 +348,50 @@ def ingest(
             directory.forget(root, directory.WORK)
         report.chunks = len(all_chunks)
     return report
+
+
+def _drop_failed(new: list[tuple[Document, list[Chunk]]], exc: EmbeddingFailed, report: IngestReport,
+                 texts_of, keep_dropped: bool = False) -> list[tuple[Document, list[Chunk]]]:
+    """The new documents none of whose texts were lost (or, with `keep_dropped`, those that
+    were); each dropped file moves from indexed to failed with the reason."""
+    ok, dropped = [], []
+    for doc, chunks in new:
+        lost = [exc.failed[k] for c in chunks for k in map(text_key, texts_of(c)) if k in exc.failed]
+        if not lost:
+            ok.append((doc, chunks))
+            continue
+        dropped.append((doc, chunks))
+        shown = next((p for p in report.indexed if str(Path(p).resolve()) == doc.path), doc.path)
+        if shown in report.indexed:
+            report.indexed.remove(shown)
+        report.failed.append((shown, f"embedding failed twice on the cluster ({lost[0]})"))
+        log.warning("%s: embedding failed twice on the cluster (%s)", shown, lost[0])
+    return dropped if keep_dropped else ok
+
+
+def _keep_previous_of_failed(report: IngestReport, old_docs: dict[str, Document], kept: dict, keep) -> None:
+    """Failed files keep their previous version, if any: bad input never loses indexed work."""
+    for p, _ in report.failed:
+        try:
+            path = str(Path(p).resolve())
+        except (OSError, RuntimeError):
+            continue
+        if path in old_docs and path not in kept and Path(path).exists():
+            keep(old_docs[path])
+
+
+def _assemble(entries: list[tuple[Document, list[Chunk], np.ndarray]], dim: int):
+    """Documents in (source, path) order with their chunks numbered anew and their vectors:
+    (documents, chunks, vectors, chunks per document)."""
+    entries = sorted(entries, key=lambda k: (k[0].source, k[0].path))
+    documents: list[Document] = []
+    all_chunks: list[Chunk] = []
+    vec_parts: list[np.ndarray] = []
+    chunk_counts = [len(chunks) for _, chunks, _ in entries]
+    for doc, chunks, vecs in entries:
+        for c in chunks:  # a copy: identical documents may share the old chunk objects
+            all_chunks.append(dataclasses.replace(c, id=len(all_chunks)))
+        documents.append(doc)
+        vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(-1, dim))
+    vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
+    return documents, all_chunks, vectors, chunk_counts

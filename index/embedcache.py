@@ -9,7 +9,9 @@ read as the index itself. No pickle: numpy files are read with allow_pickle=Fals
 
 `kind` is a free string ("chunk", "sentence", …): texts of different kinds never share a
 vector, even when equal. Vectors come from `embedder.encode_passages` unless `encode` says
-otherwise.
+otherwise, or from a `work` strategy (index/work.py) that may embed the batches elsewhere and
+in any order (a Dask cluster): each batch is persisted as it comes back, and a batch that is
+lost for good is named in EmbeddingFailed once every other batch is safe.
 
 The builder removes the folder after a successful ingest (the index then holds every
 vector, and duplicating vectors.npy would double the disk it takes), and seeds a cache in
@@ -33,6 +35,17 @@ from typing import Callable, Iterable
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+class EmbeddingFailed(Exception):
+    """Some batches could not be embedded (their worker failed or was lost twice); every
+    other vector is cached. `failed` maps each text key without a vector to the reason."""
+
+    def __init__(self, failed: dict[str, str]):
+        self.failed = failed
+        reasons = sorted(set(failed.values()))
+        super().__init__(f"{len(failed)} text(s) could not be embedded: {'; '.join(reasons[:3])}")
+
 
 BATCH = 128  # texts per persisted batch: a kill loses at most one batch of work
 
@@ -129,11 +142,12 @@ class EmbeddingCache:
                 raise
 
     def embed(self, embedder, texts: list[str], kind: str = "chunk", progress=None,
-              encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+              encode: Callable[[list[str]], np.ndarray] | None = None, work=None) -> np.ndarray:
         """Vectors of `texts` in input order (float32, shape (len(texts), dim)); only texts
-        not cached are embedded, a batch at a time, each batch persisted before the next.
+        not cached are embedded, a batch at a time, each batch persisted as it is done.
 
-        `progress` (a progress.Progress) is started with the number of texts to embed."""
+        `progress` (a progress.Progress) is started with the number of texts to embed;
+        `work` (index/work.py) runs the batches, by default here and in order."""
         encode = encode or embedder.encode_passages
         table = self._table(embedder.name, kind)
         keys = [text_key(t) for t in texts]
@@ -146,9 +160,18 @@ class EmbeddingCache:
             progress = None
         if progress is not None:
             progress.start(len(todo))
-        for i in range(0, len(todo), self.batch):
-            part = todo[i : i + self.batch]
-            vecs = np.asarray(encode([t for _, t in part]), dtype=np.float32).reshape(len(part), embedder.dim)
+        parts = [todo[i : i + self.batch] for i in range(0, len(todo), self.batch)]
+        if work is None:
+            done = ((n, encode([t for _, t in part])) for n, part in enumerate(parts))
+        else:
+            done = work.embed_batches(embedder, [[t for _, t in part] for part in parts])
+        failed: dict[str, str] = {}
+        for n, vecs in done:
+            part = parts[n]
+            if isinstance(vecs, BaseException):
+                failed.update((k, f"{type(vecs).__name__}: {vecs}") for k, _ in part)
+                continue
+            vecs = np.asarray(vecs, dtype=np.float32).reshape(len(part), embedder.dim)
             self._persist(embedder.name, kind, [k for k, _ in part], vecs)
             for (k, _), v in zip(part, vecs):
                 table[k] = v
@@ -156,7 +179,9 @@ class EmbeddingCache:
                 progress.update(len(part))
         if progress is not None:
             progress.close()
-        self.embedded = len(todo)
+        self.embedded = len(todo) - len(failed)
+        if failed:
+            raise EmbeddingFailed(failed)
         if not keys:
             return np.zeros((0, embedder.dim), np.float32)
         return np.stack([table[k] for k in keys]).astype(np.float32, copy=False)

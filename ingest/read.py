@@ -1,6 +1,8 @@
 """Read a file into a Document's raw text: PDFs page by page through pypdf, text files with
 their encoding detected (UTF-8; UTF-16/32 with a byte-order mark; else cp1252, which keeps
 å ä ö from Word exports). Line breaks become \n, so offsets and line numbers agree.
+A PDF page without a usable text layer (a scan) is read by OCR (ocr.py) when the engine is
+installed; the Document lists those pages, so citations can say so.
 
 Every problem is an IngestError that names the file and says what to do.
 """
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from namndsok.errors import IngestError
 from namndsok.model import Document
+
+from .ocr import OcrSettings, OcrUnavailable, engine_problem, needs_ocr, ocr_pages, page_has_image
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +138,7 @@ def _resource_reason(exc: BaseException) -> str | None:
 
 
 def _page_text(page, number: int, limits: ReadLimits) -> str:
-    """One page's text; PageProblem when the page exceeds a limit."""
+    """One page's text layer; PageProblem when the page exceeds a limit."""
     contents = page.get_contents()
     size = len(contents.get_data()) if contents is not None else 0
     if size > limits.max_page_content_mb * 1e6:
@@ -153,11 +157,14 @@ class PageProblem(Exception):
         super().__init__(f"page {page}: {reason}")
 
 
-def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[str, list[int]]:
-    """Text of every page joined, and the offset where each page starts.
+def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
+             ocr: OcrSettings | None = None) -> tuple[str, list[int], list[int]]:
+    """Text of every page joined, the offset where each page starts, and the 1-based pages
+    whose text was read by OCR.
 
     A page that cannot be read, or exceeds a limit, is left out; it is logged as left out only
-    when the rest of the file is indexed, and otherwise named in the file's error."""
+    when the rest of the file is indexed, and otherwise named in the file's error. Pages
+    without a usable text layer are read by OCR when the engine is there (`ocr`)."""
     import io
 
     from pypdf import PdfReader
@@ -168,6 +175,7 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[
     if b"%PDF-" not in data[:1024]:
         raise IngestError(path, "not a PDF (no %PDF- header); the file is corrupt or has the wrong extension")
     pages: list[str] = []
+    images: list[bool] = []  # whether each page draws an image (a scan)
     problems: list[PageProblem] = []
     started = time.monotonic()
     try:
@@ -191,7 +199,9 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[
                 raise IngestError(path, f"reading its text took more than {limits.max_pdf_seconds:g} s "
                                         f"(stopped at page {i + 1} of {n}; a resource limit)")
             try:
-                pages.append(_page_text(reader.pages[i], i + 1, limits))
+                page = reader.pages[i]
+                images.append(page_has_image(page))
+                pages.append(_page_text(page, i + 1, limits))
             except FileNotDecryptedError:
                 raise
             except PageProblem as exc:
@@ -216,10 +226,20 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[
     if not pages:
         raise IngestError(path, "PDF has no pages" + (" (it is truncated: no %%EOF end marker)" if truncated else ""))
     pages = [_normalise(p) for p in pages]
+    images += [False] * (len(pages) - len(images))
+    failed = {pr.page for pr in problems}
+    ocr = ocr or OcrSettings()
+    scanned = [i + 1 for i, p in enumerate(pages) if i + 1 not in failed and needs_ocr(p, images[i])]
+    ocr_done: list[int] = []
+    why_not = None
+    if scanned:
+        ocr_done, why_not = _ocr(data, path, pages, scanned, problems, ocr)
     if sum(len(p.strip()) for p in pages) < 20:
         if problems:  # the cause is the pages that could not be read, not a missing text layer
             raise IngestError(path, f"no text could be read: {_problems(problems)}")
-        raise IngestError(path, f"no text layer in {len(pages)} page(s); OCR it first")
+        if why_not:
+            raise IngestError(path, f"no text layer in {len(pages)} page(s); OCR it first ({why_not})")
+        raise IngestError(path, f"no text layer in {len(pages)} page(s), and OCR found no text on them")
     if truncated:
         empty = [i + 1 for i, p in enumerate(pages) if not p.strip()]
         if empty:  # the objects behind the cut are gone: refuse rather than index part of it
@@ -230,14 +250,44 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None) -> tuple[
         log.warning("%s: page %d left out: %s", path, problem.page, problem.reason)
     failed = {pr.page for pr in problems}
     blank = sum(1 for i, p in enumerate(pages) if not p.strip() and i + 1 not in failed)
-    if blank:
-        log.warning("%s: %d of %d page(s) have no text layer (scanned?); only the others are searchable",
-                    path, blank, len(pages))
+    if blank and why_not:
+        log.warning("%s: %d of %d page(s) have no text layer (scanned?) and %s; only the others are searchable",
+                    path, blank, len(pages), why_not)
     starts, pos = [], 0
     for p in pages:
         starts.append(pos)
         pos += len(p) + len(PAGE_SEPARATOR)
-    return PAGE_SEPARATOR.join(pages), starts
+    return PAGE_SEPARATOR.join(pages), starts, ocr_done
+
+
+def _ocr(data: bytes, path: str, pages: list[str], scanned: list[int], problems: list[PageProblem],
+         settings: OcrSettings) -> tuple[list[int], str | None]:
+    """Read the `scanned` pages by OCR, in place in `pages`: (pages read, None), or ([], the
+    reason OCR could not run). A page whose OCR fails is left out and added to `problems`;
+    a garbage text layer is replaced only by OCR text."""
+    why_not = engine_problem(settings)
+    if why_not:
+        return [], why_not
+    try:
+        read = ocr_pages(data, scanned, settings)
+    except OcrUnavailable as exc:
+        return [], str(exc)
+    except Exception as exc:  # pdfium cannot open what pypdf could: keep the text layer
+        log.warning("%s: OCR could not open the file (%s); scanned pages are left out", path, _short(exc))
+        return [], f"OCR could not open the file ({_short(exc)})"
+    done = []
+    for number, text in sorted(read.items()):
+        if isinstance(text, Exception):
+            problems.append(PageProblem(number, f"OCR failed ({_short(text)})"))
+            pages[number - 1] = ""
+            continue
+        text = _normalise(text)
+        if text.strip():
+            pages[number - 1] = text
+            done.append(number)
+    if done:
+        log.info("%s: %d page(s) read by OCR: %s", path, len(done), _pages(done))
+    return done, None
 
 
 def _problems(problems: list["PageProblem"]) -> str:
@@ -265,8 +315,10 @@ def display_name(name: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | None = None) -> Document:
-    """A Document with source, hash, text and page starts; structure comes later."""
+def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | None = None,
+                  ocr: OcrSettings | None = None) -> Document:
+    """A Document with source, hash, text and page starts (and the pages read by OCR);
+    structure comes later."""
     limits = limits or ReadLimits()
     spath = str(path)
     suffix = path.suffix.lower()
@@ -288,9 +340,9 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
         raise IngestError(spath, "empty file (0 bytes)")
     if len(data) > limits.max_file_mb * 1e6:
         raise IngestError(spath, too_large(len(data), limits))
-    page_starts = None
+    page_starts = ocr_done = None
     if suffix in PDF_SUFFIXES:
-        text, page_starts = read_pdf(data, spath, limits)
+        text, page_starts, ocr_done = read_pdf(data, spath, limits, ocr)
     else:
         text = decode_text(data, spath)
     if not text.strip():
@@ -300,7 +352,7 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise IngestError(spath, f"cannot resolve path ({exc})") from exc
     return Document(source=display_name(path.name), path=abspath, sha256=sha256_bytes(data), text=text,
-                    page_starts=page_starts)
+                    page_starts=page_starts, ocr_pages=ocr_done or None)
 
 
 def too_large(size: int, limits: ReadLimits) -> str:

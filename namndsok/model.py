@@ -48,6 +48,14 @@ class Document:
     date: str | None = None  # ISO meeting or document date
     page_starts: list[int] | None = None  # offsets where PDF pages 1..n start; None for text
     sections: list[Section] = field(default_factory=list)
+    ocr_pages: list[int] | None = None  # 1-based PDF pages whose text was read by OCR
+
+    def ocr_between(self, start: int, end: int) -> bool:
+        """Whether any text in [start, end) comes from a page read by OCR."""
+        if not self.ocr_pages:
+            return False
+        first, last = self.page_at(start), self.page_at(max(start, end - 1))
+        return any(first <= p <= last for p in self.ocr_pages)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding a character offset, or None for text files."""
@@ -79,6 +87,7 @@ class Document:
             "doc_type": self.doc_type,
             "date": self.date,
             "page_starts": self.page_starts,
+            "ocr_pages": self.ocr_pages,
         }
 
 
@@ -96,9 +105,11 @@ class Citation:
     page: int | None
     doc_type: str = "other"
     line: int | None = None
+    ocr: bool = False  # the passage's text was read by OCR from a scanned page
 
     def format(self) -> str:
-        """`Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011 · s. 3`"""
+        """`Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011 · s. 3`
+        (`s. 3 (OCR)` when the text was read by OCR)."""
         head = " ".join(p for p in (self.organ, self.date) if p) or self.title or self.source
         parts = [head]
         if self.section:
@@ -106,7 +117,9 @@ class Citation:
         if self.dnr:
             parts.append(f"Dnr {self.dnr}")
         if self.page is not None:
-            parts.append(f"s. {self.page}")
+            parts.append(f"s. {self.page}" + (" (OCR)" if self.ocr else ""))
+        elif self.ocr:
+            parts.append("OCR")
         parts.append(self.source)
         return " · ".join(parts)
 
@@ -165,6 +178,7 @@ class Hit:
             "page": c.page,
             "doc_type": c.doc_type,
             "line": c.line,
+            "ocr": c.ocr,
             "score": round(float(self.score), 6),
             "decision": self.chunk.decision,
             "decision_kind": self.chunk.decision_kind,

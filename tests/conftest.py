@@ -106,3 +106,26 @@ def app_server(corpus_index, tmp_path_factory):
 
         stop_server(proc)
         log.close()
+
+
+# Figures a test measures and the run reports at its end (e.g. OCR character accuracy).
+MEASURED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED:
+        terminalreporter.section("measured")
+        for line in MEASURED:
+            terminalreporter.write_line(line)
+
+
+def require_ocr() -> None:
+    """Skip when the OCR engine is missing, with the reason; under CI (`CI` set) fail instead:
+    `make test` installs it there."""
+    from namndsok.ingest.ocr import engine_problem
+
+    problem = engine_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the OCR tests: {problem}")
+        pytest.skip(problem)

@@ -136,7 +136,7 @@ FAILING = [
     (_corrupt_pdf, r"corrupt|not a PDF"),
     (_truncated_pdf, r"truncated"),
     (_password_pdf, r"password"),
-    (_scanned_pdf, r"no text layer.*OCR it first"),
+    (_scanned_pdf, r"no text layer.*(OCR it first|OCR found no text)"),
     (_empty_txt, r"empty file \(0 bytes\)"),
     (_empty_pdf, r"empty file \(0 bytes\)"),
     (_binary_txt, r"binary"),

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import corpus_file
 from namndsok.errors import IngestError
+from namndsok.ingest.ocr import OcrSettings, engine_problem
 from namndsok.index.builder import ingest, parse_file
 from namndsok.index.embedders import create_embedder
 from namndsok.index.search import Searcher
@@ -53,9 +54,18 @@ def test_pdf_search_cites_page(protocol_pdf, tmp_path):
     assert "s. %d" % hit.chunk.citation.page in hit.chunk.citation.format()
 
 
-def test_scanned_pdf_is_refused_with_reason(tmp_path):
+def test_scanned_pdf_without_ocr_is_refused_with_reason(tmp_path):
     path = make_scanned_pdf(tmp_path / "skannad.pdf")
-    with pytest.raises(IngestError, match="no text layer.*OCR it first") as err:
+    with pytest.raises(IngestError, match=r"no text layer.*OCR it first \(OCR is turned off") as err:
+        parse_file(path, ocr=OcrSettings(enabled=False))
+    assert "skannad.pdf" in str(err.value)
+
+
+def test_pdf_of_only_graphics_is_refused_after_ocr(tmp_path):
+    if engine_problem():
+        pytest.skip(engine_problem())
+    path = make_scanned_pdf(tmp_path / "skannad.pdf", n_pages=1)
+    with pytest.raises(IngestError, match="no text layer in 1 page.*OCR found no text") as err:
         parse_file(path)
     assert "skannad.pdf" in str(err.value)
 

