@@ -8,7 +8,6 @@ The exact path exists because tokenizers and embeddings break identifiers such a
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
+from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_matches
 from namndsok.model import Chunk, Citation, Hit
 
 from .embedders import Embedder, create_embedder
@@ -30,8 +29,6 @@ CANDIDATES = 100  # per retriever, before fusion
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "weighted")
 DENSE_WEIGHT = 0.5  # "weighted" fusion: share of the min-max normalised dense score (bm25 gets the rest)
-_LABEL_NUM_RE = re.compile(r"§ (?P<num>\d{1,3}(?::\d{1,3})?)$")
-_PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
 
 
 @dataclass
@@ -125,7 +122,7 @@ class Searcher:
                 by_dnr[c.dnr_key.split("-")[0]].append(i)  # `2015/119` finds `2015/119-100`
             for k in find_dnr_keys(c.text):
                 mentions[k].append(i)
-            m = _LABEL_NUM_RE.search(self._sections[i])
+            m = LABEL_NUM_RE.search(self._sections[i])
             if m:
                 by_para[m["num"]].append(i)
         self._by_dnr, self._mentions, self._by_para = dict(by_dnr), dict(mentions), dict(by_para)
@@ -136,7 +133,7 @@ class Searcher:
         for k in find_dnr_keys(query):
             s[self._mentions.get(k, [])] = 1
             s[self._by_dnr.get(k, [])] = 2
-        for m in _PARA_RE.finditer(query):
+        for m in PARA_REF_RE.finditer(query):
             org = m["org"]
             for i in self._by_para.get(m["num"], []):
                 if not org or self._sections[i].startswith(org):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from namndsok.identifiers import PARA_LABEL
+
 # "KSPU § 10:3", "§ 43 Samverkansavtal …", "KS § 7" — a paragraph heading starts its line.
-PARAGRAPH_RE = re.compile(
-    r"^(?P<label>(?:[A-ZÅÄÖ][A-ZÅÄÖa-zåäö-]{0,9}\s+)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?))(?:\s+(?P<title>\S.{0,200}))?$"
-)
+PARAGRAPH_RE = re.compile(rf"^(?P<label>{PARA_LABEL})(?:\s+(?P<title>\S.{{0,200}}))?$")
 # continuation page of a protocol: "Forts." / "Forts. KSPU § 10:3" never opens a section
 CONTINUATION_RE = re.compile(r"^Forts\.?(?:\s+.*)?$", re.IGNORECASE)
 # numbered items of a meeting record: "1. Godkännande av dagordning"

@@ -17,7 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from namndsok.dnr import dnr_key, is_dnr_label_line, parse_dnr_line
+from namndsok.identifiers import dnr_key, is_agenda_dnr_cell, is_dnr_label_line, normalise_para_label, parse_dnr_line
 from namndsok.model import Document, Section
 
 from . import rules
@@ -125,7 +125,7 @@ def parse_agenda(lines: list[Line]) -> list[AgendaRow]:
         if not m:
             continue
         cells = [c.strip() for c in m["rest"].split("\t")]
-        dnr = next((c for c in cells if dnr_key(c) and re.fullmatch(r"[\w .]*\d{4}[/.]\d+(?:-\d+)?", c)), None)
+        dnr = next((c for c in cells if is_agenda_dnr_cell(c)), None)
         if dnr:
             rows.append(AgendaRow(m["num"], m["title"].strip(), dnr))
     return rows
@@ -305,8 +305,7 @@ def _paragraph_sections(lines: list[Line], part: Part, organ: str | None, date: 
         m = rules.PARAGRAPH_RE.match(h.text)
         assert m
         end = heads[n + 1].no if n + 1 < len(heads) else part.end
-        label = re.sub(r"\s+", " ", m["label"]).replace("§ ", "§ ").strip()
-        label = re.sub(r"§\s*", "§ ", label)
+        label = normalise_para_label(m["label"])
         after = _nonblank(lines, h.no + 1, end, 3)
         written = None
         title = (m["title"] or "").strip()

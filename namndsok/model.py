@@ -24,7 +24,7 @@ class Section:
     start: int  # character offsets into Document.text, end exclusive
     end: int
     dnr: str | None = None  # as written, without the "Dnr" prefix: "PU 2020/0011"
-    dnr_key: str | None = None  # normalised, comparable form (see namndsok.dnr)
+    dnr_key: str | None = None  # normalised, comparable form (see namndsok.identifiers)
     dnr_inferred: bool = False  # True when the dnr came from elsewhere (e.g. the agenda row)
     decision: str | None = None  # the decision or proposal text, verbatim
     decision_kind: str | None = None  # "beslut" or "förslag"
