@@ -89,3 +89,27 @@ ORGAN_LINE_RE = re.compile(r"^(?:[A-ZÅÄÖ]\w+(?:nämnden|styrelsen|fullmäktig
 
 # Lines that close a meeting record; what follows them is an attachment.
 CLOSING_RE = re.compile(r"^(?:Vid anteckningarna|Vid protokollet|Justeras)$", re.IGNORECASE)
+
+# ---------------------------------------------------------------- tables (tables.py)
+
+# A table's unit, named in its label header: "(belopp i tkr)", "Belopp i tkr", "netto mnkr"
+TABLE_UNIT_RE = re.compile(r"(?:belopp\s+i|netto|i)\s+(?P<unit>tkr|mnkr|mkr|tusental kronor|kronor|kr)\b", re.IGNORECASE)
+# a column header that is a year: "2024" (a header row of years is not a data row)
+YEAR_CELL_RE = re.compile(r"^(?:19|20)\d{2}$")
+# a cell that starts with a quantity: "-8 078", "86,2 %", "5000", "3. Möjligt" — not a date,
+# a time, a dnr or a version ("2023-12-13", "09.45-10.00", "2023/395", "1.0")
+QUANTITY_CELL_RE = re.compile(r"^[-−+]?(?:\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:,\d+)?(?!\d|[/:.-]\d)")
+# a row of dashes under a markdown-like header: "---------\t-----"
+RULE_CELL_RE = re.compile(r"^-{3,}$")
+# markup left in extracted cells: "<i>varav vuxen</i>", "<p>…</p>"
+CELL_MARKUP_RE = re.compile(r"<[^>]{1,80}>")
+# Numbers written with a space as thousands separator ("10 000", "-1 010 299", "1 243,4"):
+# a head of 1–3 digits, then groups of exactly three; a number without separators may be any
+# length ("5000"). Used to split a row whose cells lost their tabs.
+NUMBER_HEAD_RE = re.compile(r"^[-−+]?(?:0|[1-9]\d{0,2})$")
+NUMBER_GROUP_RE = re.compile(r"^\d{3}$")
+NUMBER_GROUP_LAST_RE = re.compile(r"^\d{3}(?:,\d+)?$")
+NUMBER_PLAIN_RE = re.compile(r"^[-−+]?(?:0|[1-9]\d*)(?:,\d+)?$")
+PERCENT_TOKEN = "%"
+# a header line without tabs: a label, then two or more years ("(belopp i tkr) 2024 2025 2026")
+YEAR_HEADER_RE = re.compile(r"^(?P<label>.*?)\s+(?P<years>(?:19|20)\d{2}(?:\s+(?:19|20)\d{2})+)$")
