@@ -113,3 +113,43 @@ NUMBER_PLAIN_RE = re.compile(r"^[-−+]?(?:0|[1-9]\d*)(?:,\d+)?$")
 PERCENT_TOKEN = "%"
 # a header line without tabs: a label, then two or more years ("(belopp i tkr) 2024 2025 2026")
 YEAR_HEADER_RE = re.compile(r"^(?P<label>.*?)\s+(?P<years>(?:19|20)\d{2}(?:\s+(?:19|20)\d{2})+)$")
+
+# ---------------------------------------------------------------- tables of contents
+
+# "2.1 Ordförande har ordet.....\t4", "Bilagor\t20", "1\tDokumentstyrning\t3": an entry of a
+# table of contents (dot leaders or a trailing page number after a tab), never a heading
+TOC_ENTRY_RE = re.compile(r"^(?P<title>.+?)(?:\s*\.{3,}\s*|\s*\t\s*)(?P<page>\d{1,3})$")
+
+# ---------------------------------------------------------------- headings below the section (headings.py)
+
+# "4.2 Investeringsplan", "14.1. Gemensamma kostnader", "8.2.Familjecentral", "5 ? Brandskydds…":
+# a number of up to four levels, then a title that starts with a capital (lists and dates
+# such as "2 juli 2023: …" start lower-case). Whether it is a heading is decided by the
+# numbering sequence (headings.py), not by this pattern alone.
+NUMBERED_HEADING_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.\s*|\s+)(?P<title>[A-ZÅÄÖ?].{0,300})$")
+# "Bilaga 1. Mall för lokalt samverkansavtal", "Bilaga 2" (and the typo "Bilag 3"): an
+# appendix heading; the numbering of headings starts again inside it
+APPENDIX_HEADING_RE = re.compile(r"^Bilag[a]?\s+(?P<num>\d{1,2})\.?(?:\s+(?P<title>[A-ZÅÄÖ].{0,200}))?$")
+# how deep numbered headings go ("3.4.4" is three)
+MAX_HEADING_DEPTH = 4
+# a numbered line within this many lines after a list item continues the list
+LIST_CONTINUES_WITHIN = 3
+# A line that leads into a list rather than closing a paragraph: a colon, or a sentence
+# left open ("…beslutsförslag innebärande att" above "1. Notera …").
+LIST_INTRO_RE = re.compile(r"(?::|\b(?:att|och|samt|som|om|enligt|följande|nämligen|innebärande))$", re.IGNORECASE)
+
+# ---------------------------------------------------------------- running heads and feet (running.py)
+
+# page marks: "1(3)", "2 (6)", "Sida 2 av 5", "3 av 4"
+PAGE_MARK_RE = re.compile(r"^(?:\d{1,3}\s?\(\s?\d{1,3}\s?\)|Sida\s+\d{1,3}(?:\s*(?:av|/)\s*\d{1,3})?|\d{1,3}\s+av\s+\d{1,3})$", re.IGNORECASE)
+# a document's identification line, "Protokoll Styrelse VästKom 230622 Extrainsatt": its kind
+# and a date; a running head or foot when the date is the section's own meeting date
+DOC_IDENT_RE = re.compile(
+    r"^(?:Protokoll|Sammanträdesprotokoll|Kallelse|Föredragningslista|Tjänsteutlåtande)\b.*?"
+    r"(?<![\d-])(?P<date>\d{6}|\d{4}-\d{2}-\d{2})(?![\d-])",
+    re.IGNORECASE,
+)
+# In a PDF, a line at the top or bottom of this many pages (its digits ignored) is a running
+# head or foot; the edge is the first and last few non-blank lines of a page.
+RUNNING_MIN_PAGES = 3
+RUNNING_EDGE_LINES = 2

@@ -7,7 +7,7 @@ A pure function of the text (`parse_structure`), driven by the patterns in rules
 3. sections inside each part: § paragraphs (continuation pages never open one), numbered
    items of a meeting record, one section per tjänsteutlåtande, one per other attachment;
 4. per section: title, dnr (from its Dnr line, else from the agenda row of the same matter)
-   and decision text.
+   and decision text (without running heads and feet, see running.py).
 """
 
 from __future__ import annotations
@@ -21,18 +21,12 @@ from namndsok.identifiers import dnr_key, is_agenda_dnr_cell, is_dnr_label_line,
 from namndsok.model import Document, Section
 
 from . import rules
+from .lines import Line, nonblank as _nonblank, split_lines
+from .running import running_lines
 
 log = logging.getLogger(__name__)
 
 HEADER_LINES = 40  # how far into a document or part header fields are looked for
-
-
-@dataclass
-class Line:
-    no: int  # 0-based line index
-    start: int
-    end: int  # offset after the line's text (without the newline)
-    text: str  # stripped
 
 
 @dataclass
@@ -48,27 +42,6 @@ class AgendaRow:
     num: str
     title: str
     dnr: str | None
-
-
-def split_lines(text: str) -> list[Line]:
-    # split on "\n" only, as Document.line_at counts: str.splitlines also breaks at \f, \v, \x85 …
-    out: list[Line] = []
-    pos = 0
-    for i, raw in enumerate(text.split("\n")):
-        body = raw.rstrip("\r")
-        out.append(Line(i, pos, pos + len(body), body.strip()))
-        pos += len(raw) + 1
-    return out
-
-
-def _nonblank(lines: list[Line], start: int, end: int, limit: int | None = None) -> list[Line]:
-    found = []
-    for ln in lines[start:end]:
-        if ln.text:
-            found.append(ln)
-            if limit and len(found) >= limit:
-                break
-    return found
 
 
 def _normalise_organ(organ: str) -> str | None:
@@ -416,9 +389,27 @@ def parse_structure(doc: Document) -> Document:
     for part in parts:
         sections.extend(sections_of_part(lines, part, doc, agenda))
     doc.sections = sections
+    _decisions_without_running_lines(doc, lines)
     doc.title = _title(doc, head)
     log.debug("%s: %s, %s, %s, %d sections", doc.source, doc.doc_type, doc.organ, doc.date, len(sections))
     return doc
+
+
+def _decisions_without_running_lines(doc: Document, lines: list[Line]) -> None:
+    """Decision texts lose running heads and feet (running.py): § 48's decision ran on into
+    the protocol's footer "Protokoll Styrelse VästKom 230622 Extrainsatt"."""
+    drop = sorted(running_lines(doc, lines))
+    if not drop:
+        return
+    for sec in doc.sections:
+        if not sec.decision:
+            continue
+        first, last = doc.line_at(sec.start) - 1, doc.line_at(sec.end) - 1
+        noise = {lines[i].text for i in drop if first <= i <= last}
+        if noise:
+            sec.decision = "\n".join(t for t in sec.decision.split("\n") if t not in noise).strip() or None
+            if sec.decision is None:
+                sec.decision_kind = None
 
 
 def _title(doc: Document, head: list[Line]) -> str:
