@@ -153,3 +153,16 @@ DOC_IDENT_RE = re.compile(
 # head or foot; the edge is the first and last few non-blank lines of a page.
 RUNNING_MIN_PAGES = 3
 RUNNING_EDGE_LINES = 2
+
+# ---------------------------------------------------------------- a matter's document without a header
+
+# Inside an attached document, the first line of the next one when it has no header of its
+# own (a remiss missiv after the last table of an internal control plan): a one-sentence
+# title that names another matter of the agenda, after the end of the previous document's
+# content (a table, or a gap of blank lines), with prose below it.
+MATTER_TITLE_RE = re.compile(r"^[A-ZÅÄÖ](?:(?!\. )[^\t]){15,160}[^:\t]$")
+MATTER_TITLE_MIN_INTO_PART = 10  # lines: the part's own title block is not a new document
+MATTER_TITLE_GAP = 2  # blank lines that end a document when no table does
+PROSE_MIN_CHARS = 60
+# an agenda title's leading kind, not part of the matter's name: "Remiss - Samverkansavtal …"
+AGENDA_TITLE_PREFIX_RE = re.compile(r"^(?:Remiss|Information|Anmälan|Yttrande)\s*[-–:]\s*", re.IGNORECASE)

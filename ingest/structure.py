@@ -3,7 +3,8 @@
 A pure function of the text (`parse_structure`), driven by the patterns in rules.py:
 1. header: document type, organ and meeting date from the first lines;
 2. parts: a bundle (kallelse) holds attached documents — tjänsteutlåtanden, another
-   organ's protocol, meeting notes — each opened by a recognisable first line;
+   organ's protocol, meeting notes — each opened by a recognisable first line, or, for a
+   document with no header of its own, by a title line that names another agenda item;
 3. sections inside each part: § paragraphs (continuation pages never open one), numbered
    items of a meeting record, one section per tjänsteutlåtande, one per other attachment;
 4. per section: title, dnr (from its Dnr line, else from the agenda row of the same matter)
@@ -100,7 +101,8 @@ def parse_agenda(lines: list[Line]) -> list[AgendaRow]:
         cells = [c.strip() for c in m["rest"].split("\t")]
         dnr = next((c for c in cells if is_agenda_dnr_cell(c)), None)
         if dnr:
-            rows.append(AgendaRow(m["num"], m["title"].strip(), dnr))
+            title = rules.AGENDA_TITLE_PREFIX_RE.sub("", m["title"].strip())
+            rows.append(AgendaRow(m["num"], title, dnr))
     return rows
 
 
@@ -151,6 +153,30 @@ def _agenda_attachment_start(lines: list[Line], i: int, agenda: list[AgendaRow])
     return None
 
 
+def _matter_title_start(lines: list[Line], i: int, agenda: list[AgendaRow], current: tuple[int, str, str | None]) -> str | None:
+    """The dnr of another matter whose document starts at line i, inside an attachment.
+
+    The familjecentral remiss missiv follows the internal control plan's last table with no
+    header of its own: its title line names agenda item 7, not the plan's item 8. The cue is
+    the layout (rules.MATTER_TITLE_RE and the lines around it) plus the agenda match."""
+    start, kind, dnr = current
+    text = lines[i].text
+    if kind != "attachment" or i - start < rules.MATTER_TITLE_MIN_INTO_PART or not rules.MATTER_TITLE_RE.match(text):
+        return None
+    if rules.NUMBERED_HEADING_RE.match(text):
+        return None
+    prev = next((ln for ln in reversed(lines[start:i]) if ln.text), None)
+    if prev is None or not ("\t" in prev.text or i - prev.no - 1 >= rules.MATTER_TITLE_GAP):
+        return None
+    nxt = _nonblank(lines, i + 1, len(lines), 1)
+    if not nxt or len(nxt[0].text) < rules.PROSE_MIN_CHARS:
+        return None
+    found = agenda_dnr_for(text, agenda)
+    if found and dnr_key(found) != (dnr_key(dnr) if dnr else None):
+        return found
+    return None
+
+
 def find_parts(lines: list[Line], first_kind: str, agenda: list[AgendaRow]) -> list[Part]:
     starts: list[tuple[int, str, str | None]] = [(0, first_kind, None)]
     skip_until = -1  # lines of a memo header, where titles repeat agenda rows
@@ -171,6 +197,8 @@ def find_parts(lines: list[Line], first_kind: str, agenda: list[AgendaRow]) -> l
                 found = _agenda_attachment_start(lines, i, agenda)
                 if found and found[0] > starts[-1][0]:
                     starts.append((found[0], "attachment", found[1]))
+                elif matter := _matter_title_start(lines, i, agenda, starts[-1]):
+                    starts.append((i, "attachment", matter))
             if kind:
                 prev = _nonblank(lines, starts[-1][0], i)
                 if kind == "agenda" and starts[-1][1] == "agenda":
@@ -324,10 +352,17 @@ def _item_sections(lines: list[Line], part: Part) -> list[Section]:
     return sections
 
 
-def _single_section(lines: list[Line], part: Part, label: str, kind: str) -> Section:
+def _short_label(title: str, limit: int = 90) -> str:
+    """A label for a section named by its first line: a long line is cut at a word."""
+    if len(title) <= limit:
+        return title
+    return title[: limit - 2].rsplit(" ", 1)[0].rstrip(" ,.;:–-") + " …"
+
+
+def _single_section(lines: list[Line], part: Part, label: str, kind: str, title: str | None = None) -> Section:
     dnr = part.dnr
     return Section(
-        label=label, title=label, start=lines[part.start].start, end=_trimmed_end(lines, part.start, part.end),
+        label=label, title=title or label, start=lines[part.start].start, end=_trimmed_end(lines, part.start, part.end),
         dnr=dnr, dnr_key=dnr_key(dnr) if dnr else None, dnr_inferred=dnr is not None, kind=kind,
     )
 
@@ -353,10 +388,9 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
         if part.kind == "agenda":
             return [_single_section(lines, part, "Föredragningslista", "agenda")]
         titled = [ln.text for ln in head[:2] if not rules.ORGAN_LINE_RE.match(ln.text)]
-        label = titled[0] if titled else first_line
-        label = label if len(label) <= 90 else label[:87] + "…"
+        title = titled[0] if titled else first_line
         kind = "audit" if part.kind == "audit" else ("attachment" if part.start > 0 else "front")
-        sec = _single_section(lines, part, label, kind)
+        sec = _single_section(lines, part, _short_label(title), kind, title)
         if organ or date:
             sec.organ, sec.date = organ, date
         return [sec]
@@ -365,7 +399,7 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
     if _nonblank(lines, part.start, doc.line_at(first.start) - 1):
         # front matter before the first § (attendance, signatures) is a section of its own
         front_end = doc.line_at(first.start) - 1
-        label = first_line if len(first_line) <= 90 else first_line[:87] + "…"
+        label = _short_label(first_line)
         out.append(Section(
             label=label, title=label, start=lines[part.start].start,
             end=_trimmed_end(lines, part.start, front_end), organ=organ, date=date, kind="front",

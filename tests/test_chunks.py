@@ -1,5 +1,5 @@
 """Structure below the section, on the corpus: numbered headings become each chunk's heading
-path, running heads and feet leave chunk text, and
+path, running heads and feet leave chunk text, the remiss missiv is a section of its own, and
 what is embedded carries the chunk's context and its table rows. Expected headings are
 written from the documents (kallelse 001, protocol 000, månadsuppföljning 004)."""
 
@@ -132,6 +132,18 @@ def test_chunk_text_is_the_document_minus_omitted_lines(chunks, parsed_corpus):
                 kept.append(text[at:a])
                 at = b
             assert "".join(kept) + text[at : c.end] == c.text
+
+
+def test_the_familjecentral_missiv_is_its_own_section(parsed_corpus, chunks):
+    doc = parsed_corpus["001"]
+    missiv = next(s for s in doc.sections if s.title.startswith("Samverkansavtal för familjecentraler och familjecentralsliknande verksamhet i Västra Götaland."))
+    assert doc.line_at(missiv.start) == 1546 and doc.line_at(missiv.end) == 1608
+    # agenda item 7: "Remiss - Samverkansavtal familjecentraler … i VGR  2023/428"
+    assert (missiv.dnr, missiv.dnr_key, missiv.dnr_inferred) == ("2023/428", "2023/428", True)
+    plan = next(s for s in doc.sections if s.label == "Intern kontrollplan 2024")
+    assert plan.dnr == "2023/422" and plan.end < missiv.start
+    for c in _holding(chunks, "001", "Det politiska samrådsorganet (SRO) har ställt sig bakom det slutliga förslaget"):
+        assert c.citation.dnr == "2023/428" and "Dnr 2023/428" in c.context
 
 
 def test_embedded_text_carries_context_and_rows(chunks):

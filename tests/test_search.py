@@ -50,7 +50,8 @@ def test_filters_restrict_results(searcher):
     hits = searcher.search("budget", k=20, filters=Filters(date_from="2023-01-01", date_to="2023-12-31"))
     assert hits and all(h.chunk.citation.date.startswith("2023") for h in hits)
     hits = searcher.search("beslut", k=50, filters=Filters(dnr="2023/428"))
-    assert hits and {h.chunk.citation.dnr for h in hits} == {"UBN.2023.428"}
+    # the memo (Diarienummer:UBN.2023.428) and the remiss missiv (agenda item 7: 2023/428)
+    assert hits and {h.chunk.citation.dnr for h in hits} == {"UBN.2023.428", "2023/428"}
     assert searcher.search("budget", filters=Filters(date_from="2030-01-01")) == []
 
 
