@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from namndsok.dnr import find_dnr_keys, key_matches
+from namndsok.identifiers import find_dnr_keys, key_matches
 from namndsok.index.lexical import tokenize
 from namndsok.index.search import Filters
 from namndsok.ingest.chunk import citation_for

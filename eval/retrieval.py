@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from namndsok.dnr import dnr_key
+from namndsok.identifiers import PARA_REF_RE, dnr_key
 
 from . import metrics as M
 from .qset import Question
@@ -58,12 +58,9 @@ def gold_sections(q: Question, documents: dict[str, Any]) -> set[int]:
     return out
 
 
-_PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
-
-
 def paragraph_key(label: str) -> tuple[str, str] | None:
     """("KSPU", "10:3") for "KSPU § 10:3", ("", "43") for "§ 43", None for a label without §."""
-    m = _PARA_RE.search(label)
+    m = PARA_REF_RE.search(label)
     return (m["org"] or "", m["num"]) if m else None
 
 

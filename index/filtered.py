@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from namndsok.dnr import find_dnr_keys, key_matches
+from namndsok.identifiers import find_dnr_keys, key_matches
 from namndsok.model import Chunk
 
 

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from namndsok.dnr import dnr_key
+from namndsok.identifiers import IDENTIFIER_TOKENS, dnr_key
 
-_TOKEN_RE = re.compile(
-    r"§\s?\d+(?::\d+)?"  # § 43, §10:3
-    r"|\d{4}[/.]\d+(?:-\d+)?"  # 2023/428, 2023.428, 2015/0119-100
-    r"|\d+(?::\d+)+"  # 10:3
-    r"|\w+(?:-\w+)*",
-    re.UNICODE,
-)
+# identifiers first (§ 43, 2023/428, 10:3 stay whole), then words
+_TOKEN_RE = re.compile(IDENTIFIER_TOKENS + r"|\w+(?:-\w+)*", re.UNICODE)
 
 
 TOKENIZER_FILE = "namndsok_tokenizer.json"

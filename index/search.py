@@ -8,7 +8,6 @@ The exact path exists because tokenizers and embeddings break identifiers such a
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from namndsok.dates import date_bounds
-from namndsok.dnr import find_dnr_keys, key_matches
 from namndsok.errors import ModelMismatchError
+from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_matches
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
 from .embedders import Embedder, create_embedder, spec_for
@@ -31,8 +30,6 @@ from .units import best_per_chunk, chunk_units
 
 log = logging.getLogger(__name__)
 
-_LABEL_NUM_RE = re.compile(r"§ (?P<num>\d{1,3}(?::\d{1,3})?)$")
-_PARA_RE = re.compile(r"(?:(?P<org>[A-ZÅÄÖ]{2,6})\s*)?§\s?(?P<num>\d{1,3}(?::\d{1,3})?)")
 
 
 @dataclass
@@ -213,7 +210,7 @@ class Searcher:
                 by_dnr[c.dnr_key.split("-")[0]].append(i)  # `2015/119` finds `2015/119-100`
             for k in find_dnr_keys(c.text):
                 mentions[k].append(i)
-            m = _LABEL_NUM_RE.search(self._sections[i])
+            m = LABEL_NUM_RE.search(self._sections[i])
             if m:
                 by_para[m["num"]].append(i)
         self._by_dnr, self._mentions, self._by_para = dict(by_dnr), dict(mentions), dict(by_para)
@@ -224,7 +221,7 @@ class Searcher:
         for k in find_dnr_keys(query):
             s[self._mentions.get(k, [])] = 1
             s[self._by_dnr.get(k, [])] = 2
-        for m in _PARA_RE.finditer(query):
+        for m in PARA_REF_RE.finditer(query):
             org = m["org"]
             for i in self._by_para.get(m["num"], []):
                 if not org or self._sections[i].startswith(org):

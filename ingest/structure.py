@@ -3,11 +3,12 @@
 A pure function of the text (`parse_structure`), driven by the patterns in rules.py:
 1. header: document type, organ and meeting date from the first lines;
 2. parts: a bundle (kallelse) holds attached documents — tjänsteutlåtanden, another
-   organ's protocol, meeting notes — each opened by a recognisable first line;
+   organ's protocol, meeting notes — each opened by a recognisable first line, or, for a
+   document with no header of its own, by a title line that names another agenda item;
 3. sections inside each part: § paragraphs (continuation pages never open one), numbered
    items of a meeting record, one section per tjänsteutlåtande, one per other attachment;
 4. per section: title, dnr (from its Dnr line, else from the agenda row of the same matter)
-   and decision text.
+   and decision text (without running heads and feet, see running.py).
 """
 
 from __future__ import annotations
@@ -17,22 +18,16 @@ import logging
 import re
 from dataclasses import dataclass
 
-from namndsok.dnr import dnr_key, is_dnr_label_line, parse_dnr_line
+from namndsok.identifiers import dnr_key, is_agenda_dnr_cell, is_dnr_label_line, normalise_para_label, parse_dnr_line
 from namndsok.model import Document, Section
 
 from . import rules
+from .lines import Line, nonblank as _nonblank, split_lines
+from .running import running_lines
 
 log = logging.getLogger(__name__)
 
 HEADER_LINES = 40  # how far into a document or part header fields are looked for
-
-
-@dataclass
-class Line:
-    no: int  # 0-based line index
-    start: int
-    end: int  # offset after the line's text (without the newline)
-    text: str  # stripped
 
 
 @dataclass
@@ -48,27 +43,6 @@ class AgendaRow:
     num: str
     title: str
     dnr: str | None
-
-
-def split_lines(text: str) -> list[Line]:
-    # split on "\n" only, as Document.line_at counts: str.splitlines also breaks at \f, \v, \x85 …
-    out: list[Line] = []
-    pos = 0
-    for i, raw in enumerate(text.split("\n")):
-        body = raw.rstrip("\r")
-        out.append(Line(i, pos, pos + len(body), body.strip()))
-        pos += len(raw) + 1
-    return out
-
-
-def _nonblank(lines: list[Line], start: int, end: int, limit: int | None = None) -> list[Line]:
-    found = []
-    for ln in lines[start:end]:
-        if ln.text:
-            found.append(ln)
-            if limit and len(found) >= limit:
-                break
-    return found
 
 
 def _normalise_organ(organ: str) -> str | None:
@@ -125,9 +99,10 @@ def parse_agenda(lines: list[Line]) -> list[AgendaRow]:
         if not m:
             continue
         cells = [c.strip() for c in m["rest"].split("\t")]
-        dnr = next((c for c in cells if dnr_key(c) and re.fullmatch(r"[\w .]*\d{4}[/.]\d+(?:-\d+)?", c)), None)
+        dnr = next((c for c in cells if is_agenda_dnr_cell(c)), None)
         if dnr:
-            rows.append(AgendaRow(m["num"], m["title"].strip(), dnr))
+            title = rules.AGENDA_TITLE_PREFIX_RE.sub("", m["title"].strip())
+            rows.append(AgendaRow(m["num"], title, dnr))
     return rows
 
 
@@ -178,6 +153,30 @@ def _agenda_attachment_start(lines: list[Line], i: int, agenda: list[AgendaRow])
     return None
 
 
+def _matter_title_start(lines: list[Line], i: int, agenda: list[AgendaRow], current: tuple[int, str, str | None]) -> str | None:
+    """The dnr of another matter whose document starts at line i, inside an attachment.
+
+    The familjecentral remiss missiv follows the internal control plan's last table with no
+    header of its own: its title line names agenda item 7, not the plan's item 8. The cue is
+    the layout (rules.MATTER_TITLE_RE and the lines around it) plus the agenda match."""
+    start, kind, dnr = current
+    text = lines[i].text
+    if kind != "attachment" or i - start < rules.MATTER_TITLE_MIN_INTO_PART or not rules.MATTER_TITLE_RE.match(text):
+        return None
+    if rules.NUMBERED_HEADING_RE.match(text):
+        return None
+    prev = next((ln for ln in reversed(lines[start:i]) if ln.text), None)
+    if prev is None or not ("\t" in prev.text or i - prev.no - 1 >= rules.MATTER_TITLE_GAP):
+        return None
+    nxt = _nonblank(lines, i + 1, len(lines), 1)
+    if not nxt or len(nxt[0].text) < rules.PROSE_MIN_CHARS:
+        return None
+    found = agenda_dnr_for(text, agenda)
+    if found and dnr_key(found) != (dnr_key(dnr) if dnr else None):
+        return found
+    return None
+
+
 def find_parts(lines: list[Line], first_kind: str, agenda: list[AgendaRow]) -> list[Part]:
     starts: list[tuple[int, str, str | None]] = [(0, first_kind, None)]
     skip_until = -1  # lines of a memo header, where titles repeat agenda rows
@@ -198,6 +197,8 @@ def find_parts(lines: list[Line], first_kind: str, agenda: list[AgendaRow]) -> l
                 found = _agenda_attachment_start(lines, i, agenda)
                 if found and found[0] > starts[-1][0]:
                     starts.append((found[0], "attachment", found[1]))
+                elif matter := _matter_title_start(lines, i, agenda, starts[-1]):
+                    starts.append((i, "attachment", matter))
             if kind:
                 prev = _nonblank(lines, starts[-1][0], i)
                 if kind == "agenda" and starts[-1][1] == "agenda":
@@ -305,8 +306,7 @@ def _paragraph_sections(lines: list[Line], part: Part, organ: str | None, date: 
         m = rules.PARAGRAPH_RE.match(h.text)
         assert m
         end = heads[n + 1].no if n + 1 < len(heads) else part.end
-        label = re.sub(r"\s+", " ", m["label"]).replace("§ ", "§ ").strip()
-        label = re.sub(r"§\s*", "§ ", label)
+        label = normalise_para_label(m["label"])
         after = _nonblank(lines, h.no + 1, end, 3)
         written = None
         title = (m["title"] or "").strip()
@@ -352,10 +352,17 @@ def _item_sections(lines: list[Line], part: Part) -> list[Section]:
     return sections
 
 
-def _single_section(lines: list[Line], part: Part, label: str, kind: str) -> Section:
+def _short_label(title: str, limit: int = 90) -> str:
+    """A label for a section named by its first line: a long line is cut at a word."""
+    if len(title) <= limit:
+        return title
+    return title[: limit - 2].rsplit(" ", 1)[0].rstrip(" ,.;:–-") + " …"
+
+
+def _single_section(lines: list[Line], part: Part, label: str, kind: str, title: str | None = None) -> Section:
     dnr = part.dnr
     return Section(
-        label=label, title=label, start=lines[part.start].start, end=_trimmed_end(lines, part.start, part.end),
+        label=label, title=title or label, start=lines[part.start].start, end=_trimmed_end(lines, part.start, part.end),
         dnr=dnr, dnr_key=dnr_key(dnr) if dnr else None, dnr_inferred=dnr is not None, kind=kind,
     )
 
@@ -381,10 +388,9 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
         if part.kind == "agenda":
             return [_single_section(lines, part, "Föredragningslista", "agenda")]
         titled = [ln.text for ln in head[:2] if not rules.ORGAN_LINE_RE.match(ln.text)]
-        label = titled[0] if titled else first_line
-        label = label if len(label) <= 90 else label[:87] + "…"
+        title = titled[0] if titled else first_line
         kind = "audit" if part.kind == "audit" else ("attachment" if part.start > 0 else "front")
-        sec = _single_section(lines, part, label, kind)
+        sec = _single_section(lines, part, _short_label(title), kind, title)
         if organ or date:
             sec.organ, sec.date = organ, date
         return [sec]
@@ -393,7 +399,7 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
     if _nonblank(lines, part.start, doc.line_at(first.start) - 1):
         # front matter before the first § (attendance, signatures) is a section of its own
         front_end = doc.line_at(first.start) - 1
-        label = first_line if len(first_line) <= 90 else first_line[:87] + "…"
+        label = _short_label(first_line)
         out.append(Section(
             label=label, title=label, start=lines[part.start].start,
             end=_trimmed_end(lines, part.start, front_end), organ=organ, date=date, kind="front",
@@ -417,9 +423,27 @@ def parse_structure(doc: Document) -> Document:
     for part in parts:
         sections.extend(sections_of_part(lines, part, doc, agenda))
     doc.sections = sections
+    _decisions_without_running_lines(doc, lines)
     doc.title = _title(doc, head)
     log.debug("%s: %s, %s, %s, %d sections", doc.source, doc.doc_type, doc.organ, doc.date, len(sections))
     return doc
+
+
+def _decisions_without_running_lines(doc: Document, lines: list[Line]) -> None:
+    """Decision texts lose running heads and feet (running.py): § 48's decision ran on into
+    the protocol's footer "Protokoll Styrelse VästKom 230622 Extrainsatt"."""
+    drop = sorted(running_lines(doc, lines))
+    if not drop:
+        return
+    for sec in doc.sections:
+        if not sec.decision:
+            continue
+        first, last = doc.line_at(sec.start) - 1, doc.line_at(sec.end) - 1
+        noise = {lines[i].text for i in drop if first <= i <= last}
+        if noise:
+            sec.decision = "\n".join(t for t in sec.decision.split("\n") if t not in noise).strip() or None
+            if sec.decision is None:
+                sec.decision_kind = None
 
 
 def _title(doc: Document, head: list[Line]) -> str:

@@ -1,8 +1,9 @@
 """The document model shared by every stage: ingest builds it, index stores it, app shows it.
 
 Document → Section → Chunk flow from parsing to the index; a search returns Hits whose
-Citation is what a reader sees. JSON conversion lives here so that the index and the CLI
-agree on one shape.
+Citation is what a reader sees. A chunk knows the numbered headings above it (heading_path)
+and the table rows it holds (TableRow), so that a figure keeps its column header. JSON
+conversion lives here so that the index and the CLI agree on one shape.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Section:
     start: int  # character offsets into Document.text, end exclusive
     end: int
     dnr: str | None = None  # as written, without the "Dnr" prefix: "PU 2020/0011"
-    dnr_key: str | None = None  # normalised, comparable form (see namndsok.dnr)
+    dnr_key: str | None = None  # normalised, comparable form (see namndsok.identifiers)
     dnr_inferred: bool = False  # True when the dnr came from elsewhere (e.g. the agenda row)
     decision: str | None = None  # the decision or proposal text, verbatim
     decision_kind: str | None = None  # "beslut" or "förslag"
@@ -92,6 +93,47 @@ class Document:
 
 
 @dataclass
+class TableRow:
+    """One row of a table, with the column headers it sits under: "2026" stays with "40 000"."""
+
+    label: str  # the row's label cell as written: "Invent ny/omb skola/fsk"
+    cells: list[tuple[str, str]]  # (column header, value as written) for each non-empty cell
+    start: int  # offsets of the row's line in Document.text, end exclusive
+    end: int
+    unit: str | None = None  # "tkr" when the table says "belopp i tkr"
+    group: str | None = None  # the row group of a grouped table: "Barnomsorg, barn 1-5 år"
+
+    def render(self) -> str:
+        """`Invent ny/omb skola/fsk – 2024: 2 000 tkr; 2025: 10 000 tkr; …`"""
+        label = f"{self.group} › {self.label}" if self.group and self.label else (self.label or self.group or "")
+        cells = "; ".join(f"{h}: {self._with_unit(v)}" if h else self._with_unit(v) for h, v in self.cells)
+        return f"{label} – {cells}" if label else cells
+
+    def _with_unit(self, value: str) -> str:
+        if self.unit and _NUMBER_ONLY_RE.match(value):
+            return f"{value} {self.unit}"
+        return value
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "TableRow":
+        d = dict(d)
+        d["cells"] = [(h, v) for h, v in d["cells"]]
+        return cls(**d)
+
+
+# a cell that is only a number (a unit can be added): "-8 078", "5 000", "1 243,4"
+_NUMBER_ONLY_RE = re.compile(r"^[-−+]?\d[\d \u00a0]*(?:,\d+)?$")
+# how much of a long heading a one-line citation shows
+_HEADING_SHOWN = 60
+
+
+def _shortened(heading: str) -> str:
+    if len(heading) <= _HEADING_SHOWN:
+        return heading
+    return heading[: _HEADING_SHOWN].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass
 class Citation:
     """Where a passage comes from, in the words a reader expects."""
 
@@ -106,14 +148,18 @@ class Citation:
     doc_type: str = "other"
     line: int | None = None
     ocr: bool = False  # the passage's text was read by OCR from a scanned page
+    heading_path: list[str] = field(default_factory=list)  # numbered headings above, outermost first
 
     def format(self) -> str:
-        """`Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011 · s. 3`
-        (`s. 3 (OCR)` when the text was read by OCR)."""
+        """`Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011 · s. 3`;
+        below a section's headings: `… · Nämndplan med budget 2024 › 4 Ekonomisk sammanfattning
+        › 4.2 Investeringsplan · Dnr 2023/450 · …` (a long heading is shortened); `s. 3 (OCR)`
+        when the text was read by OCR."""
         head = " ".join(p for p in (self.organ, self.date) if p) or self.title or self.source
         parts = [head]
-        if self.section:
-            parts.append(self.section)
+        where = " › ".join([self.section or ""] + [_shortened(h) for h in self.heading_path]).strip(" ›")
+        if where:
+            parts.append(where)
         if self.dnr:
             parts.append(f"Dnr {self.dnr}")
         if self.page is not None:
@@ -135,24 +181,52 @@ class Chunk:
     start: int
     end: int
     section_index: int
-    context: str  # organ, § label and title, prefixed to the text for embedding only
+    context: str  # the chunk's header: title, organ, § label, section title, headings, dnr
     citation: Citation
     decision: str | None = None
     decision_kind: str | None = None
     dnr_key: str | None = None
     section_title: str | None = None
+    heading_path: list[str] = field(default_factory=list)  # numbered headings above, outermost first
+    subsection: str | None = None  # the innermost heading as written, None when there is none
+    rows: list[TableRow] = field(default_factory=list)  # table rows lying wholly inside the chunk
+    # document spans [start, end) inside the chunk left out of `text`: running page heads and
+    # feet. text == Document.text[start:end] with these spans cut out.
+    omitted: list[tuple[int, int]] = field(default_factory=list)
 
     def embed_text(self) -> str:
-        return f"{self.context}\n{self.text}"
+        """What is embedded and BM25-indexed: the context header, then the text with each
+        table row written out with its column headers. The stored text stays verbatim."""
+        return f"{self.context}\n{self.rendered_text()}"
+
+    def rendered_text(self) -> str:
+        """The text with every table row replaced by `label – header: value; …`."""
+        if not self.rows:
+            return self.text
+        out, at = [], 0
+        for row in sorted(self.rows, key=lambda r: r.start):
+            a, b = self._text_offset(row.start), self._text_offset(row.end)
+            if a < at:  # overlapping rows never come from the parser; keep the text as is
+                continue
+            out += [self.text[at:a], row.render()]
+            at = b
+        out.append(self.text[at:])
+        return "".join(out)
+
+    def _text_offset(self, doc_offset: int) -> int:
+        """Where a document offset inside the chunk falls in `text` (omitted spans removed)."""
+        cut = sum(min(e, doc_offset) - s for s, e in self.omitted if s < doc_offset)
+        return doc_offset - self.start - cut
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        return d
+        return asdict(self)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Chunk":
         d = dict(d)
         d["citation"] = Citation(**d["citation"])
+        d["rows"] = [TableRow.from_json(r) for r in d.get("rows", [])]
+        d["omitted"] = [(s, e) for s, e in d.get("omitted", [])]
         return cls(**d)
 
 
@@ -182,5 +256,7 @@ class Hit:
             "score": round(float(self.score), 6),
             "decision": self.chunk.decision,
             "decision_kind": self.chunk.decision_kind,
+            "subsection": self.chunk.subsection,
+            "heading_path": list(self.chunk.heading_path),
             "text": self.chunk.text,
         }

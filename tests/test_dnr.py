@@ -1,4 +1,4 @@
-from namndsok.dnr import dnr_key, find_dnr_keys, key_matches, parse_dnr_line
+from namndsok.identifiers import dnr_key, find_dnr_keys, key_matches, parse_dnr_line
 
 
 def test_written_forms_share_one_key():

@@ -70,11 +70,14 @@ def test_familjecentral_matter_in_date_order(index):
     assert got == [
         ("2023-05-03", "SRO", "10.", True),
         ("2023-06-22", "VästKom Styrelse", "§ 43", True),
+        # the remiss missiv (kallelse line 1546), whose dnr is agenda item 7's
+        ("2023-12-06", "Utbildningsnämndens arbetsutskott",
+         "Samverkansavtal för familjecentraler och familjecentralsliknande verksamhet i Västra …", False),
         ("2023-12-06", "Utbildningsnämndens arbetsutskott",
          "Samverkansavtal för familjecentraler och familjecentralsliknande verksamheter i Västra Götalandsregionen", False),
     ]
-    assert steps[1].what == "Beslut" and steps[2].what == "Förslag till beslut"
-    assert steps[2].citation.dnr == "UBN.2023.428"
+    assert steps[1].what == "Beslut" and steps[2].what == "Handling" and steps[3].what == "Förslag till beslut"
+    assert steps[2].citation.dnr == "2023/428" and steps[3].citation.dnr == "UBN.2023.428"
     assert all(s.evidence for s in steps if s.inferred)
 
 

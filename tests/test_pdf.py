@@ -76,3 +76,33 @@ def test_truncated_pdf_is_refused(protocol_pdf, tmp_path):
     bad.write_bytes(path.read_bytes()[:1500])
     with pytest.raises(IngestError, match="halv.pdf"):
         parse_file(bad)
+
+
+def test_running_heads_and_feet_of_pdf_pages_leave_chunk_text(tmp_path):
+    """A line at the edge of every page (digits aside) is the page's, not the text's."""
+    lines = corpus_file("002").read_text(encoding="utf-8").split("\n")
+    n = len(lines) // 4 + 1
+    foot = "Österåkers kommun, Alceahuset, 184 86 Åkersberga"
+    pages = ["\n".join(lines[i * n : (i + 1) * n] + ["", foot, f"Sida {i + 1} av 4"]) for i in range(4)]
+    path = tmp_path / "tu.pdf"
+    drawn = make_pdf(pages, path)
+    doc, chunks = parse_file(path)
+    assert doc.n_pages == len(drawn) == 4
+    assert doc.text.count(foot) == 4 and "Sida 3 av 4" in doc.text
+    assert chunks and not any(foot in c.text or "Sida " in c.text for c in chunks)
+    # what is left is the document's own text, and each chunk still knows its page
+    for c in chunks:
+        kept, at = [], c.start
+        for a, b in c.omitted:
+            kept.append(doc.text[at:a])
+            at = b
+        assert "".join(kept) + doc.text[at : c.end] == c.text
+        first_line = next(line for line in c.text.split("\n") if line.strip())
+        assert first_line.strip() in drawn[c.citation.page - 1]
+    # in the protocol a Dnr line opens several pages and "Akt" closes five §s, each at a page's
+    # edge; neither runs on every page of a §, so both stay
+    prot = tmp_path / "kspu.pdf"
+    make_pdf(protocol_pages(corpus_file("000").read_text(encoding="utf-8")), prot)
+    _, pchunks = parse_file(prot)
+    assert any("Dnr. PU 2020/0033" in c.text for c in pchunks)
+    assert len({c.citation.section for c in pchunks if "\nAkt" in c.text}) >= 5

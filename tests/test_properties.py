@@ -72,7 +72,13 @@ def _check_sections(doc: Document) -> None:
         assert s.start >= prev_end, f"section {s.label!r} starts at {s.start}, inside the previous one (ends {prev_end})"
         prev_end = s.end
     for c in chunk_document(doc):
-        assert doc.text[c.start : c.end] == c.text
+        # the document's own text, minus whole running lines (page marks, heads and feet)
+        kept, at = [], c.start
+        for a, b in c.omitted:
+            assert c.start < a < b <= c.end and doc.text[b - 1] == "\n" and doc.text[a - 1] == "\n"
+            kept.append(doc.text[at:a])
+            at = b
+        assert "".join(kept) + doc.text[at : c.end] == c.text
         sec = doc.sections[c.section_index]
         assert sec.start <= c.start <= c.end <= sec.end
 

@@ -50,7 +50,8 @@ def test_filters_restrict_results(searcher):
     hits = searcher.search("budget", k=20, filters=Filters(date_from="2023-01-01", date_to="2023-12-31"))
     assert hits and all(h.chunk.citation.date.startswith("2023") for h in hits)
     hits = searcher.search("beslut", k=50, filters=Filters(dnr="2023/428"))
-    assert hits and {h.chunk.citation.dnr for h in hits} == {"UBN.2023.428"}
+    # the memo (Diarienummer:UBN.2023.428) and the remiss missiv (agenda item 7: 2023/428)
+    assert hits and {h.chunk.citation.dnr for h in hits} == {"UBN.2023.428", "2023/428"}
     assert searcher.search("budget", filters=Filters(date_from="2030-01-01")) == []
 
 
@@ -67,7 +68,7 @@ def test_search_cli_json(corpus_index):
     hits = json.loads(out.stdout)
     assert len(hits) == 3
     first = hits[0]
-    for key in ("source", "title", "organ", "date", "section", "dnr", "page", "score", "text"):
+    for key in ("source", "title", "organ", "date", "section", "dnr", "page", "score", "text", "subsection", "heading_path"):
         assert key in first
     assert first["section"] == "KSPU § 10:3" and first["dnr"] == "PU 2020/0011"
     assert first["date"] == "2020-09-16" and first["page"] is None
@@ -80,3 +81,29 @@ def test_search_cli_text_citation_format(corpus_index):
         capture_output=True, text=True, check=True,
     )
     assert "Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011" in out.stdout
+
+
+@pytest.mark.parametrize("question,mode,within", [
+    ("Invent ny/omb skola/fsk 2026", "bm25", 1),
+    ("Invent ny/omb skola/fsk 2026", "hybrid", 3),
+    ("hur mycket ska investeras i ny eller ombyggd skola 2026", "hybrid", 1),
+])
+def test_a_table_row_is_found_by_its_label_and_year(searcher, question, mode, within):
+    """Kallelse 001 line 619: "Invent ny/omb skola/fsk  2 000  10 000  40 000  30 000" under
+    "(belopp i tkr)  2024  2025  2026  2027"; the embedded row says "2026: 40 000 tkr"."""
+    hits = searcher.search(question, k=within, mode=mode)
+    plan = [h.chunk for h in hits if "2026: 40 000 tkr" in h.chunk.embed_text()]
+    assert plan, [h.chunk.citation.format() for h in hits]
+    assert plan[0].subsection == "4.2 Investeringsplan" and plan[0].citation.dnr == "2023/450"
+
+
+def test_search_cli_json_heading_path(corpus_index):
+    out = subprocess.run(
+        [sys.executable, "-m", "namndsok.app.cli", "search", "investeringsplan skolor förskolor", "--json", "-k", "5",
+         "--index", str(corpus_index)],
+        capture_output=True, text=True, check=True,
+    )
+    hits = json.loads(out.stdout)
+    plan = next(h for h in hits if h["subsection"] == "4.2 Investeringsplan")
+    assert plan["heading_path"] == ["4 Ekonomisk sammanfattning", "4.2 Investeringsplan"]
+    assert plan["section"] == "Nämndplan med budget 2024" and plan["dnr"] == "2023/450"

@@ -1,6 +1,13 @@
-"""Diarienummer: find them in text, keep the written form, compare them by a normalised key.
+"""The identifiers of committee records — § labels and diarienummer — in one place.
 
-Written forms in the corpus: `Dnr. PU 2020/0011`, `Diarienummer: 2023/109`,
+Every stage needs them: ingest finds § headings and Dnr lines, the index keeps them whole as
+BM25 tokens and looks them up exactly, the app groups sections into matters by dnr. Their
+patterns live here so that a new written form is taught once.
+
+**Paragraphs (§).** `KSPU § 10:3`, `§ 43`, `KS § 7`: an optional organ prefix, the sign and
+a number with an optional `:sub` part. Labels are stored normalised to one space after `§`.
+
+**Diarienummer.** Written forms in the corpus: `Dnr. PU 2020/0011`, `Diarienummer: 2023/109`,
 `Diarienummer:UBN.2023.428`, `UBN.2023/467`, `Dnr KS 2015/0119-100`, `Dnr 2021/0003`.
 The key drops the organ prefix and leading zeros so that `UBN.2023.428` and `2023/428`
 (the same matter in one bundle) compare equal: `2023/428`; a sub-number is kept
@@ -10,6 +17,26 @@ The key drops the organ prefix and leading zeros so that `UBN.2023.428` and `202
 from __future__ import annotations
 
 import re
+
+# ---------------------------------------------------------------- paragraphs (§)
+
+# "10:3", "43": the number of a paragraph
+PARA_NUM = r"\d{1,3}(?::\d{1,3})?"
+# a paragraph label as written at the start of its heading: "KSPU § 10:3", "§ 43", "KS §7"
+PARA_LABEL = rf"(?:[A-ZÅÄÖ][A-ZÅÄÖa-zåäö-]{{0,9}}\s+)?§\s?(?P<num>{PARA_NUM})"
+# the number at the end of a normalised label ("KSPU § 10:3" → 10:3)
+LABEL_NUM_RE = re.compile(rf"§ (?P<num>{PARA_NUM})$")
+# a § reference anywhere in free text (a query): "§ 43", "KSPU §10:3"
+PARA_REF_RE = re.compile(rf"(?:(?P<org>[A-ZÅÄÖ]{{2,6}})\s*)?§\s?(?P<num>{PARA_NUM})")
+
+
+def normalise_para_label(label: str) -> str:
+    """`KSPU  §10:3` → `KSPU § 10:3`: one space inside, one after the sign."""
+    label = re.sub(r"\s+", " ", label).strip()
+    return re.sub(r"§\s*", "§ ", label)
+
+
+# ---------------------------------------------------------------- diarienummer
 
 # prefix (letters, optionally with a dot or space), year, separator, serial, optional sub-number
 _DNR_CORE = r"(?:(?P<prefix>[A-ZÅÄÖ]{1,6})[ .]?)?(?P<year>(?:19|20)\d{2})\s?[/.]\s?(?P<serial>\d{1,5})(?:\s?-\s?(?P<sub>\d{1,4}))?"
@@ -21,6 +48,14 @@ DNR_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 DNR_LABEL_RE = re.compile(r"^\s*(?:Dnr\.?|Diarienummer:?)\s*(?P<value>\S.*?)\s*$", re.IGNORECASE)
+# an agenda table cell that holds nothing but a dnr: "2023/109", "UBN 2023/450"
+AGENDA_DNR_CELL_RE = re.compile(r"[\w .]*\d{4}[/.]\d+(?:-\d+)?")
+
+# ---------------------------------------------------------------- tokens
+
+# What a BM25 tokenizer must keep whole, in the order it must try them: § 43 / §10:3, a dnr
+# (2023/428, 2023.428, 2015/0119-100), a paragraph number (10:3). A regex alternation.
+IDENTIFIER_TOKENS = r"§\s?\d+(?::\d+)?|\d{4}[/.]\d+(?:-\d+)?|\d+(?::\d+)+"
 
 
 def _key(m: re.Match[str]) -> str | None:
@@ -51,6 +86,11 @@ def parse_dnr_line(line: str) -> str | None:
 def is_dnr_label_line(line: str) -> bool:
     """A `Dnr`/`Diarienummer` line, whether or not it holds a real dnr (placeholders too)."""
     return bool(DNR_LABEL_RE.match(line))
+
+
+def is_agenda_dnr_cell(cell: str) -> bool:
+    """An agenda cell that is a dnr and nothing else (not a time such as 08.15-08.20)."""
+    return bool(dnr_key(cell) and AGENDA_DNR_CELL_RE.fullmatch(cell))
 
 
 def find_dnr_keys(text: str) -> list[str]:
