@@ -2,4 +2,4 @@
 
 # Bump when parsing or chunking changes what an unchanged file yields: an index written by
 # another version re-parses and re-embeds every file on the next ingest.
-PARSER_VERSION = 3  # 3: scanned pages read by OCR, garbage text layers detected
+PARSER_VERSION = 4  # 3: scanned pages read by OCR; 4: heading paths, table rows, running heads left out
