@@ -20,7 +20,7 @@ CASES = [
     ("Vad föreslås om nämndplan och budget 2024 för utbildningsnämnden?", "Nämndplan med budget 2024 - Utbildningsnämnden", "2023/450", "fastställa nämndplan"),
     ("Vad är förslaget om motionen om presidieträffar?", "Svar på motion 5/2015 från Ann-Christine Furustrand – Inför regelbundna presidieträffar med Produktionsstyrelsen", "KS 2015/0119-100", "besvarad"),
     ("Vem valdes till sekreterare i förvaltningsgruppen?", "2.", None, "Marie Mogren"),
-    ("Vad är helårsprognosen för driftsresultatet i månadsuppföljningen per september 2021?", "Produktionsutskottets månadsuppföljning per september 2021", "2021/0003", "10"),
+    ("Vad är helårsprognosen för driftsresultatet i månadsuppföljningen per september 2021?", "Produktionsutskottets månadsuppföljning per september 2021", "2021/0003", "driftsresultat på -10 000 tkr"),
 ]
 
 NO_ANSWER_QUESTIONS = [
