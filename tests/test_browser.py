@@ -17,8 +17,8 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = Path(os.environ.get("NAMNDSOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("NAMNDSOK_CHROMEDRIVER", "/usr/bin/chromedriver"))
 WAIT = 60  # seconds for an answer; the first one also loads the embedder
 
 
@@ -28,7 +28,7 @@ def screenshot_dir() -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: set up before app_server, so a missing browser is found first
 def browser():
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
