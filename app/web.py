@@ -1,26 +1,35 @@
 """The web app (Gradio): ask a question, search passages, browse decisions, follow a matter.
 
-The index is loaded once. Everything from a question or a document is HTML-escaped before
-it is shown. Source documents are served only from the index, by their position in it
-(`/dokument/{n}`), never by a path taken from the request. The answer function is also an
-API endpoint (`/answer`) for gradio_client.
+The index is loaded at start and again when `ingest` replaces it (CURRENT changes; checked
+with one stat per request); each request is answered from one snapshot of it. Everything
+from a question or a document is HTML-escaped before it is shown. Source documents are
+served only from the index, by their position in it and their hash (`/dokument/{n}?h=…`),
+never by a path taken from the request. The answer function is also an API endpoint
+(`/answer`) for gradio_client. guard.py stands in front of every route: the login, slowed
+failed logins, no uploads, checked API input.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import html
 import logging
+import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from namndsok.dates import DateError
+from namndsok.errors import NamndsokError
 from namndsok.index.search import Filters, Searcher
 from namndsok.model import DECISION_KINDS, DOC_TYPES
 
 from .answer import Answerer
+from .guard import ApiSpec, Guard
 from .llm import LLMConfig
 from .matters import list_decisions, matter_timeline
 
@@ -48,22 +57,120 @@ def _esc(s: Any) -> str:
     return html.escape(str(s if s is not None else ""), quote=True)
 
 
+@dataclass
+class Snapshot:
+    """One loaded index and what the app derives from it."""
+
+    searcher: Searcher
+    answerer: Answerer
+    doc_ids: dict[tuple[str, str], int]
+    doc_by_name: dict[str, int]
+    organs: list[str]
+    key: tuple | None  # CURRENT's identity when it was loaded
+
+
+_REQUEST = contextvars.ContextVar("namndsok_snapshot", default=None)
+
+
+def one_snapshot(fn):
+    """Answer a request from one snapshot, even if the index is replaced meanwhile."""
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if _REQUEST.get() is not None:  # called from another entry point of the same request
+            return fn(self, *args, **kwargs)
+        token = _REQUEST.set(self.snapshot())
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            _REQUEST.reset(token)
+    return wrapper
+
+
 class WebApp:
     """The app's functions, independent of Gradio so they can be called and tested directly."""
 
     def __init__(self, root: Path, llm: LLMConfig | None = None):
         self.root = root
-        self.searcher = Searcher.open(root)
-        self.answerer = Answerer(self.searcher, llm=llm)
-        # two files may share a name (protokoll.pdf in every meeting folder): the hash tells them apart
-        self.doc_ids = {(d.source, d.sha256): n for n, d in enumerate(self.searcher.index.documents)}
-        self.doc_by_name = {}
-        for n, d in enumerate(self.searcher.index.documents):
-            self.doc_by_name.setdefault(d.source, n)
-        organs = sorted({c.citation.organ for c in self.searcher.chunks if c.citation.organ})
-        self.organs = [ALL] + organs
+        self.llm = llm
+        self._reload_lock = threading.Lock()
+        self._failed_key: tuple | None = None
+        self._snap = self._load(self._current_key(), None)
         # the embedder is a single native handle: one query at a time through it
         self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ the index, reloaded when replaced
+
+    def _current_key(self) -> tuple | None:
+        try:
+            st = os.stat(self.root / "CURRENT")
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _load(self, key: tuple | None, embedder) -> Snapshot:
+        from namndsok.index.store import load_index
+
+        index = load_index(self.root)
+        same_model = embedder is not None and embedder.name == index.embedder_name
+        searcher = Searcher(index, embedder if same_model else None)
+        docs = index.documents
+        doc_by_name: dict[str, int] = {}
+        for n, d in enumerate(docs):
+            doc_by_name.setdefault(d.source, n)
+        return Snapshot(
+            searcher=searcher,
+            answerer=Answerer(searcher, llm=self.llm),
+            # two files may share a name (protokoll.pdf in every meeting folder): the hash tells them apart
+            doc_ids={(d.source, d.sha256): n for n, d in enumerate(docs)},
+            doc_by_name=doc_by_name,
+            organs=[ALL] + sorted({c.citation.organ for c in searcher.chunks if c.citation.organ}),
+            key=key,
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded first when `ingest` has replaced the index. One
+        request loads; the others go on with the previous snapshot meanwhile."""
+        snap = self._snap
+        key = self._current_key()
+        if key == snap.key or key == self._failed_key or key is None:
+            return snap
+        if not self._reload_lock.acquire(blocking=False):
+            return snap
+        try:
+            if self._snap.key != snap.key:  # another request has just loaded it
+                return self._snap
+            try:
+                self._snap = self._load(key, snap.searcher.embedder)
+                log.info("index %s replaced: now serving %s", self.root, self._snap.searcher.index.folder.name)
+            except NamndsokError as exc:
+                self._failed_key = key
+                log.error("index %s changed but cannot be loaded (%s); still serving the previous one", self.root, exc)
+            return self._snap
+        finally:
+            self._reload_lock.release()
+
+    def _now(self) -> Snapshot:
+        return _REQUEST.get() or self.snapshot()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._now().searcher
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._now().answerer
+
+    @property
+    def doc_ids(self) -> dict[tuple[str, str], int]:
+        return self._now().doc_ids
+
+    @property
+    def doc_by_name(self) -> dict[str, int]:
+        return self._now().doc_by_name
+
+    @property
+    def organs(self) -> list[str]:
+        return self._now().organs
 
     # ------------------------------------------------------------ data
 
@@ -79,12 +186,14 @@ class WebApp:
         except DateError as exc:
             raise ValueError(exc.swedish) from None
 
+    @one_snapshot
     def answer_json(self, question: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "") -> dict:
         """The API: the same object as `namndsok ask --json`."""
         f = self.filters(organ, doc_type, date_from, date_to)
         with self._lock:
             return self.answerer.ask(question or "", filters=f).to_json()
 
+    @one_snapshot
     def search_json(self, query: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "", k: int = 20) -> list[dict]:
         f = self.filters(organ, doc_type, date_from, date_to)
         k = max(1, min(int(k), MAX_K))
@@ -94,11 +203,14 @@ class WebApp:
     # ------------------------------------------------------------ HTML
 
     def doc_link(self, cite: dict) -> str:
-        n = self.doc_ids.get((cite["source"], cite.get("sha256")), self.doc_by_name.get(cite["source"]))
+        snap = self._now()
+        n = snap.doc_ids.get((cite["source"], cite.get("sha256")), snap.doc_by_name.get(cite["source"]))
         if n is None:
             return ""
+        # the hash keeps the link right after a reload renumbers the documents
+        h = f"?h={snap.searcher.index.documents[n].sha256[:16]}"
         frag = f"#page={cite['page']}" if cite.get("page") else (f"#L{cite['line']}" if cite.get("line") else "")
-        return f'<a href="/dokument/{n}{frag}" target="_blank" rel="noopener">Öppna dokumentet</a>'
+        return f'<a href="/dokument/{n}{h}{frag}" target="_blank" rel="noopener">Öppna dokumentet</a>'
 
     def card(self, n: int | None, cite: dict, highlights: list[str] | None = None) -> str:
         passage = _esc(cite["text"])
@@ -121,6 +233,7 @@ class WebApp:
             f'<div class="ns-passage">{passage}</div></div>'
         )
 
+    @one_snapshot
     def ask_html(self, question: str, mode: str, organ: str, doc_type: str, date_from: str, date_to: str) -> str:
         try:
             if mode == "Sök":
@@ -143,6 +256,7 @@ class WebApp:
             out.append("<h4>Källor</h4>" + "".join(self.card(c["marker"], c, c.get("highlights")) for c in res["citations"]))
         return "".join(out)
 
+    @one_snapshot
     def decisions_html(self, organ: str, kind: str, date_from: str, date_to: str) -> str:
         try:
             f = self.filters(organ, None, date_from, date_to)
@@ -163,6 +277,7 @@ class WebApp:
             )
         return f"<p>{len(rows)} beslut och förslag</p>" + "".join(out)
 
+    @one_snapshot
     def matter_html(self, key: str) -> str:
         if not (key or "").strip():
             return "<p>Skriv ett diarienummer (t.ex. 2023/428) eller ett ämne.</p>"
@@ -180,19 +295,26 @@ class WebApp:
             )
         return "".join(out) + "</ol>"
 
-    def document_html(self, n: int) -> tuple[str, str | None]:
-        """(HTML of a text document, or '' with the path of a PDF to send)."""
-        docs = self.searcher.index.documents
-        doc = docs[n]
-        if doc.page_starts:
-            return "", doc.path
+    def document(self, n: int, h: str | None = None):
+        """The n-th document of the current snapshot; with a hash prefix `h`, the document
+        with that hash wherever a reload has put it (None when there is none)."""
+        docs = self.snapshot().searcher.index.documents
+        doc = docs[n] if 0 <= n < len(docs) else None
+        if h is not None:
+            if not re.fullmatch(r"[0-9a-f]{8,64}", h):
+                return None
+            if doc is None or not doc.sha256.startswith(h):
+                doc = next((d for d in docs if d.sha256.startswith(h)), None)
+        return doc
+
+    def document_html(self, doc) -> str:
+        """A text document as HTML, each line addressable as #L<number>."""
         lines = doc.text.split("\n")
         body = "\n".join(f'<span id="L{i + 1}">{_esc(line)}</span>' for i, line in enumerate(lines))
         return (
             f"<!doctype html><html lang='sv'><meta charset='utf-8'><title>{_esc(doc.title)}</title>"
             f"<style>pre{{white-space:pre-wrap}} :target{{background:#fff2a8}}</style>"
-            f"<h1>{_esc(doc.title)}</h1><p>{_esc(doc.organ)} {_esc(doc.date)} — {_esc(doc.source)}</p><pre>{body}</pre></html>",
-            None,
+            f"<h1>{_esc(doc.title)}</h1><p>{_esc(doc.organ)} {_esc(doc.date)} — {_esc(doc.source)}</p><pre>{body}</pre></html>"
         )
 
 
@@ -246,31 +368,46 @@ def build_blocks(webapp: WebApp):
     return demo
 
 
+API_INPUTS = {
+    "answer": ApiSpec("question", (("organ", ALL), ("doc_type", ALL), ("date_from", ""), ("date_to", ""))),
+    "search": ApiSpec("query", (("organ", ALL), ("doc_type", ALL), ("date_from", ""), ("date_to", ""), ("k", 20))),
+}
+
+
 def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] | None = None):
-    """A FastAPI app with the Gradio UI at / and the document route."""
+    """A FastAPI app with the Gradio UI at / and the document route, behind the Guard."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
+    from gradio.routes import App as GradioApp
+    from starlette.routing import Mount
 
     webapp = WebApp(root, llm=llm)
     app = FastAPI()
 
     @app.get("/dokument/{n}")
-    def dokument(n: int):
-        # only documents in the index, addressed by their number in it
-        if not 0 <= n < len(webapp.searcher.index.documents):
+    def dokument(n: int, h: str | None = None):
+        # only documents in the index, addressed by their number (and hash) in it
+        doc = webapp.document(n, h)
+        if doc is None:
             raise HTTPException(404, "Dokumentet finns inte i indexet")
-        page, pdf_path = webapp.document_html(n)
-        if pdf_path:
-            p = Path(pdf_path)
+        if doc.page_starts:
+            p = Path(doc.path)
             if not p.is_file():
                 raise HTTPException(410, "PDF-filen finns inte längre på disk")
-            return FileResponse(p, media_type="application/pdf", filename=p.name)
-        return HTMLResponse(page)
+            return FileResponse(p, media_type="application/pdf", filename=doc.source)
+        return HTMLResponse(webapp.document_html(doc))
 
     demo = build_blocks(webapp)
     demo.queue(default_concurrency_limit=4, max_size=256)
     app = gr.mount_gradio_app(app, demo, path="", auth=auth, css=CSS, theme=gr.themes.Default())
+    gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, GradioApp))
+
+    def session_user(cookies: dict[str, str]) -> str | None:
+        token = cookies.get(f"access-token-{gradio_app.cookie_id}") or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}")
+        return gradio_app.tokens.get(token) if token else None
+
+    app.add_middleware(Guard, auth=auth, session_user=session_user, apis=API_INPUTS)
     return app, webapp
 
 

@@ -68,44 +68,59 @@ def quiet_env() -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
-def app_server(corpus_index, tmp_path_factory):
-    """`namndsok serve` on the real corpus index, as a subprocess on 127.0.0.1; yields the base URL."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+class Server:
+    """`namndsok serve ARGS` as a subprocess on 127.0.0.1 and a free port, its output in a log."""
 
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # gradio_client telemetry, for the tests' clients
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("app-server") / "serve.log"
-    log = open(log_path, "w", encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "namndsok.app.cli", "serve", "--index", str(corpus_index), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=quiet_env(), cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    try:
+    def __init__(self, args: list[str], log_path: Path, env: dict | None = None, wait: float = 90):
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # gradio_client telemetry, for the tests' clients
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        self.port = free_port()
+        self.log_path = log_path
+        self._log = open(log_path, "w", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "namndsok.app.cli", "serve", *args, "--port", str(self.port)],
+            stdout=self._log, stderr=subprocess.STDOUT, env={**quiet_env(), **(env or {})}, cwd=ROOT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + wait
         while True:
-            if proc.poll() is not None:
-                pytest.fail(f"namndsok serve exited with {proc.returncode}:\n{log_path.read_text(encoding='utf-8')[-3000:]}")
+            if self.proc.poll() is not None:
+                self.stop()
+                pytest.fail(f"namndsok serve exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
             try:
-                with urllib.request.urlopen(url, timeout=5) as r:
+                with urllib.request.urlopen(self.url, timeout=5) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"namndsok serve did not answer on {url} within 90 s:\n{log_path.read_text(encoding='utf-8')[-3000:]}")
+                self.stop()
+                pytest.fail(f"namndsok serve did not answer on {self.url} within {wait:.0f} s:\n{self.log()[-3000:]}")
             time.sleep(0.5)
-        yield url
-    finally:
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+    def stop(self) -> None:
         from namndsok.eval.loadtest import stop_server
 
-        stop_server(proc)
-        log.close()
+        stop_server(self.proc)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(corpus_index, tmp_path_factory):
+    """`namndsok serve` on the real corpus index, as a subprocess on 127.0.0.1; yields the base URL."""
+    server = Server(["--index", str(corpus_index)], tmp_path_factory.mktemp("app-server") / "serve.log")
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 # Figures a test measures and the run reports at its end (e.g. OCR character accuracy).

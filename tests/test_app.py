@@ -90,8 +90,16 @@ def test_search_api_returns_hits(client):
 
 
 def test_search_api_bounds_k(client):
-    assert 1 <= len(client.predict("Minirosen", "Alla", "Alla", "", "", -5, api_name="/search")) <= 50
-    assert len(client.predict("Minirosen", "Alla", "Alla", "", "", 10**9, api_name="/search")) <= 50
+    assert len(client.predict("Minirosen", "Alla", "Alla", "", "", -5, api_name="/search")) == 1
+    assert len(client.predict("Minirosen", "Alla", "Alla", "", "", 10**9, api_name="/search")) == 50
+
+
+def test_api_date_filters_read_years_like_the_cli(client):
+    hits = client.predict("Minirosen", "Alla", "Alla", "2020", "2020", 50, api_name="/search")
+    assert len(hits) == 27 and {h["date"] for h in hits} == {"2020-09-16"}  # every chunk of the 2020 protocol
+    res = client.predict("vad beslutade vi om Minirosen?", "Alla", "Alla", "2020-09", "2020-09", api_name="/answer")
+    assert res["citations"][0]["section"] == "KSPU § 10:3"
+    assert client.predict("Minirosen", "Alla", "Alla", "2021", "2023", 50, api_name="/search")[0]["date"] != "2020-09-16"
 
 
 @pytest.mark.parametrize("question", list(BAD_QUESTIONS.values()), ids=list(BAD_QUESTIONS))
@@ -160,6 +168,9 @@ def test_document_route_serves_an_indexed_document(app_server):
     "/dokument/0%2F..%2F..%2F..%2Fetc%2Fpasswd",
     "/dokument/1e3",
     "/dokument/%00",
+    "/dokument/0?h=zz",
+    "/dokument/0?h=0000000000000000",
+    "/dokument/999?h=../../etc",
 ])
 def test_document_route_refuses_anything_else(app_server, path):
     status, body = get(app_server, path)

@@ -2,8 +2,9 @@
 `namndsok serve` on the real corpus index (fixture `app_server`).
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (`make browser`, or
-`apt-get install chromium chromium-driver`); skipped when they are missing. A screenshot of
-the answer is saved to $NAMNDSOK_SCREENSHOT_DIR, else tests/artifacts/."""
+`apt-get install chromium chromium-driver`); skipped when they are missing, except in CI
+(CI=true), where a missing browser fails the run. A screenshot of the answer is saved to
+$NAMNDSOK_SCREENSHOT_DIR, else tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = Path(os.environ.get("NAMNDSOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("NAMNDSOK_CHROMEDRIVER", "/usr/bin/chromedriver"))
 WAIT = 60  # seconds for an answer; the first one also loads the embedder
 
 
@@ -27,12 +28,15 @@ def screenshot_dir() -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: set up before app_server, so a missing browser is found first
 def browser():
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
-        pytest.skip(f"headless browser not installed ({', '.join(missing)} missing): "
-                    "run `make browser` or `apt-get install chromium chromium-driver`")
+        why = (f"headless browser not installed ({', '.join(missing)} missing): "
+               "run `make browser` or `apt-get install chromium chromium-driver`")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(why)  # CI must run the browser test, not report a skip as a pass
+        pytest.skip(why)
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.options import Options
@@ -102,9 +106,20 @@ def test_ask_decisions_and_matter_in_the_browser(browser, app_server):
     assert "Minirosen" in answer.text
     result = _text_in(d, "#ns-result", "KSPU § 10:3", "PU 2020/0011")
     assert "Källor" in result.text
-    # every marker in the answer has a source card, and the card links to the document
-    links = result.find_elements(By.CSS_SELECTOR, "a[href^='/dokument/']")
-    assert links and all(a.get_attribute("target") == "_blank" for a in links)
+    # every marker in the answer has its own source card, and each card links to its document
+    import re
+
+    markers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", answer.text)})
+    cards = result.find_elements(By.CSS_SELECTOR, ".ns-card")
+    heads = [c.find_element(By.CSS_SELECTOR, ".ns-cite").text for c in cards]
+    assert markers == list(range(1, len(cards) + 1)) and len(cards) >= 1, (answer.text, heads)
+    assert [h.split("]", 1)[0] + "]" for h in heads] == [f"[{n}]" for n in markers]
+    assert heads[0] == "[1] Kommunstyrelsens produktionsutskott · 2020-09-16 · KSPU § 10:3 · Dnr PU 2020/0011"
+    for card in cards:
+        links = card.find_elements(By.CSS_SELECTOR, "a[href^='/dokument/']")
+        assert len(links) == 1 and links[0].get_attribute("target") == "_blank"
+    first_doc = cards[0].find_element(By.CSS_SELECTOR, "a[href^='/dokument/']").get_attribute("href")
+    assert re.search(r"/dokument/\d+\?h=[0-9a-f]{16}#L\d+$", first_doc), first_doc
     d.execute_script("window.scrollTo(0, 0);")
     shot = screenshot_dir() / "answer.png"
     assert d.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
@@ -137,3 +152,43 @@ def test_ask_decisions_and_matter_in_the_browser(browser, app_server):
     # nothing the page did made the browser log a script error
     errors = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
     assert not errors, errors
+
+
+def test_login_in_the_browser_then_ask_and_open_a_document(browser, corpus_index, tmp_path):
+    """With --auth: Gradio's login form, a wrong password refused, then the app and a
+    document link, which passes the login with the session cookie."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from conftest import Server
+
+    server = Server(["--index", str(corpus_index), "--auth", "anna:hemligt lösen"], tmp_path / "serve.log")
+    d = browser
+    try:
+        d.delete_all_cookies()
+        d.get(server.url.rstrip("/") + "/dokument/0")
+        assert "Minirosen" not in d.page_source  # refused before the login
+        d.get_log("browser")  # that refusal (401) is logged as an error: drained here
+        for password, ok in (("fel", False), ("hemligt lösen", True)):
+            d.get(server.url)
+            user = WebDriverWait(d, 30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input[type=text]")))
+            user.clear()
+            user.send_keys("anna")
+            d.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(password)
+            d.find_element(By.XPATH, "//button[normalize-space()='Login']").click()
+            if not ok:
+                WebDriverWait(d, 30).until(lambda d: "Incorrect" in d.page_source or "incorrect" in d.page_source)
+                assert not d.find_elements(By.CSS_SELECTOR, "#ns-question textarea")
+        box = WebDriverWait(d, 30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#ns-question textarea")))
+        box.send_keys("Vad beslutade vi om Minirosen?")
+        d.find_element(By.ID, "ns-ask").click()
+        result = _text_in(d, "#ns-result", "KSPU § 10:3")
+        href = result.find_element(By.CSS_SELECTOR, "a[href^='/dokument/']").get_attribute("href")
+        d.get(href)
+        assert "Minirosen" in d.page_source and "KSPU § 10:3" in d.page_source
+        errors = [e for e in d.get_log("browser") if e.get("level") == "SEVERE" and "/login" not in e.get("message", "")]
+        assert not errors, errors
+    finally:
+        d.delete_all_cookies()
+        server.stop()

@@ -55,9 +55,13 @@ def test_filters_restrict_results(searcher):
     assert searcher.search("budget", filters=Filters(date_from="2030-01-01")) == []
 
 
-def test_modes_each_return_hits(searcher):
+def test_each_mode_finds_the_minirosen_section_first(searcher):
     for mode in ("dense", "bm25", "hybrid"):
-        assert searcher.search("Minirosen platser", k=3, mode=mode)
+        hits = searcher.search("Minirosen platser", k=3, mode=mode)
+        assert len(hits) == 3, mode
+        top = hits[0].chunk.citation
+        assert (top.source[:3], top.section, top.dnr) == ("000", "KSPU § 10:3", "PU 2020/0011"), mode
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True), mode
 
 
 def test_search_cli_json(corpus_index):
