@@ -69,7 +69,7 @@ class Proc:
             time.sleep(0.05)
         return False
 
-    def wait(self, timeout: float = 240) -> int:
+    def wait(self, timeout: float = 900) -> int:  # generous: a shared 2-core machine can be slow
         rc = self.p.wait(timeout=timeout)
         for t in self._threads:
             t.join(timeout=5)
