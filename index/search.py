@@ -102,6 +102,7 @@ class Searcher:
         self.n = len(self.chunks)
         self._sections = [c.citation.section or "" for c in self.chunks]
         self._query_cache: dict[str, np.ndarray] = {}
+        self.query_cache_size = 64  # an answer re-uses its search's vector; an evaluation keeps all
         self._background: dict[str, tuple[float, float]] = {}
         self._docs = {(d.source, d.sha256): d for d in index.documents}
         self._identifier_tables()
@@ -113,7 +114,7 @@ class Searcher:
         vec = self._query_cache.get(query)
         if vec is None:
             vec = self.embedder.encode_queries([query])[0].astype(np.float32)
-            if len(self._query_cache) >= 64:
+            if len(self._query_cache) >= self.query_cache_size:
                 self._query_cache.pop(next(iter(self._query_cache)))
             self._query_cache[query] = vec
         return vec
@@ -173,7 +174,7 @@ class Searcher:
             if len(vecs) > 20_000:
                 vecs = vecs[:: len(vecs) // 20_000]
             sims = vecs @ self.embed_query(key)
-            if len(self._background) >= 64:
+            if len(self._background) >= self.query_cache_size:
                 self._background.pop(next(iter(self._background)))
             self._background[key] = (float(sims.mean()), float(sims.std() or 1.0))
         return self._background[key]

