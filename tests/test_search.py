@@ -111,3 +111,56 @@ def test_search_cli_json_heading_path(corpus_index):
     plan = next(h for h in hits if h["subsection"] == "4.2 Investeringsplan")
     assert plan["heading_path"] == ["4 Ekonomisk sammanfattning", "4.2 Investeringsplan"]
     assert plan["section"] == "Nämndplan med budget 2024" and plan["dnr"] == "2023/450"
+
+
+# ------------------------------------------------------------------ sentence vectors and fusion
+
+
+def test_every_sentence_has_its_own_vector(searcher):
+    """A unit's stored vector is the embedding of that sentence (not of its chunk)."""
+    units = searcher.index.units
+    assert units is not None and len(units) > 3 * searcher.n  # several sentences per chunk
+    texts = [units.text(searcher.chunks, u) for u in range(len(units))]
+    u = next(i for i, t in enumerate(texts) if "Minirosen har 10-12 platser" in t)
+    chunk = searcher.chunks[int(units.chunk[u])]
+    assert texts[u] in " ".join(chunk.text.split())
+    again = searcher.embedder.encode_passages([texts[u]])[0]
+    assert float(again @ units.vectors[u]) > 0.999
+    # units are grouped by chunk: ptr covers every unit once, in order
+    assert units.ptr[0] == 0 and units.ptr[-1] == len(units) and (units.ptr[1:] >= units.ptr[:-1]).all()
+
+
+def test_sentence_retriever_ranks_a_chunk_by_its_best_sentence(searcher):
+    from namndsok.index.settings import DEFAULT_SEARCH
+
+    only_units = DEFAULT_SEARCH.with_(dense_weight=0.0, bm25_weight=0.0, units_weight=1.0, exact=False)
+    hits = searcher.search("Hur många platser har Minirosen och hur många elever väntas?", k=3, settings=only_units)
+    assert "Minirosen har 10-12 platser" in hits[0].chunk.text
+    assert set(hits[0].why) == {"units_rank", "units_score"}
+
+
+def test_a_foreign_question_leaves_bm25_out(searcher):
+    en = searcher.search("How many places does Minirosen have?", k=5)
+    assert en and all("bm25_rank" not in h.why for h in en)
+    sv = searcher.search("Hur många platser har Minirosen?", k=5)
+    assert any("bm25_rank" in h.why for h in sv)
+    assert "Minirosen" in en[0].chunk.text
+
+
+def test_fused_scores_stay_below_an_exact_match(searcher):
+    for fusion in ("z", "rrf", "weighted"):
+        from namndsok.index.settings import DEFAULT_SEARCH
+
+        hits = searcher.search("budget förskola 2024", k=10, settings=DEFAULT_SEARCH.with_(fusion=fusion))
+        assert hits and all(0 < h.score < 1 for h in hits), fusion
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True), fusion
+    hits = searcher.search("2023/395 brandskydd", k=3)
+    assert hits[0].score > 1 and hits[0].chunk.dnr_key == "2023/395"
+
+
+def test_index_records_what_it_was_built_with(searcher):
+    from namndsok.index.settings import DEFAULT_INDEX
+
+    m = searcher.index.manifest
+    assert m["index_settings"] == DEFAULT_INDEX.to_json() and m["unit_count"] == len(searcher.index.units)
+    assert searcher.index.lexical.ngram == DEFAULT_INDEX.bm25_ngram

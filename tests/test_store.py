@@ -42,6 +42,7 @@ def test_round_trip_gives_back_the_index_built_in_memory(tmp_path, docs):
     from namndsok.index.builder import parse_file
     from namndsok.index.lexical import LexicalIndex
     from namndsok.index.store import build_dense, write_index
+    from namndsok.index.units import build_units, unit_table
 
     emb = create_embedder("toy")
     documents, chunks = [], []
@@ -50,8 +51,11 @@ def test_round_trip_gives_back_the_index_built_in_memory(tmp_path, docs):
         documents.append(doc)
         chunks += [dataclasses.replace(c, id=len(chunks) + i) for i, c in enumerate(cs)]
     vectors = emb.encode_passages([c.embed_text() for c in chunks])
+    unit_list, unit_texts, ptr = build_units(chunks)
+    units = unit_table(unit_list, ptr, emb.encode_passages(unit_texts))
     root = tmp_path / "ix"
-    write_index(root, documents, chunks, vectors, {"name": emb.name, "dim": emb.dim})
+    write_index(root, documents, chunks, vectors, {"name": emb.name, "dim": emb.dim}, units=units,
+                settings={"units": True, "bm25_ngram": 4})
 
     idx = load_index(root)
     assert idx.documents == documents
@@ -61,7 +65,10 @@ def test_round_trip_gives_back_the_index_built_in_memory(tmp_path, docs):
     d_mem, i_mem = build_dense(vectors).search(q, 10)
     d_disk, i_disk = idx.dense.search(q, 10)
     assert np.array_equal(i_mem, i_disk) and np.allclose(d_mem, d_disk)
-    lex = LexicalIndex.build([c.embed_text() for c in chunks])
+    for name in ("chunk", "start", "end", "ptr", "vectors"):
+        assert np.array_equal(getattr(idx.units, name), getattr(units, name)), name
+    assert idx.manifest["unit_count"] == len(unit_texts) and idx.lexical.ngram == 4
+    lex = LexicalIndex.build([c.embed_text() for c in chunks], 4)
     assert np.allclose(idx.lexical.scores("presidieträffar produktionsstyrelsen"), lex.scores("presidieträffar produktionsstyrelsen"))
     assert idx.manifest["chunk_count"] == len(chunks) == idx.dense.ntotal
     assert {v["source"]: v["chunks"] for v in idx.manifest["documents"].values()} == dict(Counter(c.source for c in chunks))
@@ -82,6 +89,7 @@ def test_incremental_reingest(tmp_path, docs):
     # only the chunks whose text changed are embedded: the appended line lands in the last one
     new_texts = {c.embed_text() for c in load_index(root).chunks if c.source == changed.name} - before
     assert r3.embedded == len(new_texts) == 1
+    assert r3.embedded_units == 1  # and of the sentences only the new one
     assert not (root / "work").exists()  # the embedding cache is gone once the index is written
     next(docs.glob("002_*")).unlink()
     r4 = ingest([docs], root, emb, progress=False)
