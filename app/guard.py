@@ -113,6 +113,10 @@ class Guard:
         self.throttle = throttle or LoginThrottle()
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and self.auth is not None and self.session_user(_cookies(_headers(scope))) is None:
+            await receive()  # websocket.connect, refused: the app has no socket that may skip the login
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

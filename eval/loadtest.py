@@ -4,11 +4,15 @@ Sends N questions from C concurrent gradio_client clients (one thread each) on l
 measures throughput, latency percentiles, errors and the server's resident memory before
 and after, so that memory growth per request can be read off.
 
-    python -m namndsok.eval.loadtest --url http://127.0.0.1:7860/ [-n 200] [-c 20] [--json FILE]
-    python -m namndsok.eval.loadtest --index .namndsok            # starts `namndsok serve` itself
+    python -m namndsok.eval.loadtest --url http://127.0.0.1:7860/ [-n 300] [-c 30] [--json FILE]
+    python -m namndsok.eval.loadtest --index .namndsok --rounds 4  # starts `namndsok serve` itself
 
-Everything is bounded: each request by --request-timeout, the whole run by --timeout.
-The exit status is 0 only when every request answered without error in time.
+Everything is bounded: each request by --request-timeout, each round by --timeout. With
+--rounds R the same load is sent R times to one server, and memory is read after each
+round: the target (TARGET) is no errors, p95 latency within 2 s in every round, and the
+server's memory flat (within 5 %) between the last two rounds.
+The exit status is 0 only when every request answered without error in time (and, with
+--require-target, when the target is met).
 """
 
 from __future__ import annotations
@@ -334,15 +338,51 @@ def format_table(r: dict) -> str:
     return "\n".join(lines)
 
 
+TARGET = {"errors": 0, "p95_s": 2.0, "rss_flat": 0.05}
+
+
+def check_target(rounds: list[dict]) -> dict:
+    """Whether a series of rounds meets TARGET, criterion by criterion."""
+    ends = [r["rss_kb"]["after"] for r in rounds]
+    flat = None
+    if len(ends) >= 2 and ends[-1] is not None and ends[-2]:
+        flat = abs(ends[-1] - ends[-2]) / ends[-2]
+    p95s = [r["latency_s"]["p95"] for r in rounds]
+    return {
+        "errors": sum(r["errors"] + r["timeouts"] + r["not_sent"] for r in rounds) == TARGET["errors"],
+        "p95": all(p is not None and p <= TARGET["p95_s"] for p in p95s),
+        "rss_flat": flat is not None and flat <= TARGET["rss_flat"],
+        "rss_change_last_two": None if flat is None else round(flat, 4),
+    }
+
+
+def format_rounds(rounds: list[dict], target: dict) -> str:
+    mib = lambda v: "n/a" if v is None else f"{v / 1024:.0f}"  # noqa: E731
+    lines = ["round  completed  errors  q/s    p50 s  p95 s  max s  RSS before → after MiB"]
+    for i, r in enumerate(rounds, 1):
+        lat, m = r["latency_s"], r["rss_kb"]
+        lines.append(f"{i:>5}  {r['completed']:>9}  {r['errors'] + r['timeouts'] + r['not_sent']:>6}  "
+                     f"{r['throughput_rps'] or 0:>5.2f}  {lat['p50'] or 0:>5.2f}  {lat['p95'] or 0:>5.2f}  {lat['max'] or 0:>5.2f}  "
+                     f"{mib(m['before'])} → {mib(m['after'])}")
+    change = target["rss_change_last_two"]
+    lines.append(f"target: 0 errors {'met' if target['errors'] else 'NOT met'}; p95 ≤ {TARGET['p95_s']:g} s "
+                 f"{'met' if target['p95'] else 'NOT met'}; RSS within {TARGET['rss_flat']:.0%} over the last two rounds "
+                 f"{'met' if target['rss_flat'] else 'NOT met'}"
+                 + ("" if change is None else f" ({change:+.1%})"))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m namndsok.eval.loadtest", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="base URL of a running app, e.g. http://127.0.0.1:7860/")
     where.add_argument("--index", metavar="DIR", help="start `namndsok serve` on this index on a free loopback port")
-    p.add_argument("-n", "--requests", type=int, default=200, help="questions to send (default 200)")
-    p.add_argument("-c", "--concurrency", type=int, default=20, help="concurrent clients (default 20)")
-    p.add_argument("--timeout", type=float, default=300.0, help="bound on the whole run in seconds (default 300)")
+    p.add_argument("-n", "--requests", type=int, default=300, help="questions to send per round (default 300)")
+    p.add_argument("-c", "--concurrency", type=int, default=30, help="concurrent clients (default 30)")
+    p.add_argument("--rounds", type=int, default=1, help="send the load this many times to one server (default 1)")
+    p.add_argument("--require-target", action="store_true", help="exit 2 when TARGET is not met")
+    p.add_argument("--timeout", type=float, default=300.0, help="bound on one round in seconds (default 300)")
     p.add_argument("--request-timeout", type=float, default=60.0, help="bound on one request in seconds (default 60)")
     p.add_argument("--questions", type=Path, default=None, help="JSON Lines file with a 'question' field (default eval/questions/dev.jsonl)")
     p.add_argument("--pid", type=int, default=None, help="server pid for memory figures (default: found by the port)")
@@ -354,17 +394,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.index:
         proc, url = start_server(args.index)
         pid = proc.pid
+    rounds: list[dict] = []
     try:
-        res = run_load(url, load_questions(args.questions), n=args.requests, concurrency=args.concurrency,
-                       timeout=args.timeout, request_timeout=args.request_timeout, pid=pid)
+        for i in range(max(1, args.rounds)):
+            res = run_load(url, load_questions(args.questions), n=args.requests, concurrency=args.concurrency,
+                           timeout=args.timeout, request_timeout=args.request_timeout, pid=pid, warmup=3 if i == 0 else 0)
+            rounds.append(res)
+            print(f"--- round {i + 1} of {args.rounds}", flush=True)
+            print(format_table(res), flush=True)
     finally:
         if proc is not None:
             stop_server(proc)
-    print(format_table(res))
+    target = check_target(rounds)
+    if len(rounds) > 1:
+        print(format_rounds(rounds, target))
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return 0 if res["errors"] == 0 and res["timeouts"] == 0 and res["not_sent"] == 0 else 1
+        out = rounds[0] if len(rounds) == 1 else {"rounds": rounds, "target": TARGET, "met": target}
+        args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if any(r["errors"] or r["timeouts"] or r["not_sent"] for r in rounds):
+        return 1
+    return 2 if args.require_target and not all(target[k] for k in ("errors", "p95", "rss_flat")) else 0
 
 
 if __name__ == "__main__":

@@ -37,12 +37,14 @@ def _duration(seconds: float) -> str:
 class Progress:
     """Counts work done towards a total; `start` may be called again with a new total."""
 
-    def __init__(self, what: str, unit: str, mode: str = "off", total: int = 0, every: float | None = None):
+    def __init__(self, what: str, unit: str, mode: str = "off", total: int | None = None, every: float | None = None):
         self.what, self.unit, self.mode = what, unit, mode
         env = os.environ.get("NAMNDSOK_PROGRESS_SECONDS")
         self.every = every if every is not None else (float(env) if env else DEFAULT_EVERY)
         self._bar = None
-        self.start(total)
+        self.total = self.done = 0
+        if total is not None:  # else nothing is shown until start()
+            self.start(total)
 
     def start(self, total: int) -> "Progress":
         self.total, self.done = total, 0

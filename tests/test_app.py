@@ -247,3 +247,15 @@ def test_loadtest_smoke(app_server):
     assert res["errors"] == 0 and res["timeouts"] == 0 and res["not_sent"] == 0, res["error_samples"]
     assert res["completed"] == 6 and res["throughput_rps"] > 0
     assert res["latency_s"]["p50"] is not None and res["latency_s"]["p95"] >= res["latency_s"]["p50"]
+
+
+def test_load_target_is_checked_round_by_round():
+    from namndsok.eval.loadtest import check_target
+
+    def round_(p95, after, errors=0):
+        return {"errors": errors, "timeouts": 0, "not_sent": 0, "latency_s": {"p95": p95}, "rss_kb": {"after": after}}
+
+    met = check_target([round_(1.5, 300_000), round_(1.9, 310_000), round_(1.2, 400_000), round_(1.8, 410_000)])
+    assert met == {"errors": True, "p95": True, "rss_flat": True, "rss_change_last_two": 0.025}
+    missed = check_target([round_(1.5, 300_000), round_(2.5, 330_000, errors=1)])
+    assert missed == {"errors": False, "p95": False, "rss_flat": False, "rss_change_last_two": 0.1}

@@ -136,16 +136,20 @@ def _chunk_seconds(mb: float) -> float:
     line = "Nämnden beslutar att förskolan Minirosen får två nya avdelningar och att kostnaden belastar budgeten.\n"
     doc = parse_structure(Document("stor.txt", "/stor.txt", "h", "Protokoll\n\n" + line * int(mb * 1e6 / len(line))))
     assert len(doc.sections) == 1  # one section of `mb` megabytes: the case that was quadratic
-    t = time.perf_counter()
-    chunks = chunk_document(doc)
-    dt = time.perf_counter() - t
+    best = float("inf")
+    for _ in range(3):  # CPU time, best of three: other processes on the machine barely count
+        t = time.process_time()
+        chunks = chunk_document(doc)
+        best = min(best, time.process_time() - t)
+        if best > 10:  # quadratic: no need to wait for more
+            break
     assert chunks[-1].citation.line == doc.text.count("\n", 0, chunks[-1].start) + 1
-    return dt
+    return best
 
 
 def test_chunking_a_large_section_takes_linear_time():
     small, large = _chunk_seconds(2), _chunk_seconds(8)
-    # linear: 4× the text, about 4× the time (it was 15×: 1.9 s → 28 s); generous for a busy machine
+    # linear: 4× the text, about 4× the time (it was 15×: 1.9 s → 28 s)
     assert large < 8 * max(small, 0.05) and large < 6, (small, large)
 
 
