@@ -60,16 +60,24 @@ def _day(iso: str | None) -> int:
 class MetadataColumns:
     """Filterable chunk fields as arrays; `mask(filters)` equals Filters.admits per chunk."""
 
-    def __init__(self, chunks: list[Chunk]):
-        self.n = len(chunks)
-        self.organ, self.organs = _codes([(c.citation.organ or "").lower() for c in chunks])
-        self.doc_type, self.doc_types = _codes([c.citation.doc_type for c in chunks])
-        self.source, self.sources = _codes([c.citation.source for c in chunks])
-        self.dnr, self.dnrs = _codes([c.dnr_key for c in chunks])
-        self.date = np.fromiter((_day(c.citation.date) for c in chunks), dtype=np.int64, count=self.n)
+    def __init__(self, organ: list[str | None], date: list[str | None], doc_type: list[str],
+                 source: list[str], dnr_key: list[str | None]):
+        """One value per chunk in each list (as its Citation and dnr_key hold them)."""
+        self.n = len(organ)
+        self.organ, self.organs = _codes([(o or "").lower() for o in organ])
+        self.doc_type, self.doc_types = _codes(doc_type)
+        self.source, self.sources = _codes(source)
+        self.dnr, self.dnrs = _codes(dnr_key)
+        self.date = np.fromiter((_day(d) for d in date), dtype=np.int64, count=self.n)
         # dates are ISO as the parser writes them; anything else is compared as text, as admits does
-        self._dates = [c.citation.date for c in chunks]
-        self._iso = all(d is None or _iso(d) for d in set(self._dates))
+        self._dates = date
+        self._iso = all(d is None or _iso(d) for d in set(date))
+
+    @classmethod
+    def of_chunks(cls, chunks: list[Chunk]) -> "MetadataColumns":
+        return cls([c.citation.organ for c in chunks], [c.citation.date for c in chunks],
+                   [c.citation.doc_type for c in chunks], [c.citation.source for c in chunks],
+                   [c.dnr_key for c in chunks])
 
     @staticmethod
     def _where(codes: np.ndarray, values: list[Any], keep) -> np.ndarray:

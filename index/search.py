@@ -194,7 +194,7 @@ class Searcher:
         if not f or not f.active():
             return np.ones(self.n, dtype=bool)
         if self._columns is None:
-            self._columns = MetadataColumns(self.chunks)
+            self._columns = MetadataColumns.of_chunks(self.chunks)
         return self._columns.mask(f)
 
     # ------------------------------------------------------------ retrievers

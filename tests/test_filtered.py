@@ -16,7 +16,7 @@ from namndsok.index.store import build_dense
 @pytest.mark.slow
 def test_columns_admit_what_filters_admit(searcher):
     chunks = searcher.chunks
-    cols = MetadataColumns(chunks)
+    cols = MetadataColumns.of_chunks(chunks)
     organs = ["produktionsutskott", "VÄSTKOM", "förvaltningsgrupp", "ingen sådan", None]
     dates = [(None, None), ("2020-01-01", "2020-12-31"), ("2021-09-23", None), (None, "2021-01-01"), ("2023", None)]
     dnrs = [None, "2020/0033", "UBN.2023.428", "KS 2015/0119"]

