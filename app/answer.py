@@ -116,7 +116,7 @@ class Answerer:
     def answerability(self, question: str, hits: list[Hit], sentences, language: str) -> tuple[float, dict[str, float]]:
         s = self.settings
         read = [x for x in sentences if x.hit < s.read_hits]
-        passage_tokens = set(tokenize(" ".join(h.chunk.embed_text() for h in hits[:3])))
+        passage_tokens = set(tokenize(" ".join(h.chunk.lexical_text() for h in hits[:3])))
         feats = features(
             question, hits, [(x.hit, x.score, x.rendered) for x in read], self.searcher.term_stats(question),
             self.searcher.background(question), language != "sv", passage_tokens,

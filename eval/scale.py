@@ -76,7 +76,7 @@ def phase_search(n: int, workdir: Path, quick: bool) -> dict[str, Any]:
     vectors = random_unit(n, seed=3)
     rss0 = rss_mib()
     t = time.perf_counter()
-    lexical = LexicalIndex.build([c.embed_text() for c in chunks])
+    lexical = LexicalIndex.build([c.lexical_text() for c in chunks])
     bm25_build_s = time.perf_counter() - t
     t = time.perf_counter()
     dense = build_dense(vectors)

@@ -31,7 +31,7 @@ from namndsok.errors import IndexError_, ModelMismatchError
 from namndsok.ingest import PARSER_VERSION
 from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import SUPPORTED, ReadLimits, sha256_bytes, too_large
-from namndsok.model import Chunk, Document
+from namndsok.model import EMBED_FORMAT, Chunk, Document
 
 from . import directory
 from .directory import NotOurs
@@ -215,6 +215,7 @@ def ingest(
     with write_lock(root):
         old = None
         stale_parse = False
+        same_format = False
         if not rebuild:
             try:
                 manifest = read_manifest(root, upgrade=True)
@@ -232,6 +233,11 @@ def ingest(
                 old = load_index(root, upgrade=True)
                 if manifest.get("parser_version") != PARSER_VERSION:
                     log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+                    stale_parse = True
+                # chunk vectors of texts built another way are never reused, even for equal strings
+                same_format = manifest.get("embed_format") == EMBED_FORMAT
+                if not same_format:
+                    log.info("%s embedded another chunk text format: every chunk is embedded again", root)
                     stale_parse = True
         files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
@@ -296,7 +302,7 @@ def ingest(
         texts = [c.embed_text() for _, chunks in new for c in chunks]
         if texts:
             directory.record(root, directory.WORK)
-            if old is not None:
+            if old is not None and same_format:
                 cache.seed(embedder.name, "chunk", (c.embed_text() for c in old.chunks), old.vectors)
         try:
             new_vecs = cache.embed(embedder, texts, kind="chunk", progress=Progress("embedding", "chunk", mode), work=work)
@@ -317,7 +323,8 @@ def ingest(
         units = None
         if settings.units and changed:
             # sentence vectors: a unit the current index holds is never embedded again
-            if old is not None and old.units is not None:
+            if (old is not None and old.units is not None
+                    and (old.manifest.get("index_settings") or {}).get("unit_context", False) == settings.unit_context):
                 _, old_texts, _ = build_units(old.chunks, settings.unit_context)
                 cache.seed(embedder.name, "unit", old_texts, old.units.vectors)
             unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)

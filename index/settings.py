@@ -24,7 +24,7 @@ class SearchSettings:
     candidates: int = 100  # per retriever, before fusion
     dense_weight: float = 1.0  # chunk vectors (contextual header + text)
     bm25_weight: float = 0.3
-    units_weight: float = 1.0  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
+    units_weight: float = 0.5  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
     # a question not in Swedish shares few words with the documents: its BM25 weight is
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
     foreign_bm25_factor: float = 0.0

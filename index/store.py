@@ -37,7 +37,7 @@ import numpy as np
 
 from namndsok.errors import IndexError_, IndexLockedError
 from namndsok.ingest import PARSER_VERSION
-from namndsok.model import Chunk, Document, Section
+from namndsok.model import EMBED_FORMAT, Chunk, Document, Section
 
 from . import directory
 from .directory import SCHEMA_VERSION, claim, current_name, writing
@@ -206,7 +206,7 @@ def write_index(
             np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
             dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
             faiss.write_index(dense, str(tmp / "dense.faiss"))
-            LexicalIndex.build([c.embed_text() for c in chunks] or [""], int((settings or {}).get("bm25_ngram", 0))).save(tmp / "bm25")
+            LexicalIndex.build([c.lexical_text() for c in chunks] or [""], int((settings or {}).get("bm25_ngram", 0))).save(tmp / "bm25")
             if units is not None:
                 units.save(tmp)
             manifest = {
@@ -216,6 +216,7 @@ def write_index(
                 "chunk_count": len(chunks),
                 "unit_count": len(units) if units is not None else None,
                 "index_settings": settings or {},
+                "embed_format": EMBED_FORMAT,
                 "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": {

@@ -146,10 +146,14 @@ def test_the_familjecentral_missiv_is_its_own_section(parsed_corpus, chunks):
 
 def test_embedded_text_carries_context_and_rows(chunks):
     (c,) = _holding(chunks, "001", "Invent ny/omb skola/fsk")
-    head, _, body = c.embed_text().partition("\n")
+    # BM25 sees the whole context; the model a short header of the section and its headings
+    head, _, body = c.lexical_text().partition("\n")
     assert head == ("Kallelse Utbildningsnämndens arbetsutskott 2023-12-06 · Nämndplan med budget 2024"
                     " · 4 Ekonomisk sammanfattning › 4.2 Investeringsplan · Dnr 2023/450")
     assert "Invent ny/omb skola/fsk – 2024: 2 000 tkr; 2025: 10 000 tkr; 2026: 40 000 tkr; 2027: 30 000 tkr" in body
+    short, _, same = c.embed_text().partition("\n")
+    assert short.startswith("Nämndplan med budget 2024") and short.endswith("4 Ekonomisk sammanfattning › 4.2 Investeringsplan")
+    assert same == body
     assert "Invent ny/omb skola/fsk\t2 000" in c.text  # the stored text stays verbatim
     assert [r.label for r in c.rows][-1] == "Invent ny/omb skola/fsk"
     s48 = next(c for c in chunks["001"] if c.citation.section == "§ 48")

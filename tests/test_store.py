@@ -68,7 +68,7 @@ def test_round_trip_gives_back_the_index_built_in_memory(tmp_path, docs):
     for name in ("chunk", "start", "end", "ptr", "vectors"):
         assert np.array_equal(getattr(idx.units, name), getattr(units, name)), name
     assert idx.manifest["unit_count"] == len(unit_texts) and idx.lexical.ngram == 4
-    lex = LexicalIndex.build([c.embed_text() for c in chunks], 4)
+    lex = LexicalIndex.build([c.lexical_text() for c in chunks], 4)
     assert np.allclose(idx.lexical.scores("presidieträffar produktionsstyrelsen"), lex.scores("presidieträffar produktionsstyrelsen"))
     assert idx.manifest["chunk_count"] == len(chunks) == idx.dense.ntotal
     assert {v["source"]: v["chunks"] for v in idx.manifest["documents"].values()} == dict(Counter(c.source for c in chunks))
