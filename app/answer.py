@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 NO_ANSWER = "Inget svar hittades i de indexerade handlingarna."
 NEAR_MISS = "Handlingarna tar upp ämnet men svarar inte på just det du frågar. Det närmaste de säger:"
 FOREIGN_NOTE = "Källorna är på svenska; svaret citerar dem ordagrant."
+UNCERTAIN_NOTE = "Osäkert svar: kontrollera att källan verkligen besvarar frågan."
 LANGUAGE_NAMES = {"en": "engelska", "de": "tyska", "fr": "franska", "es": "spanska", "da": "danska", "no": "norska"}
 
 
@@ -180,6 +181,8 @@ class Answerer:
                           no_answer_kind="nothing", language=language, confidence=p)
         if language != "sv":
             notes.insert(0, f"Frågan är på {LANGUAGE_NAMES.get(language, 'ett annat språk')}. {FOREIGN_NOTE}")
+        if p is not None and p < self.model.uncertain_below:
+            notes.insert(0, UNCERTAIN_NOTE)
         return Answer(question, "\n".join(lines), False, cited, hits, "extractive", " ".join(notes) or None, highlights,
                       decision=decision, language=language, confidence=p)
 

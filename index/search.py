@@ -26,7 +26,7 @@ from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
 from .lexical import tokenize
-from .units import best_per_chunk, chunk_units
+from .units import best_per_chunk, chunk_units, similarities
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class Searcher:
                 rng = units.of_chunk(i)
                 if not len(rng):
                     continue
-                scores = units.vectors[rng.start : rng.stop] @ qv
+                scores = similarities(units.vectors[rng.start : rng.stop], qv)
                 pairs = chunk_units(h.chunk)
                 for u, sc, (unit, rendered) in zip(rng, scores, pairs):
                     out.append(Sentence(n, units.text(self.chunks, u), float(sc), int(units.start[u]), int(units.end[u]), rendered))
@@ -173,7 +173,7 @@ class Searcher:
             vecs = units.vectors if units is not None and len(units) else self.index.vectors
             if len(vecs) > 20_000:
                 vecs = vecs[:: len(vecs) // 20_000]
-            sims = vecs @ self.embed_query(key)
+            sims = similarities(vecs, self.embed_query(key))
             if len(self._background) >= self.query_cache_size:
                 self._background.pop(next(iter(self._background)))
             self._background[key] = (float(sims.mean()), float(sims.std() or 1.0))
@@ -245,7 +245,7 @@ class Searcher:
         if units is None or len(units) == 0:
             return []
         t = time.perf_counter()
-        best = best_per_chunk(units, units.vectors @ self.embed_query(query), self.n)
+        best = best_per_chunk(units, similarities(units.vectors, self.embed_query(query)), self.n)
         best = np.where(allowed, best, -np.inf)
         k = min(limit, int(np.isfinite(best).sum()))
         if k == 0:

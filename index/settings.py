@@ -23,7 +23,7 @@ class SearchSettings:
     rrf_k: int = 60
     candidates: int = 100  # per retriever, before fusion
     dense_weight: float = 1.0  # chunk vectors (contextual header + text)
-    bm25_weight: float = 0.3
+    bm25_weight: float = 0.5
     units_weight: float = 0.5  # sentence/row vectors stored at ingest; a chunk ranks by its best unit
     # a question not in Swedish shares few words with the documents: its BM25 weight is
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking

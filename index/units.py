@@ -102,6 +102,12 @@ def unit_table(units: list[tuple[int, Unit]], ptr: np.ndarray, vectors: np.ndarr
     )
 
 
+def similarities(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """vectors · query. Not through BLAS: its threads contend with the embedder's on a small
+    shared machine and made this 15× slower (7.8 against 0.5 ms for 3,200 sentences)."""
+    return np.einsum("ij,j->i", vectors, query)
+
+
 def best_per_chunk(table: UnitTable, scores: np.ndarray, n_chunks: int) -> np.ndarray:
     """Each chunk's best unit score (-inf for a chunk without units)."""
     best = np.full(n_chunks, -np.inf, dtype=np.float32)
