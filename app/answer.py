@@ -27,7 +27,7 @@ from namndsok.index.search import Filters, Searcher
 from namndsok.model import Hit
 
 from . import compose
-from .answerability import AnswerabilityModel, features, load_model
+from .answerability import AnswerabilityModel, features, load_model, unknown_names
 from .llm import LLMConfig, LLMError, generate
 from .settings import DEFAULT_ANSWER, AnswerSettings
 
@@ -100,6 +100,11 @@ class Answerer:
                           language=language)
         sentences = self.searcher.sentences(question, hits[: max(s.read_hits, s.decision_candidates)])
         p, feats = self.answerability(question, hits, sentences, language)
+        missing = unknown_names(question, self.searcher.term_stats(question), tokenize) if language == "sv" else []
+        if missing and (p < self.model.uncertain_below or feats["unknown"] >= s.unknown_name_share):
+            names = ", ".join(dict.fromkeys(missing))
+            return Answer(question, f"{NO_ANSWER} Handlingarna nämner inte {names}.", True, [], hits[:5],
+                          note="visar de närmaste passagerna", no_answer_kind="nothing", language=language, confidence=p)
         if p < self.model.threshold:
             return self.refusal(question, hits, sentences, feats, p, language)
         if self.llm and self.llm.url:

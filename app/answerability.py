@@ -8,6 +8,10 @@ how much of the question's rarer words the passages cover, whether the question 
 things the corpus never mentions ("Malmö", "spårvagnar"), whether a sentence holds the
 kind of answer asked for (an amount, a date, a person), and the question's language (an
 English question shares no words with Swedish text, so its word signals mean nothing).
+
+A Swedish question that names something the corpus never mentions (a capitalised word such
+as "Malmö" that no document uses) is refused unless the model is sure, and the refusal says
+which name is missing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-FEATURES = ("z_sentence", "z_gap", "agree", "cover", "unknown", "type_match", "foreign", "exact")
+# No feature for a dnr or § the question names: an exact match says where to look, not that
+# the question is answered ("Vad beslutade Malmö om spårvagnar i § 43?").
+FEATURES = ("z_sentence", "z_gap", "agree", "cover", "unknown", "type_match", "foreign")
 
 # What a question asks for, and what a sentence holding that answer contains.
 ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
@@ -135,5 +141,13 @@ def features(
         "unknown": sum(w for _, w, known in terms if not known) / total if words else 0.0,
         "type_match": type_match(question, top_sentences),
         "foreign": float(foreign),
-        "exact": float(any("exact" in h.why for h in hits[:3])),
     }
+
+
+_NAME_RE = re.compile(r"(?<=\s)([A-ZÅÄÖ][a-zåäöéü]{2,})\b")
+
+
+def unknown_names(question: str, terms: list[tuple[str, float, bool]], tokenize) -> list[str]:
+    """Capitalised words inside a Swedish question that the corpus never uses ("Malmö")."""
+    known = {t for t, _, k in terms if k}
+    return [w for w in _NAME_RE.findall(question) if not set(tokenize(w)) & known]

@@ -327,7 +327,10 @@ def _n(v, nd=1):
 
 
 def format_report(r: dict[str, Any]) -> str:
-    from .report import grid
+    from .report import table
+
+    def grid(rows: list[list[str]]) -> list[str]:
+        return table(rows).splitlines()
 
     L = [f"namndsok bench {r['date']}{' (quick)' if r['quick'] else ''}; {r['cpus']} CPUs; "
          f"load average at start {r['loadavg_start'][0]:.1f}, at end {r['loadavg_end'][0]:.1f}"]
