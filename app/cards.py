@@ -208,8 +208,8 @@ def documents_table(rows: list[tuple[Document, int, int, str | None, str]]) -> s
         body.append(
             f"<tr><td>{title}</td><td>{esc(labels.document_label(doc.doc_type, doc.organ, doc.date))}</td>"
             f"<td>{esc(doc.organ or '–')}</td><td>{esc(doc.date or '–')}</td><td>{esc(doc.doc_type)}</td>"
-            f'<td class="ns-num">{pages}</td><td class="ns-num">{chunks}</td>'
-            f"<td>{esc((indexed or 'okänt').replace('T', ' '))}</td></tr>"
+            f'<td class="ns-num" data-label="Sidor">{pages}</td><td class="ns-num" data-label="Passager">{chunks}</td>'
+            f"<td data-label=\"Indexerad\">{esc((indexed or 'okänt').replace('T', ' '))}</td></tr>"
         )
     return (f'<p>{len(rows)} dokument i indexet.</p><div class="ns-tablewrap"><table class="ns-docs">'
             "<thead><tr><th>Titel</th><th>Vad och datum</th><th>Organ</th><th>Datum</th><th>Typ</th>"
@@ -234,8 +234,9 @@ def document_page(doc: Document, mark: tuple[int, int] | None) -> str:
         f"<title>{esc(doc.title or doc.source)}</title><style>{DOC_CSS}</style></head><body>"
         f"<header><h1>{esc(doc.title or doc.source)}</h1><p>{esc(label)}</p></header>"
         f"<pre>{chr(10).join(lines)}</pre>"
-        "<script>(function(){var m=document.getElementById('ns-hit');"
-        "if(m){m.scrollIntoView({block:'center'});}})();</script></body></html>"
+        # the #ns-hit fragment brings the quote to the top; then it is put in the middle
+        "<script>window.addEventListener('load',function(){var m=document.getElementById('ns-hit');"
+        "if(m){setTimeout(function(){m.scrollIntoView({block:'center'});},0);}});</script></body></html>"
     )
 
 

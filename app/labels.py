@@ -89,8 +89,11 @@ def where(c: Citation, section: Section | None = None, title_limit: int = SHORT_
     if not with_title and label and title and label != title:
         title = ""
     m = _ITEM_LABEL_RE.match(label)
+    bare = lambda s: s.rstrip(" …").strip()  # noqa: E731 - a label may be a shortened title
     if m:
         head = f"punkt {m[1]}" + (f" {short(title, title_limit)}" if title else "")
+    elif title and (bare(title).startswith(bare(label)) or bare(label).startswith(bare(title))):
+        head = short(max(title, label, key=len), title_limit)
     elif title and title != label:
         head = f"{label} {short(title, title_limit)}".strip()
     else:

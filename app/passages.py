@@ -73,10 +73,11 @@ class Passage:
         """The document offset of position `t` in the text (omitted spans skipped)."""
         pos = self.start + t
         for s, e in self.omitted:
-            if s < pos and s >= self.start:
-                pos += e - s
-            elif s >= pos:
+            if s < self.start:
+                continue
+            if s > pos:
                 break
+            pos += e - s  # a span at or before the position: the text skips it
         return pos
 
 

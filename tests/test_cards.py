@@ -179,3 +179,11 @@ def test_a_cut_never_leaves_half_a_markdown_pair():
     text = "Ställningstagande\n- *Det politiska samrådsorganet SRO ställer sig bakom förslaget på samverkansavtal.*"
     html, a, b = snippet_html(text + " Mer text." * 40, [], 60)
     assert "*" not in html and html.startswith("Ställningstagande\n- Det politiska") and html.endswith(" …")
+
+
+def test_text_offsets_map_to_the_document_across_left_out_running_heads(parsed_corpus, chunks):
+    c = next(c for c in chunks["000"] if c.omitted)  # "Forts. KSPU § 10:3" and the like left out
+    p = _passage(parsed_corpus, c)
+    doc = parsed_corpus["000"].text
+    for t in range(len(p.text)):
+        assert doc[p.doc_offset(t)] == p.text[t], t
