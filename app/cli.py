@@ -152,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", default=None, metavar="USER:PASSWORD", type=_auth,
                    help="require a login (default: $NAMNDSOK_AUTH); never put it in a file in the repo")
+    p.add_argument("--allow-upload", metavar="DIR", default=None,
+                   help="let logged-in users add PDFs on the Dokument tab; they are saved in DIR (made if missing; "
+                        "not inside the repository or the index) and ingested in the background. Needs a login")
+    p.add_argument("--max-upload-mb", type=_positive(float), default=50.0, metavar="MB",
+                   help="largest PDF an upload may be (default 50)")
     _add_common(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
@@ -188,6 +193,9 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    # as for serve: idle OpenMP threads that spin made the embedding on a shared 2-core machine
+    # take 17 min 45 s instead of 9 min 52 s (README, "Quality and speed"). Set before the model loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from namndsok.index.builder import ingest
     from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
     from namndsok.index.search import _spec_for
@@ -293,7 +301,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     env = os.environ.get("NAMNDSOK_AUTH")
     auth = args.auth or (parse_auth(env, "NAMNDSOK_AUTH") if env else None)
-    serve(_root(args), host=args.host, port=args.port, auth=auth)
+    if args.allow_upload and not auth:
+        raise UsageError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
+    serve(_root(args), host=args.host, port=args.port, auth=auth,
+          upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb)
     return 0
 
 

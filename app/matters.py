@@ -64,6 +64,8 @@ class DecisionRow:
     text: str
     events: list[str] = field(default_factory=list)
     motions: list[Motion] = field(default_factory=list)
+    document: Document | None = field(default=None, repr=False)  # where it stands (not in to_json)
+    section: Section | None = field(default=None, repr=False)
 
     @property
     def kind_label(self) -> str:
@@ -86,6 +88,8 @@ class Step:
     text: str
     inferred: bool = False
     evidence: str | None = None
+    document: Document | None = field(default=None, repr=False)  # where it stands (not in to_json)
+    section: Section | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         c = self.citation
@@ -121,7 +125,7 @@ def list_decisions(index: Corpus, filters: Filters | None = None, kind: str | No
         c = citation_for(doc, sec, sec.start)
         if not filters or filters.admits(c, sec.dnr_key):
             rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec),
-                                    section_motions(doc, sec)))
+                                    section_motions(doc, sec), doc, sec))
     rows.sort(key=lambda r: (r.citation.date or "", r.citation.source, r.citation.line or 0))
     return rows
 
@@ -140,7 +144,7 @@ def same_subject(a: str, b: str) -> bool:
 def _step(doc: Document, sec: Section, inferred: bool = False, evidence: str | None = None) -> Step:
     what = KIND_LABELS.get(sec.decision_kind or "", "Handling")
     text = sec.decision or " ".join(doc.text[sec.start : sec.end].split())[:300]
-    return Step(citation_for(doc, sec, sec.start), what, sec.title, text, inferred, evidence)
+    return Step(citation_for(doc, sec, sec.start), what, sec.title, text, inferred, evidence, doc, sec)
 
 
 def matter_timeline(index: Corpus, key: str) -> list[Step]:

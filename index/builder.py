@@ -22,8 +22,10 @@ import logging
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -195,7 +197,7 @@ def ingest(
     root: Path,
     embedder: Embedder,
     rebuild: bool = False,
-    progress: bool | str = True,
+    progress: bool | str | Callable[[Progress], None] = True,
     dense_kind: str | None = None,
     limits: ReadLimits | None = None,
     follow_links: bool = False,
@@ -203,7 +205,8 @@ def ingest(
     ocr: OcrSettings | None = None,
     work: Work | None = None,
 ) -> IngestReport:
-    """`progress`: True for a bar on a terminal and log lines elsewhere, False for none;
+    """`progress`: True for a bar on a terminal and log lines elsewhere, False for none, or
+    a function called with the step's Progress (what, unit, done, total) as it advances;
     `limits` bound what one file may cost; `follow_links` indexes links that lead outside
     the folders given; `ocr` says how scanned pages are read; `work` runs parsing and
     embedding (default: here, in order; index/distributed.py: on a Dask cluster)."""
@@ -212,6 +215,10 @@ def ingest(
     limits = options.limits
     work = work or LocalWork()
     mode = progress_mode(progress)
+    listener = progress if mode == "call" else None
+
+    def tracker(what: str, unit: str, total: int = 0) -> Progress:
+        return Progress(what, unit, mode, total=total, listener=listener)
     with write_lock(root):
         old = None
         stale_parse = False
@@ -253,7 +260,7 @@ def ingest(
             kept[doc.path] = (doc, [old.chunks[i] for i in ids], old.vectors[ids])
 
         wanted: set[str] = set()
-        parsing = Progress("parsing", "file", mode, total=len(files))
+        parsing = tracker("parsing", "file", total=len(files))
 
         def jobs():
             """The files to parse, read one at a time; unchanged ones are kept as they are."""
@@ -305,7 +312,7 @@ def ingest(
             if old is not None and same_format:
                 cache.seed(embedder.name, "chunk", (c.embed_text() for c in old.chunks), old.vectors)
         try:
-            new_vecs = cache.embed(embedder, texts, kind="chunk", progress=Progress("embedding", "chunk", mode), work=work)
+            new_vecs = cache.embed(embedder, texts, kind="chunk", progress=tracker("embedding", "chunk"), work=work)
             report.embedded = cache.embedded
         except EmbeddingFailed as exc:  # lost twice on the cluster: those files fail, the rest goes on
             report.embedded = cache.embedded
@@ -332,7 +339,7 @@ def ingest(
                 directory.record(root, directory.WORK)
             try:
                 unit_vecs = cache.embed(embedder, unit_texts, kind="unit",
-                                        progress=Progress("embedding", "sentence", mode), work=work)
+                                        progress=tracker("embedding", "sentence"), work=work)
                 report.embedded_units = cache.embedded
             except EmbeddingFailed as exc:  # drop the new files whose sentences were lost, assemble again
                 report.embedded_units = cache.embedded
@@ -348,13 +355,23 @@ def ingest(
             units = unit_table(unit_list, ptr, unit_vecs)
         if changed:
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
-                        chunk_counts, units, settings.to_json())
+                        chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old))
         if directory.WORK in directory.owned(root):  # the index now holds every vector
             cache.clear()
             shutil.rmtree(root / directory.WORK, ignore_errors=True)
             directory.forget(root, directory.WORK)
         report.chunks = len(all_chunks)
     return report
+
+
+def _indexed_at(documents: list[Document], new: list[tuple[Document, list[Chunk]]], old: StoredIndex | None) -> dict[str, str]:
+    """When each document was read into the index: now for those read in this run, as
+    recorded before for the others (unknown for an index written before this was kept)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S")
+    fresh = {d.path for d, _ in new}
+    before = (old.manifest.get("indexed_at") or {}) if old is not None else {}
+    out = {d.path: now if d.path in fresh else before.get(d.path) for d in documents}
+    return {p: t for p, t in out.items() if t}
 
 
 def _drop_failed(new: list[tuple[Document, list[Chunk]]], exc: EmbeddingFailed, report: IngestReport,

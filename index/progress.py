@@ -1,7 +1,9 @@
 """Progress of a long step (files parsed, chunks embedded): a tqdm bar on a terminal, log
-lines every few seconds otherwise (cron, CI, a pipe), so a long ingest is never silent.
+lines otherwise (cron, CI, a pipe) — one when a step starts, then every few seconds — so a
+long ingest is never silent; or a function called at every step (the web app's uploads).
 
-    INFO namndsok.progress: embedding: 1200 of 5000 chunks (41.3 chunks/s, about 1 min 32 s left)
+    INFO namndsok.progress: embedding: 0 of 456 chunks
+    INFO namndsok.progress: embedding: 128 of 456 chunks (41.3 chunks/s, about 8 s left)
 """
 
 from __future__ import annotations
@@ -10,16 +12,23 @@ import logging
 import os
 import sys
 import time
+from typing import Callable
 
 log = logging.getLogger("namndsok.progress")
 
 DEFAULT_EVERY = 5.0  # seconds between log lines; NAMNDSOK_PROGRESS_SECONDS overrides
 
 
-def progress_mode(enabled: bool | str) -> str:
-    """"bar" on a terminal, "log" elsewhere, "off" when disabled; a string is taken as is."""
+Listener = Callable[["Progress"], None]
+
+
+def progress_mode(enabled: bool | str | Listener) -> str:
+    """"bar" on a terminal, "log" elsewhere, "off" when disabled, "call" for a function;
+    a string is taken as is."""
     if isinstance(enabled, str):
         return enabled
+    if callable(enabled):
+        return "call"
     if not enabled:
         return "off"
     return "bar" if sys.stderr.isatty() else "log"
@@ -37,17 +46,21 @@ def _duration(seconds: float) -> str:
 class Progress:
     """Counts work done towards a total; `start` may be called again with a new total."""
 
-    def __init__(self, what: str, unit: str, mode: str = "off", total: int | None = None, every: float | None = None):
+    def __init__(self, what: str, unit: str, mode: str = "off", total: int | None = None, every: float | None = None,
+                 listener: Listener | None = None):
         self.what, self.unit, self.mode = what, unit, mode
+        self.listener = listener if mode == "call" else None
         env = os.environ.get("NAMNDSOK_PROGRESS_SECONDS")
         self.every = every if every is not None else (float(env) if env else DEFAULT_EVERY)
         self._bar = None
         self.total = self.done = 0
+        self._logged = -1
+        self._t0 = self._last = time.monotonic()
         if total is not None:  # else nothing is shown until start()
             self.start(total)
 
     def start(self, total: int) -> "Progress":
-        self.total, self.done = total, 0
+        self.total, self.done, self._logged = total, 0, -1
         self._t0 = self._last = time.monotonic()
         if self.mode == "bar":
             from tqdm.auto import tqdm
@@ -55,6 +68,10 @@ class Progress:
             if self._bar is not None:
                 self._bar.close()
             self._bar = tqdm(total=total, desc=self.what, unit=self.unit)
+        elif self.mode == "log" and total:
+            log.info("%s: 0 of %d %ss", self.what, total, self.unit)
+        elif self.listener is not None:
+            self.listener(self)
         return self
 
     def update(self, n: int = 1) -> None:
@@ -64,8 +81,10 @@ class Progress:
         elif self.mode == "log":
             now = time.monotonic()
             if now - self._last >= self.every:
-                self._last = now
+                self._last, self._logged = now, self.done
                 log.info("%s", self.line(now))
+        elif self.listener is not None:
+            self.listener(self)
 
     def line(self, now: float | None = None) -> str:
         elapsed = (now or time.monotonic()) - self._t0
@@ -77,5 +96,5 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self.mode == "log" and self.total:
+        elif self.mode == "log" and self.total and self._logged != self.done:  # the last count, once
             log.info("%s", self.line())

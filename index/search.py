@@ -64,6 +64,16 @@ class Filters:
 
 
 @dataclass
+class IndexedDocument:
+    """A document as the index holds it: its position, its chunks and when it was read."""
+
+    number: int  # position in Searcher.documents (a reload may renumber)
+    document: Document
+    chunks: int
+    indexed: str | None  # ISO time it was read into the index; None when not recorded
+
+
+@dataclass
 class Sentence:
     """A sentence unit of a retrieved passage, scored against the question."""
 
@@ -131,6 +141,23 @@ class Searcher:
     @property
     def documents(self) -> list[Document]:
         return self.index.documents
+
+    def organs(self) -> list[str]:
+        """Every organ a passage is cited with, sorted."""
+        return sorted({c.citation.organ for c in self.chunks if c.citation.organ})
+
+    def indexed_documents(self) -> list[IndexedDocument]:
+        """The documents with their chunk counts and the time each was read into the index."""
+        recorded = self.index.manifest.get("documents") or {}
+        times = self.index.manifest.get("indexed_at") or {}
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for c in self.chunks:
+            counts[(c.source, c.doc_sha256)] += 1
+        out = []
+        for n, d in enumerate(self.documents):
+            chunks = (recorded.get(d.path) or {}).get("chunks", counts[(d.source, d.sha256)])
+            out.append(IndexedDocument(n, d, int(chunks), times.get(d.path)))
+        return out
 
     def document_of(self, chunk: Chunk) -> Document | None:
         return self._docs.get((chunk.source, chunk.doc_sha256))

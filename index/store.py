@@ -178,13 +178,15 @@ def write_index(
     chunk_counts: list[int] | None = None,
     units: UnitTable | None = None,
     settings: dict[str, Any] | None = None,
+    indexed_at: dict[str, str] | None = None,
 ) -> Path:
     """Write a complete new data folder and make it current. The caller holds write_lock.
 
     `chunk_counts[i]` is the number of chunks of documents[i] (chunks follow document order);
     without it, chunks are counted by (source, hash), which cannot tell identical copies apart.
     Each folder is recorded in the marker before it is created, so that a crash leaves
-    nothing the next write cannot prove is its own.
+    nothing the next write cannot prove is its own. `indexed_at` (document path → ISO time)
+    says when each document was read into the index.
     """
     import faiss
 
@@ -223,6 +225,7 @@ def write_index(
                     d.path: {"source": d.source, "sha256": d.sha256, "chunks": n}
                     for d, n in zip(documents, chunk_counts or _count_by_document(documents, chunks))
                 },
+                "indexed_at": {d.path: indexed_at[d.path] for d in documents if (indexed_at or {}).get(d.path)},
                 "files": _file_table(tmp),
             }
             with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:

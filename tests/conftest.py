@@ -15,6 +15,9 @@ EXPECTED = Path(__file__).parent / "data" / "expected_sections"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# idle OpenMP threads of the embedder yield instead of spinning: on a shared 2-core machine the
+# corpus index builds in about half the time (README, "Quality and speed"); subprocesses inherit it
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def corpus_file(prefix: str) -> Path:
@@ -114,13 +117,19 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def app_server(corpus_index, tmp_path_factory):
-    """`namndsok serve` on the real corpus index, as a subprocess on 127.0.0.1; yields the base URL."""
+def app_process(corpus_index, tmp_path_factory):
+    """`namndsok serve` on the real corpus index, as a subprocess on 127.0.0.1 (its log in `.log()`)."""
     server = Server(["--index", str(corpus_index)], tmp_path_factory.mktemp("app-server") / "serve.log")
     try:
-        yield server.url
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(app_process) -> str:
+    """The base URL of `app_process`."""
+    return app_process.url
 
 
 # Figures a test measures and the run reports at its end (e.g. OCR character accuracy).

@@ -218,3 +218,26 @@ def test_manifest_of_the_wrong_shape_is_one_sentence(tmp_path, docs, change):
     r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "ingest", str(docs), "--index", str(root)],
                        capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_each_document_records_when_it_was_read_into_the_index(tmp_path, docs):
+    """The app's Dokument tab: chunks per document and the time each was indexed, kept for
+    documents that did not change when others are added."""
+    import time
+
+    toy = create_embedder("toy")
+    root = tmp_path / "ix"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    ingest([docs], root, toy, progress=False)
+    first = {e.document.source: e for e in Searcher.open(root).indexed_documents()}
+    assert sorted(first) == sorted(p.name for p in docs.iterdir()) and all(e.indexed for e in first.values())
+    time.sleep(1.1)
+    shutil.copy(corpus_file("003"), extra)
+    ingest([docs, extra], root, toy, progress=False)
+    s = Searcher.open(root)
+    now = {e.document.source: e for e in s.indexed_documents()}
+    assert {k: now[k].indexed for k in first} == {k: e.indexed for k, e in first.items()}  # unchanged files keep theirs
+    assert now[corpus_file("003").name].indexed > max(e.indexed for e in first.values())
+    assert {k: e.chunks for k, e in now.items()} == dict(Counter(c.source for c in s.chunks))
+    assert [e.number for e in s.indexed_documents()] == list(range(len(s.documents)))

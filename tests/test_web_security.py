@@ -273,12 +273,21 @@ def test_pdf_document_and_a_file_gone_from_disk(server, index, docs):
     status, headers, data = http(server, "GET", f"/dokument/{n}", creds)
     assert status == 200 and headers["content-type"] == "application/pdf" and data.startswith(b"%PDF")
     assert data == (docs / "simhall.pdf").read_bytes() and 'filename="simhall.pdf"' in headers["content-disposition"]
+    assert headers["content-disposition"].startswith("inline")  # shown in the browser, at the #page a link names
     gone = next(i for i, d in enumerate(documents) if d.source == "borttagen.pdf")
     (docs / "borttagen.pdf").unlink()
     status, _, data = http(server, "GET", f"/dokument/{gone}", creds)
     assert status == 410 and "finns inte längre" in data.decode()
     status, _, _ = http(server, "GET", f"/dokument/{n}?h=0123456789abcdef", creds)
     assert status == 404
+
+
+def test_a_pdf_passage_links_to_its_page(open_server):
+    """The card of a passage on page 2 opens the PDF at page 2 (the words are only there)."""
+    status, res = _call(open_server, "ask_html", json.dumps({"data": ["beslutar Åkersberga", "Sök", "Alla", "Alla", "", ""]}).encode())
+    page = _result(open_server, "ask_html", res["event_id"])[0]
+    card = next(c for c in page.split('<div class="ns-card"')[1:] if "Åkersberga" in c)
+    assert re.search(r'<a class="ns-open" href="/dokument/\d+\?h=[0-9a-f]{16}#page=2"', card), card
 
 
 # ------------------------------------------------------------------ 7: an index replaced while serving

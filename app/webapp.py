@@ -1,0 +1,348 @@
+"""The app's functions, independent of Gradio so they can be called and tested directly:
+answers, searches, decisions, matters and documents, as data (the API, the exports) and as
+HTML (cards.py).
+
+The index is loaded at start and again when `ingest` replaces it (CURRENT changes; checked
+with one stat per request); each request is answered from one snapshot of it. Source
+documents are addressed by their position in the index and their hash (`/dokument/{n}?h=…`),
+never by a path taken from the request. The index is used through the Searcher's API.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from namndsok.dates import DateError
+from namndsok.errors import ModelMismatchError, NamndsokError
+from namndsok.index.search import Filters, IndexedDocument, Searcher
+from namndsok.model import Chunk, Document, Hit, Section
+
+from . import cards, labels
+from .answer import Answer, Answerer
+from .cards import CardOptions
+from .llm import LLMConfig
+from .matters import DecisionRow, Step, list_decisions, matter_timeline
+from .passages import Passage
+
+log = logging.getLogger(__name__)
+
+ALL = "Alla"
+MAX_K = 50  # passages per request through the app
+SEARCH_K = 20  # passages a search shows
+MODES = {"svar": "Svar", "sok": "Sök"}  # the URL's word → the form's
+
+
+class InputError(ValueError):
+    """A filter or input the app cannot use; the message is one Swedish sentence."""
+
+
+@dataclass
+class Snapshot:
+    """One loaded index and what the app derives from it."""
+
+    searcher: Searcher
+    answerer: Answerer
+    doc_ids: dict[tuple[str, str], int]
+    organs: list[str]
+    key: tuple | None  # CURRENT's identity when it was loaded
+
+
+_REQUEST = contextvars.ContextVar("namndsok_snapshot", default=None)
+
+
+def one_snapshot(fn):
+    """Answer a request from one snapshot, even if the index is replaced meanwhile."""
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if _REQUEST.get() is not None:  # called from another entry point of the same request
+            return fn(self, *args, **kwargs)
+        token = _REQUEST.set(self.snapshot())
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            _REQUEST.reset(token)
+    return wrapper
+
+
+class WebApp:
+    def __init__(self, root: Path, llm: LLMConfig | None = None):
+        self.root = root
+        self.llm = llm
+        self._reload_lock = threading.Lock()
+        self._failed_key: tuple | None = None
+        self._snap = self._load(self._current_key(), None)
+        # the embedder is a single native handle: one query at a time through it
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ the index, reloaded when replaced
+
+    def _current_key(self) -> tuple | None:
+        try:
+            st = os.stat(self.root / "CURRENT")
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _load(self, key: tuple | None, embedder) -> Snapshot:
+        searcher = Searcher.open(self.root) if embedder is None else _reopen(self.root, embedder)
+        docs = searcher.documents
+        return Snapshot(
+            searcher=searcher,
+            answerer=Answerer(searcher, llm=self.llm),
+            # two files may share a name (protokoll.pdf in every meeting folder): the hash tells them apart
+            doc_ids={(d.source, d.sha256): n for n, d in enumerate(docs)},
+            organs=[ALL] + searcher.organs(),
+            key=key,
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded first when `ingest` has replaced the index. One
+        request loads; the others go on with the previous snapshot meanwhile."""
+        snap = self._snap
+        key = self._current_key()
+        if key == snap.key or key == self._failed_key or key is None:
+            return snap
+        if not self._reload_lock.acquire(blocking=False):
+            return snap
+        try:
+            if self._snap.key != snap.key:  # another request has just loaded it
+                return self._snap
+            try:
+                self._snap = self._load(key, snap.searcher.embedder)
+                log.info("index %s replaced: %d documents now", self.root, len(self._snap.searcher.documents))
+            except NamndsokError as exc:
+                self._failed_key = key
+                log.error("index %s changed but cannot be loaded (%s); still serving the previous one", self.root, exc)
+            return self._snap
+        finally:
+            self._reload_lock.release()
+
+    def _now(self) -> Snapshot:
+        return _REQUEST.get() or self.snapshot()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._now().searcher
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._now().answerer
+
+    @property
+    def organs(self) -> list[str]:
+        return self._now().organs
+
+    # ------------------------------------------------------------ data
+
+    def filters(self, organ: str | None = ALL, doc_type: str | None = ALL, date_from: str | None = "",
+                date_to: str | None = "") -> Filters:
+        """The form's filters; dates as in the CLI (namndsok.dates), errors in Swedish."""
+        try:
+            return Filters(
+                organ=None if organ in (None, "", ALL) else organ,
+                doc_type=None if doc_type in (None, "", ALL) else doc_type,
+                date_from=date_from if isinstance(date_from, str) else None,
+                date_to=date_to if isinstance(date_to, str) else None,
+            )
+        except DateError as exc:
+            raise InputError(exc.swedish) from None
+
+    @one_snapshot
+    def answer(self, question: str, f: Filters) -> Answer:
+        with self._lock:
+            return self.answerer.ask(question or "", filters=f)
+
+    @one_snapshot
+    def answer_json(self, question: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "") -> dict:
+        """The API: the same object as `namndsok ask --json`."""
+        return self.answer(question, self.filters(organ, doc_type, date_from, date_to)).to_json()
+
+    @one_snapshot
+    def search(self, query: str, f: Filters, k: int = SEARCH_K) -> list[Hit]:
+        k = max(1, min(int(k), MAX_K))
+        with self._lock:
+            return self.searcher.search(query or "", k=k, filters=f)
+
+    @one_snapshot
+    def search_json(self, query: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "",
+                    k: int = SEARCH_K) -> list[dict]:
+        return [h.to_json() for h in self.search(query, self.filters(organ, doc_type, date_from, date_to), k)]
+
+    @one_snapshot
+    def decisions(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> list[DecisionRow]:
+        f = self.filters(organ, None, date_from, date_to)
+        return list_decisions(self.searcher, f, kind=None if kind in (ALL, "", None) else kind)
+
+    @one_snapshot
+    def documents(self) -> list[IndexedDocument]:
+        return self.searcher.indexed_documents()
+
+    # ------------------------------------------------------------ passages and links
+
+    def passage(self, chunk: Chunk) -> Passage:
+        s = self.searcher
+        return Passage.of_chunk(chunk, s.document_of(chunk), s.section_of(chunk))
+
+    def section_passage(self, doc: Document | None, section: Section | None, citation) -> Passage:
+        if doc is None or section is None:
+            return Passage(None, citation, section, "", 0, 0)
+        return Passage(doc, citation, section, doc.text[section.start:section.end], section.start, section.end)
+
+    def grouped(self, hits: list[Hit]) -> list[Passage]:
+        """Hits as passages, best first; overlapping chunks of one section become one passage."""
+        out: list[Passage] = []
+        for h in hits:
+            p = next((p for p in out if p.overlaps(h.chunk)), None)
+            if p is not None:
+                p.merge(h.chunk)
+            else:
+                out.append(self.passage(h.chunk))
+        return out
+
+    def link(self, p: Passage, start: int | None = None, end: int | None = None) -> str:
+        """The document's URL, landing on [start, end) (text) or its page (PDF)."""
+        doc = p.doc
+        if doc is None:
+            return ""
+        n = self._now().doc_ids.get((doc.source, doc.sha256))
+        if n is None:
+            return ""
+        url = f"/dokument/{n}?h={doc.sha256[:16]}"  # the hash keeps the link right after a reload renumbers
+        if doc.page_starts:
+            return url + f"#page={doc.page_at(start if start is not None else p.start)}"
+        if start is not None and end is not None and end > start:
+            return url + f"&markera={start}-{end}#ns-hit"
+        return url + f"#L{doc.line_at(p.start)}"
+
+    def document(self, n: int, h: str | None = None) -> Document | None:
+        """The n-th document of the current snapshot; with a hash prefix `h`, the document
+        with that hash wherever a reload has put it (None when there is none)."""
+        docs = self.snapshot().searcher.documents
+        doc = docs[n] if 0 <= n < len(docs) else None
+        if h is not None:
+            if not re.fullmatch(r"[0-9a-f]{8,64}", h):
+                return None
+            if doc is None or not doc.sha256.startswith(h):
+                doc = next((d for d in docs if d.sha256.startswith(h)), None)
+        return doc
+
+    # ------------------------------------------------------------ HTML
+
+    @one_snapshot
+    def ask_html(self, question: str, mode: str = "Svar", organ: str = ALL, doc_type: str = ALL, date_from: str = "",
+                 date_to: str = "") -> str:
+        params = {"q": question, "lage": "sok" if mode == "Sök" else None, "organ": organ, "typ": doc_type,
+                  "fran": date_from, "till": date_to}
+        try:
+            f = self.filters(organ, doc_type, date_from, date_to)
+            if not (question or "").strip():
+                return cards.error_html("Skriv en fråga eller några sökord.")
+            if mode == "Sök":
+                return self._search_html(question, f, params)
+            ans = self.answer(question, f)
+        except InputError as exc:
+            return cards.error_html(f"Kunde inte söka: {exc}")
+        except Exception:  # never a stack trace in the page, never a dead app
+            log.exception("request failed")
+            return cards.error_html("Något gick fel när frågan besvarades. Försök igen eller formulera om frågan.")
+        res = ans.to_json()
+        found = [cards.card(self.passage(h.chunk), self.link, CardOptions(marker=n + 1, sentences=ans.highlights.get(n)))
+                 for n, h in enumerate(ans.citations)]
+        nearest = []
+        if ans.no_answer and ans.no_answer_kind != "near_miss":
+            nearest = [cards.card(p, self.link, CardOptions(query=question, width=cards.ANSWER_SNIPPET // 2))
+                       for p in self.grouped(ans.passages)]
+        return cards.answer_html(res, found, nearest, cards.query_link(params))
+
+    def _search_html(self, query: str, f: Filters, params: dict) -> str:
+        hits = self.search(query, f)
+        shown = [cards.card(p, self.link, CardOptions(marker=n + 1, query=query, width=360))
+                 for n, p in enumerate(self.grouped(hits))]
+        exports = {"CSV": "/export/sok.csv" + cards.query_link(params)[1:], "JSON": "/export/sok.json" + cards.query_link(params)[1:]}
+        return cards.search_html(shown, cards.query_link(params), exports)
+
+    @one_snapshot
+    def decisions_html(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> str:
+        try:
+            rows = self.decisions(organ, kind, date_from, date_to)
+        except InputError as exc:
+            return cards.error_html(str(exc))
+        params = {"flik": "beslut", "organ": organ, "slag": kind, "fran": date_from, "till": date_to}
+        link = cards.query_link(params)
+        exports = {"CSV": "/export/beslut.csv" + link[1:], "JSON": "/export/beslut.json" + link[1:]}
+        if not rows:
+            return "<p>Inga beslut hittades.</p>" + cards.permalink_html(link, "Länk till listan")
+        out = []
+        for r in rows:
+            p = self.section_passage(r.document, r.section, r.citation)
+            extra = cards.decision_extra(r.kind, r.title, r.events) + cards.motions_html(r.motions)
+            out.append(cards.card(p, self.link, CardOptions(sentences=[r.text], extra=extra, where_title=False)))
+        n_dec = sum(r.kind == "beslut" for r in rows)
+        head = f"<p><b>{n_dec} beslut och {len(rows) - n_dec} förslag till beslut</b>, äldst först</p>"
+        return head + cards.permalink_html(link, "Länk till listan", exports) + "".join(out)
+
+    @one_snapshot
+    def matter_html(self, key: str) -> str:
+        if not (key or "").strip():
+            return "<p>Skriv ett diarienummer (t.ex. 2023/428) eller ett ämne.</p>"
+        steps: list[Step] = matter_timeline(self.searcher, key)
+        if not steps:
+            return f"<p>Inget ärende hittades för {cards.esc(key)}.</p>"
+        out = [f"<p><b>{len(steps)} steg</b>, äldst först</p>",
+               cards.permalink_html(cards.query_link({"arende": key.strip()}), "Länk till ärendet"), '<ol class="ns-steps">']
+        for s in steps:
+            p = self.section_passage(s.document, s.section, s.citation)
+            opts = CardOptions(sentences=[s.text] if s.section is not None and s.section.decision else None,
+                               extra=cards.step_extra(s.what, s.inferred, s.evidence), width=300, where_title=True)
+            out.append(f"<li>{cards.card(p, self.link, opts)}</li>")
+        return "".join(out) + "</ol>"
+
+    @one_snapshot
+    def documents_html(self) -> str:
+        rows = []
+        for e in self.documents():
+            p = Passage(e.document, _doc_citation(e.document), None, "", 0, 0)
+            href = self.link(p, None, None).split("#")[0]
+            rows.append((e.document, e.number, e.chunks, e.indexed, href))
+        return cards.documents_table(rows)
+
+    # ------------------------------------------------------------ exports
+
+    @one_snapshot
+    def search_rows(self, query: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "", date_to: str = "") -> list[dict]:
+        """Search results for export: the API's fields plus what the card says."""
+        out = []
+        for n, h in enumerate(self.search(query, self.filters(organ, doc_type, date_from, date_to)), 1):
+            doc, sec = self.searcher.document_of(h.chunk), self.searcher.section_of(h.chunk)
+            out.append({"rank": n, **_described(doc, sec, h.chunk.citation), **h.to_json()})
+        return out
+
+    @one_snapshot
+    def decision_rows(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> list[dict]:
+        return [{**_described(r.document, r.section, r.citation), **r.to_json()} for r in self.decisions(organ, kind, date_from, date_to)]
+
+
+def _described(doc: Document | None, sec: Section | None, c) -> dict:
+    return {"document": labels.source_label(doc, sec, c), "document_title": labels.document_title(doc, c),
+            "reference": labels.reference(doc, sec, c)}
+
+
+def _doc_citation(doc: Document):
+    from namndsok.model import Citation
+
+    return Citation(doc.source, doc.title, doc.organ, doc.date, None, None, None, None, doc.doc_type)
+
+
+def _reopen(root: Path, embedder) -> Searcher:
+    """The index at `root` with the embedder already loaded, unless it was built with another model."""
+    try:
+        return Searcher.open(root, embedder)
+    except ModelMismatchError:
+        return Searcher.open(root)

@@ -1,0 +1,189 @@
+"""What a card says, from the corpus's own documents (parsed here; nothing embedded): labels
+that say what a document is and what its date means, references to paste, passages without
+markdown asterisks, snippets cut at word boundaries, query words and quoted sentences
+marked, overlapping chunks shown once, and a document page that lands on the quote."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from namndsok.app import labels
+from namndsok.app.cards import document_page
+from namndsok.app.passages import Passage, query_spans, render, sentence_span, snippet_html, window
+from namndsok.ingest.chunk import chunk_document
+
+
+@pytest.fixture(scope="module")
+def chunks(parsed_corpus):
+    return {k: chunk_document(d) for k, d in parsed_corpus.items()}
+
+
+def _chunk(chunks, doc: str, section: str, contains: str):
+    return next(c for c in chunks[doc] if c.citation.section == section and contains in c.text)
+
+
+def _passage(parsed_corpus, chunk):
+    doc = parsed_corpus[chunk.source[:3]]
+    return Passage.of_chunk(chunk, doc, doc.sections[chunk.section_index])
+
+
+# ------------------------------------------------------------------ labels and references
+
+
+def test_labels_say_what_the_document_is_and_what_its_date_means(parsed_corpus):
+    # as the documents' heads read: "Datum 2016-03-20 … Till Kommunfullmäktige", a protocol's meeting date
+    want = {
+        "000": "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16",
+        "001": "Utbildningsnämndens arbetsutskott, kallelse till sammanträdet 2023-12-06",
+        "002": "Tjänsteutlåtande 2016-03-20, till Kommunfullmäktige",
+        "003": "Förvaltningsgrupp, protokoll 2021-09-23",
+        "004": "Rapport 2021-11-09, till Kommunstyrelsens produktionsutskott",
+    }
+    got = {k: labels.document_label(d.doc_type, d.organ, d.date) for k, d in parsed_corpus.items()}
+    assert got == want
+
+
+def test_reference_for_a_journalist(parsed_corpus, chunks):
+    c = _chunk(chunks, "000", "KSPU § 10:3", "Minirosen har 10-12 platser")
+    doc = parsed_corpus["000"]
+    assert labels.reference(doc, doc.sections[c.section_index], c.citation) == \
+        "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16, KSPU § 10:3, Dnr PU 2020/0011"
+    # a tjänsteutlåtande is known by its title
+    c = chunks["002"][1]
+    assert labels.reference(parsed_corpus["002"], parsed_corpus["002"].sections[0], c.citation) == (
+        "Tjänsteutlåtande 2016-03-20, till Kommunfullmäktige, ”Svar på motion 5/2015 från Ann-Christine "
+        "Furustrand – Inför …”, Dnr KS 2015/0119-100")
+
+
+def test_a_pdf_reference_names_the_page():
+    from namndsok.model import Citation
+
+    c = Citation("protokoll.pdf", "Protokoll", "Kommunstyrelsens produktionsutskott", "2020-09-16", "KSPU § 10:3",
+                 "Produktionsdirektören informerar", "PU 2020/0011", 3, "protokoll")
+    assert labels.reference(None, None, c) == \
+        "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16, KSPU § 10:3, Dnr PU 2020/0011, s. 3"
+
+
+def test_an_sro_item_has_its_title_and_its_part_of_the_bundle(parsed_corpus, chunks):
+    # the kallelse bundles SRO's mötesanteckning of 2023-05-03, whose item 10 is the familjecentral agreement
+    c = next(c for c in chunks["001"] if c.citation.organ == "SRO" and c.citation.section == "10.")
+    doc = parsed_corpus["001"]
+    sec = doc.sections[c.section_index]
+    assert labels.where(c.citation, sec).startswith("punkt 10 Samverkansavtal Familjecentral och familjecentralsliknande")
+    assert labels.source_label(doc, sec, c.citation) == \
+        "SRO, mötesanteckning 2023-05-03 (i Utbildningsnämndens arbetsutskott, kallelse till sammanträdet 2023-12-06)"
+    vk = next(c for c in chunks["001"] if c.citation.section == "§ 43")
+    assert labels.source_label(doc, doc.sections[vk.section_index], vk.citation).startswith("VästKom Styrelse, protokoll 2023-06-22 (i ")
+
+
+# ------------------------------------------------------------------ passages
+
+
+def test_markdown_asterisks_are_not_shown_but_footnote_marks_are():
+    text = ("Svar redovisas under punkten *Produktionsdirektören informerar* vid dagens sammanträde.\n"
+            "- * Elevhälsan ska främst jobba hälsofrämjande\nInnan centraliseringen**Vägen dit**\n"
+            "Verksamhetsområden\tVP 2021*\tHelårsprognos *\n*inkl. prestationsförändringar\n<p> Beslut fattas</p>")
+    out = render(text)
+    assert "punkten Produktionsdirektören informerar vid" in out
+    assert "• Elevhälsan ska" in out and "Vägen dit" in out and "**" not in out
+    assert "VP 2021*" in out and "Helårsprognos *" in out and "*inkl. prestationsförändringar" in out
+    assert "<p>" not in out and "Beslut fattas" in out
+
+
+def test_snippets_are_cut_at_word_boundaries(chunks):
+    for c in chunks["001"][:80]:
+        text = c.text
+        spans = query_spans(text, "platser budget")
+        a, b = window(text, spans, 200)
+        assert a == 0 or text[a - 1].isspace(), (text[a - 5:a + 5], c.id)
+        assert b == len(text) or text[b].isspace() or not text[b - 1].isalnum(), (text[b - 5:b + 5], c.id)
+        assert not spans or any(a <= s and e <= b for s, e in spans)  # the snippet shows a match
+
+
+def test_query_words_are_marked_by_their_stem(chunks):
+    c = _chunk(chunks, "000", "KSPU § 10:3", "Minirosen har 10-12 platser")
+    marked = [c.text[s:e] for s, e in query_spans(c.text, "platsen på Minirosen")]
+    assert "Minirosen" in marked and "platser" in marked and "på" not in marked  # a stopword is no match
+    html, a, b = snippet_html(c.text, query_spans(c.text, "platser"), 200, "ns-word")
+    assert '<mark class="ns-word">platser</mark>' in html and html.startswith("… ") and html.endswith(" …")
+
+
+def test_overlapping_chunks_of_a_section_are_one_passage(parsed_corpus, chunks):
+    first = _chunk(chunks, "000", "KSPU § 10:3", "Svar på Ann-Christine Furustrands (S) frågor om Minirosen")
+    second = next(c for c in chunks["000"] if c.id == first.id + 1)
+    assert second.start < first.end  # the splitter's overlap
+    p = _passage(parsed_corpus, first)
+    assert p.overlaps(second)
+    p.merge(second)
+    assert p.text.startswith(first.text) and p.text.endswith(second.text)
+    assert "Forts. KSPU" not in p.text  # running heads stay out, as in the chunks
+    other = next(c for c in chunks["000"] if c.citation.section == "KSPU § 10:4")
+    assert not p.overlaps(other)
+
+
+def test_a_link_lands_on_the_quoted_sentence(parsed_corpus, chunks):
+    c = _chunk(chunks, "000", "KSPU § 10:3", "Minirosen har 10-12 platser")
+    p = _passage(parsed_corpus, c)
+    quote = "Svar: Idag finns 6 elever på Solrosen, och Minirosen har 10-12 platser, förväntad beläggning 6-8 elever under hösten."
+    s, e = sentence_span(p.text, quote)
+    a, b = p.doc_offset(s), p.doc_offset(e - 1) + 1
+    doc = parsed_corpus["000"]
+    assert " ".join(doc.text[a:b].split()) == quote
+    page = document_page(doc, (a, b))
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in page
+    marked = re.search(r'<mark class="ns-quote" id="ns-hit">(.*?)</mark>', page)[1]
+    assert marked == quote
+    assert page.count('id="ns-hit"') == 1 and "<html lang='sv'>" in page
+
+
+def test_converted_markup_reads_as_text():
+    text = ('[Politiskt samrådsorgan, SRO - Vårdsamverkan i Västra Götaland \\(vardsamverkan.se\\)](#)\n'
+            '<input type="checkbox"/> Ej påbörjad Utbildning')
+    assert render(text) == "Politiskt samrådsorgan, SRO - Vårdsamverkan i Västra Götaland (vardsamverkan.se)\n☐ Ej påbörjad Utbildning"
+
+
+def _res(**kw) -> dict:
+    return {"question": "q", "no_answer": False, "no_answer_kind": None, "decision": None, "note": None, **kw}
+
+
+def test_a_near_miss_reads_as_one_with_its_source():
+    from namndsok.app.answer import NEAR_MISS
+    from namndsok.app.cards import answer_html
+
+    sentence = "Kostnaden för samordnaren ska delas lika mellan de basverksamheter som ingår i samverkan kring familjecentralen."
+    page = answer_html(_res(answer=f"{NEAR_MISS}\n{sentence} [1]", no_answer=True, no_answer_kind="near_miss"),
+                       ['<div class="ns-card" id="ns-src-1">källa</div>'], [], "/?q=q")
+    near = re.search(r'<div class="ns-nearmiss" role="status">(.*?)</div>', page)[1]
+    assert near.startswith("Handlingarna tar upp ämnet men")
+    assert f'{sentence} <a class="ns-marker" href="#ns-src-1">[1]</a>' in page
+    assert "<h4>Källa</h4>" in page and "Närmaste passager" not in page and "ns-noanswer" not in page
+
+
+def test_a_decision_shows_its_label_and_nothing_is_said_plainly():
+    from namndsok.app.answer import NO_ANSWER
+    from namndsok.app.cards import answer_html
+
+    page = answer_html(_res(answer="Beslut: Styrelsen beslutar att godkänna avtalet. [1]", decision="beslut"), ["k"], [], "/")
+    assert '<span class="ns-badge ns-beslut">Beslut</span> Styrelsen beslutar att godkänna avtalet.' in page
+    page = answer_html(_res(answer="Förslag till beslut: Nämnden föreslås besluta att … [1]", decision="förslag"), ["k"], [], "/")
+    assert '<span class="ns-badge ns-forslag">Förslag till beslut</span> Nämnden föreslås' in page
+    page = answer_html(_res(answer=NO_ANSWER, no_answer=True, no_answer_kind="nothing", note="visar de närmaste passagerna"),
+                       [], ["närmast"], "/")
+    assert "ns-noanswer" in page and "<h4>Närmaste passager</h4>närmast" in page
+    assert "Visar de passager som ligger närmast frågan." in page
+
+
+def test_a_cut_never_leaves_half_a_markdown_pair():
+    text = "Ställningstagande\n- *Det politiska samrådsorganet SRO ställer sig bakom förslaget på samverkansavtal.*"
+    html, a, b = snippet_html(text + " Mer text." * 40, [], 60)
+    assert "*" not in html and html.startswith("Ställningstagande\n- Det politiska") and html.endswith(" …")
+
+
+def test_text_offsets_map_to_the_document_across_left_out_running_heads(parsed_corpus, chunks):
+    c = next(c for c in chunks["000"] if c.omitted)  # "Forts. KSPU § 10:3" and the like left out
+    p = _passage(parsed_corpus, c)
+    doc = parsed_corpus["000"].text
+    for t in range(len(p.text)):
+        assert doc[p.doc_offset(t)] == p.text[t], t
