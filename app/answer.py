@@ -27,7 +27,7 @@ from namndsok.index.search import Filters, Searcher
 from namndsok.model import Hit
 
 from . import compose
-from .answerability import AnswerabilityModel, features, load_model, unknown_names
+from .answerability import AnswerabilityModel, features, load_model, missing_years, unknown_names
 from .llm import LLMConfig, LLMError, generate
 from .settings import DEFAULT_ANSWER, AnswerSettings
 
@@ -105,7 +105,11 @@ class Answerer:
             names = ", ".join(dict.fromkeys(missing))
             return Answer(question, f"{NO_ANSWER} Handlingarna nämner inte {names}.", True, [], hits[:5],
                           note="visar de närmaste passagerna", no_answer_kind="nothing", language=language, confidence=p)
-        if p < self.model.threshold:
+        years = missing_years(question, [f"{h.chunk.lexical_text()} {h.chunk.citation.date or ''}" for h in hits[: s.year_passages]])
+        if years:
+            missing = f"De närmaste passagerna nämner inte {' eller '.join(years)}."
+            return self.refusal(question, hits, sentences, feats, p, language, missing)
+        if p < self.model.threshold and (language == "sv" or s.gate_foreign):
             return self.refusal(question, hits, sentences, feats, p, language)
         if self.llm and self.llm.url:
             try:
@@ -130,15 +134,20 @@ class Answerer:
         self.last_features = feats
         return self.model.probability(feats), feats
 
-    def refusal(self, question: str, hits: list[Hit], sentences, feats: dict[str, float], p: float, language: str) -> Answer:
-        """Nothing on the subject, or a near miss: the documents speak of it, but not of what was asked."""
+    def refusal(self, question: str, hits: list[Hit], sentences, feats: dict[str, float], p: float, language: str,
+                missing: str | None = None) -> Answer:
+        """Nothing on the subject, or a near miss: the documents speak of it, but not of what was
+        asked; `missing` says what the question names that the passages lack."""
         picks = compose.choose_sentences(question, hits, sentences, self.settings.with_(max_sentences=1))
-        if picks and feats["z_sentence"] >= self.model.near_miss_z:
+        if picks and (missing or feats["z_sentence"] >= self.model.near_miss_z):
             pick = picks[0]
             text = f"{NEAR_MISS}\n{pick.sentence.text} [1]"
+            if missing:
+                text = f"{missing} {text}"
             return Answer(question, text, True, [pick.hit], hits[:5], note="visar vad handlingarna säger om ämnet",
                           highlights={0: [pick.sentence.text]}, no_answer_kind="near_miss", language=language, confidence=p)
-        return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna", no_answer_kind="nothing",
+        text = f"{NO_ANSWER} {missing}" if missing else NO_ANSWER
+        return Answer(question, text, True, [], hits[:5], note="visar de närmaste passagerna", no_answer_kind="nothing",
                       language=language, confidence=p)
 
     # ------------------------------------------------------------ answers
@@ -159,7 +168,7 @@ class Answerer:
             return len(cited) - 1
 
         if compose.wants_decision(question):
-            dec = compose.pick_decision(hits, sentences, s.decision_candidates)
+            dec = compose.pick_decision(hits, sentences, s)
             if dec is not None:
                 decision = self.decision_label(dec)
                 n = cite(dec)
@@ -181,6 +190,8 @@ class Answerer:
             shown = compose.cell_answer(question, row) if row is not None else pick.sentence.text
             lines.append(f"{shown} [{n + 1}]")
             highlights.setdefault(n, []).append(pick.sentence.text)
+        if compose.wants_decision(question) and decision is None and lines:
+            notes.append("Inget beslut i handlingarna gäller frågan; svaret visar vad de säger om saken.")
         if not lines:
             return Answer(question, NO_ANSWER, True, [], hits[:5], note="visar de närmaste passagerna",
                           no_answer_kind="nothing", language=language, confidence=p)

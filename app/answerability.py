@@ -10,8 +10,9 @@ kind of answer asked for (an amount, a date, a person), and the question's langu
 English question shares no words with Swedish text, so its word signals mean nothing).
 
 A Swedish question that names something the corpus never mentions (a capitalised word such
-as "Malmö" that no document uses) is refused unless the model is sure, and the refusal says
-which name is missing.
+as "Malmö" that no document uses) is refused unless the model is sure, and so is a question
+naming a year that none of the closest passages mentions (snow clearing "2019" when the
+documents speak of it for other years); the refusal says what is missing.
 """
 
 from __future__ import annotations
@@ -151,3 +152,12 @@ def unknown_names(question: str, terms: list[tuple[str, float, bool]], tokenize)
     """Capitalised words inside a Swedish question that the corpus never uses ("Malmö")."""
     known = {t for t, _, k in terms if k}
     return [w for w in _NAME_RE.findall(question) if not set(tokenize(w)) & known]
+
+
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def missing_years(question: str, passages: list[str]) -> list[str]:
+    """Years the question names that none of these passages (text, context and date) mentions."""
+    years = list(dict.fromkeys(_YEAR_RE.findall(question)))
+    return [y for y in years if not any(y in p for p in passages)]

@@ -19,10 +19,12 @@ from namndsok.model import Hit
 if TYPE_CHECKING:
     from namndsok.model import TableRow
 
+from .answerability import ANSWER_TYPES, expected_type
 from .settings import AnswerSettings
 
 DECISION_Q_RE = re.compile(
-    r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|föreslå\w*|förslag\w*|föreslog|ställning|tog ställning|"
+    r"\b(beslut\w*|beslöt|besluta\w*|bestämde?s?|föreslå\w*|förslag\w*|föreslog|ställning\w*|tog ställning|"
+    r"tyckte|vad (?:gjorde|hände)|göra med|"
     r"decid\w*|decision\w*|resolv\w*|resolution|propos\w*|agreed|approv\w*|vote\w*)\b",
     re.IGNORECASE,
 )
@@ -41,8 +43,11 @@ class Pick:
 def choose_sentences(question: str, hits: list[Hit], sentences: list[Sentence], s: AnswerSettings) -> list[Pick]:
     """Up to `max_sentences` sentences: by meaning first (similarity to the question), the
     retriever's order and the question's words as tie-breakers; a further sentence only when it
-    scores within `sentence_margin` of the best. Returned in document order."""
+    scores within `sentence_margin` of the best. Returned section by section in the
+    retriever's order, each section's sentences in document order."""
     q_tokens = set(tokenize(question))
+    kind = expected_type(question)
+    holds = ANSWER_TYPES[kind][1] if kind else None
     scored: list[Pick] = []
     seen: set[str] = set()
     for sent in sentences:
@@ -56,6 +61,8 @@ def choose_sentences(question: str, hits: list[Hit], sentences: list[Sentence], 
         seen.add(sent.text)
         overlap = len(q_tokens & set(tokenize(sent.rendered))) / (len(q_tokens) or 1)
         score = sent.score + s.rank_prior / (sent.hit + 1) + s.word_weight * overlap
+        if holds is not None and holds.search(sent.rendered):
+            score += s.type_bonus  # "hur mycket": a sentence with an amount in it
         if is_heading(sent.text) and "\t" not in hit.chunk.text[sent.start:sent.end]:
             score -= s.heading_penalty
         scored.append(Pick(hit, sent, score))
@@ -64,7 +71,14 @@ def choose_sentences(question: str, hits: list[Hit], sentences: list[Sentence], 
     scored.sort(key=lambda p: -p.score)
     best = scored[0].score
     picked = [p for p in scored[: s.max_sentences] if p.score >= best - s.sentence_margin]
-    return sorted(picked, key=lambda p: (p.hit.chunk.source, p.hit.chunk.start + p.sentence.start))
+    # sections in the retriever's order (its first is the likeliest source, and the first
+    # citation is the one people copy), sentences of a section in document order
+    first: dict[tuple[str, int], int] = {}
+    for p in picked:
+        key = (p.hit.chunk.source, p.hit.chunk.section_index)
+        first[key] = min(first.get(key, p.sentence.hit), p.sentence.hit)
+    return sorted(picked, key=lambda p: (first[(p.hit.chunk.source, p.hit.chunk.section_index)],
+                                         p.hit.chunk.start + p.sentence.start))
 
 
 # ------------------------------------------------------------------ decisions
@@ -74,21 +88,39 @@ def wants_decision(question: str) -> bool:
     return bool(DECISION_Q_RE.search(question))
 
 
-def pick_decision(hits: list[Hit], sentences: list[Sentence], limit: int) -> Hit | None:
-    """The decision-carrying section the question is about, not simply the first hit's: each
-    section with a decision among the first `limit` hits is scored by its best sentence's
-    similarity to the question (its title and decision text are sentences too), with the
-    retriever's order as tie-breaker; an exact dnr/§ match in the question wins."""
-    best_by_hit: dict[int, float] = {}
+def pick_decision(hits: list[Hit], sentences: list[Sentence], s: AnswerSettings) -> Hit | None:
+    """The decision-carrying section the question is about, not simply the first hit's.
+
+    Each section with a decision among the first `decision_candidates` hits is scored by how
+    close its *title or decision text* comes to the question (those are sentences too): a
+    section that merely mentions the subject, such as an agenda listing "fråga om Minirosen"
+    under "Dagordningen fastställs", is not a decision about it. A section whose title and
+    decision stay `decision_gap` below the best sentence of the top passages decides nothing
+    on the subject, and None is returned. An exact dnr/§ match in the question wins."""
+    limit = s.decision_candidates
+    best = max((x.score for x in sentences if x.hit < s.read_hits), default=0.0)
+    about: dict[int, float] = {}
+    other: dict[int, float] = {}
     for sent in sentences:
-        if sent.hit < limit:
-            best_by_hit[sent.hit] = max(best_by_hit.get(sent.hit, -1.0), sent.score)
+        if sent.hit >= limit:
+            continue
+        chunk = hits[sent.hit].chunk
+        text = " ".join(sent.text.split())
+        own = " ".join((chunk.decision or "").split()), " ".join((chunk.section_title or "").split())
+        table = about if text and any(text in t for t in own) else other
+        table[sent.hit] = max(table.get(sent.hit, -1.0), sent.score)
     sections: dict[tuple[str, str, int], tuple[float, Hit]] = {}
     for n, h in enumerate(hits[:limit]):
         if not h.chunk.decision:
             continue
         key = (h.chunk.source, h.chunk.doc_sha256, h.chunk.section_index)
-        score = best_by_hit.get(n, 0.0) + 0.01 / (n + 1) + (1.0 if "exact" in h.why else 0.0)
+        # a passage without the decision's own words is judged by its text, at a discount
+        score = max(about.get(n, -1.0), other.get(n, -1.0) - s.decision_text_discount)
+        if "exact" in h.why:
+            score += 1.0
+        elif score < best - s.decision_gap:
+            continue
+        score += 0.001 / (n + 1)  # the retriever's order breaks ties
         if key not in sections or score > sections[key][0]:
             sections[key] = (score, h)
     if not sections:

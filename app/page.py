@@ -10,6 +10,8 @@ uploads with their progress.
 
 from __future__ import annotations
 
+import re
+
 HEAD_JS = r"""
 (function () {
   // Gradio reads the browser's language for its own texts: Swedish, whatever the browser says
@@ -157,7 +159,13 @@ class SwedishPage:
         await send({"type": "http.response.body", "body": data})
 
 
+_API_INFO_RE = re.compile(rb"<script>window\.gradio_api_info\s*=.*?</script>", re.DOTALL)
+
+
 def rewrite(page: bytes, head: bytes) -> bytes:
+    if b'"auth_required":true' in page:
+        # Gradio puts the API's description in the login page too; behind a login it is not public
+        page = _API_INFO_RE.sub(b"", page)
     page = page.replace(b'lang="en"', b'lang="sv"', 1)
     page = page.replace(b"Click to try out the app!", "Sök i nämndhandlingar och få svar med källhänvisning.".encode())
     page = page.replace(b'content="Gradio"', b'content="namndsok"')

@@ -17,7 +17,7 @@ from conftest import ROOT
 def test_missing_browser_fails_only_in_ci(ci, outcome, tmp_path):
     env = dict(os.environ, CI=ci, NAMNDSOK_CHROMIUM=str(tmp_path / "no-chromium"), PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider",
-                        "tests/test_browser.py::test_ask_decisions_and_matter_in_the_browser"],
+                        "tests/test_browser.py::test_decisions_matter_and_documents_in_the_browser"],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert outcome in r.stdout, r.stdout[-2000:]
     assert "apt-get install chromium chromium-driver" in r.stdout, r.stdout[-2000:]

@@ -228,6 +228,9 @@ def test_matter_text_output(corpus_index):
     assert heads == [
         "2023-05-03  SRO · 10. (kopplad via titel, ej dnr)",
         "2023-06-22  VästKom Styrelse · § 43 (kopplad via titel, ej dnr)",
+        # the remissmissiv inside the kallelse, its own section with the matter's dnr (issue 9)
+        "2023-12-06  Utbildningsnämndens arbetsutskott · Samverkansavtal för familjecentraler och "
+        "familjecentralsliknande verksamhet i Västra …",
         "2023-12-06  Utbildningsnämndens arbetsutskott · Samverkansavtal för familjecentraler och "
         "familjecentralsliknande verksamheter i Västra Götalandsregionen",
     ]

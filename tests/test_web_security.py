@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import http.client as httpclient
+import html
 import json
 import os
 import re
@@ -318,7 +319,10 @@ def test_the_app_follows_an_index_replaced_by_ingest(tmp_path):
         page = _result(s.url, "ask_html", res["event_id"])[0]
         href = re.search(r'href="(/dokument/\d+\?h=[0-9a-f]{16})', page)[1]
         status, _, data = http(s.url, "GET", href)
-        assert status == 200 and "Minirosen" in data.decode()
+        # the toy embedder may cite either document; the page must be one of them, whole
+        served = {html.unescape(m) for m in re.findall(r'<span id="L\d+">([^<]{30,})</span>', data.decode())}
+        texts = [p.read_text(encoding="utf-8") for p in docs.iterdir()]
+        assert status == 200 and served and any(all(line in t for line in served) for t in texts)
 
         # requests while the index is replaced again: each answered whole, none fails
         shutil.copy(corpus_file("002"), docs)
