@@ -165,7 +165,7 @@ _API_INFO_RE = re.compile(rb"<script>window\.gradio_api_info\s*=.*?</script>", r
 def rewrite(page: bytes, head: bytes) -> bytes:
     if b'"auth_required":true' in page:
         # Gradio puts the API's description in the login page too; behind a login it is not public
-        page = _API_INFO_RE.sub(b"", page)
+        page = _API_INFO_RE.sub(b'<script>window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>', page)
     page = page.replace(b'lang="en"', b'lang="sv"', 1)
     page = page.replace(b"Click to try out the app!", "Sök i nämndhandlingar och få svar med källhänvisning.".encode())
     page = page.replace(b'content="Gradio"', b'content="namndsok"')

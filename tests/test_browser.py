@@ -152,7 +152,7 @@ def test_swedish_page_enter_asks_and_an_example_answers(browser, app_server, siz
     box.send_keys("Vad beslutade vi om Minirosen?" + Keys.ENTER)
     answer = _text_in(d, "#ns-answer", "[1]")
     assert "\n" not in box.get_attribute("value")
-    result = _text_in(d, "#ns-result", "Källa", "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16")
+    result = _text_in(d, "#ns-result", "Käll", "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16")  # Källa/Källor
     assert "Minirosen" in answer.text + result.text
     assert d.current_url.endswith("/?q=Vad+beslutade+vi+om+Minirosen%3F")
     text = _visible_text(d)

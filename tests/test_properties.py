@@ -246,10 +246,10 @@ def test_ask_never_crashes_and_cites_existing_chunks(toy_searcher, q):
 
     ans = Answerer(toy_searcher).ask(q)
     assert isinstance(ans.answer, str) and ans.answer
-    if ans.no_answer:
+    if ans.no_answer and ans.no_answer_kind != "near_miss":
         assert ans.citations == []
         return
-    assert ans.citations
+    assert ans.citations  # an answer, or a near miss showing what the documents do say
     chunks = toy_searcher.chunks
     for h in ans.citations:
         assert 0 <= h.chunk.id < len(chunks) and chunks[h.chunk.id] is h.chunk
