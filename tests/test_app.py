@@ -76,10 +76,14 @@ def test_answer_api_cites_section_and_dnr(client):
 
 
 def test_answer_api_refuses_what_is_not_in_the_documents(client):
-    res = client.predict("Hur mycket kostar snöröjningen i Vallentuna kommun 2019?", api_name="/answer")
-    assert res["no_answer"] is True
-    assert res["answer"].startswith(NO_ANSWER_PREFIX)
+    res = client.predict("Vad beslutade kommunfullmäktige i Malmö om spårvagnar?", api_name="/answer")
+    assert res["no_answer"] is True and res["no_answer_kind"] == "nothing"
+    assert res["answer"].startswith(NO_ANSWER_PREFIX) and "Malmö" in res["answer"]
     assert res["citations"] == [] and res["passages"]  # the closest passages, not cited as an answer
+    # a near miss: the subject is in the documents, the year asked for is not; what they say is cited
+    res = client.predict("Hur mycket kostar snöröjningen i Vallentuna kommun 2019?", api_name="/answer")
+    assert res["no_answer"] is True and res["no_answer_kind"] == "near_miss"
+    assert res["answer"].startswith("De närmaste passagerna nämner inte 2019.") and len(res["citations"]) == 1
 
 
 def test_search_api_returns_hits(client):
