@@ -100,9 +100,9 @@ class Answerer:
                           language=language)
         sentences = self.searcher.sentences(question, hits[: max(s.read_hits, s.decision_candidates)])
         p, feats = self.answerability(question, hits, sentences, language)
-        missing = unknown_names(question, self.searcher.term_stats(question), tokenize) if language == "sv" else []
-        if missing and (p < self.model.uncertain_below or feats["unknown"] >= s.unknown_name_share):
-            names = ", ".join(dict.fromkeys(missing))
+        unknown = unknown_names(question, self.searcher.term_stats(question), tokenize) if language == "sv" else []
+        if unknown and (p < self.model.uncertain_below or feats["unknown"] >= s.unknown_name_share):
+            names = ", ".join(dict.fromkeys(unknown))
             return Answer(question, f"{NO_ANSWER} Handlingarna nämner inte {names}.", True, [], hits[:5],
                           note="visar de närmaste passagerna", no_answer_kind="nothing", language=language, confidence=p)
         years = missing_years(question, [f"{h.chunk.lexical_text()} {h.chunk.citation.date or ''}" for h in hits[: s.year_passages]])

@@ -154,10 +154,10 @@ def unknown_names(question: str, terms: list[tuple[str, float, bool]], tokenize)
     return [w for w in _NAME_RE.findall(question) if not set(tokenize(w)) & known]
 
 
-_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # a year named in a question or a table header
 
 
 def missing_years(question: str, passages: list[str]) -> list[str]:
     """Years the question names that none of these passages (text, context and date) mentions."""
-    years = list(dict.fromkeys(_YEAR_RE.findall(question)))
+    years = list(dict.fromkeys(YEAR_RE.findall(question)))
     return [y for y in years if not any(y in p for p in passages)]

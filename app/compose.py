@@ -19,7 +19,7 @@ from namndsok.model import Hit
 if TYPE_CHECKING:
     from namndsok.model import TableRow
 
-from .answerability import ANSWER_TYPES, expected_type
+from .answerability import ANSWER_TYPES, YEAR_RE, expected_type
 from .settings import AnswerSettings
 
 DECISION_Q_RE = re.compile(
@@ -30,7 +30,6 @@ DECISION_Q_RE = re.compile(
 )
 AMOUNT_Q_RE = re.compile(r"\b(?:hur mycket|belopp|kost\w*|budget\w*|tkr|mkr|kronor|how much|cost|budget\w*|amount)\b|\b(?:19|20)\d{2}\b",
                          re.IGNORECASE)
-_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 @dataclass
@@ -142,9 +141,9 @@ def table_row_of(hit: Hit, sentence: Sentence) -> "TableRow | None":
 def cell_answer(question: str, row: "TableRow") -> str:
     """`Invent ny/omb skola/fsk, 2026: 40 000 tkr`: the cells whose column the question names
     (by year or by a word of the header), else the whole row with its headers."""
-    years = set(_YEAR_RE.findall(question))
+    years = set(YEAR_RE.findall(question))
     q_tokens = set(tokenize(question))
-    cells = [(h, v) for h, v in row.cells if h and (set(_YEAR_RE.findall(h)) & years)]
+    cells = [(h, v) for h, v in row.cells if h and (set(YEAR_RE.findall(h)) & years)]
     if not cells:
         cells = [(h, v) for h, v in row.cells if h and set(tokenize(h)) & q_tokens - set(tokenize(row.label or ""))]
     cells = cells or row.cells
