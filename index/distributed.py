@@ -9,8 +9,9 @@ their keys and vectors. Each worker process loads the embedder once, on its firs
 
 Lost work: when a worker dies the scheduler gives its tasks to another worker (as many
 times as the scheduler's `allowed-failures` says; 1 on a `--workers` cluster), and a task
-that raises is retried once elsewhere. A file whose parse is lost for good is reported as
-failed; a batch of texts lost for good fails the files it came from (their previous version
+that raises is retried once elsewhere. What is lost even so is run once more on its own at
+the end (a file queued beside one that kills its worker dies with it, innocent); a file
+whose parse is lost then is reported as failed; a batch of texts lost for good fails the files it came from (their previous version
 stays). Everything else goes on.
 
 Dask is imported only here, and only when one of the two options is given
@@ -150,20 +151,42 @@ class DaskWork:
             fut.release()
             top_up()
 
+    def _alone(self, fn: Callable, *args: Any) -> Any:
+        """fn(*args) as the only task in flight: the result, or the exception that lost it."""
+        return self.client.submit(fn, *args, pure=False).result()
+
     def parse(self, jobs: Iterable[ParseJob], options: ParseOptions) -> Iterator[Parsed]:
+        lost: list[ParseJob] = []
         for job, fut in self._run(parse_task, ((job, (job, options)) for job in jobs)):
             try:
                 yield fut.result()
-            except Exception as exc:  # the worker was lost more often than the scheduler allows
+            except Exception:  # the worker was lost more often than the scheduler allows
+                lost.append(job)
+        # A file queued on the same worker as one that kills it is lost with it: each lost
+        # file is read once more on its own, so only a file that fails alone is reported.
+        for job in lost:
+            try:
+                yield self._alone(parse_task, job, options)
+            except Exception as exc:
                 log.warning("%s: lost on the cluster: %s", job.path, exc)
                 yield Parsed(job.n, job.path, error=f"lost on the cluster while being read ({_short(exc)})")
 
     def embed_batches(self, embedder: Embedder, batches: list[list[str]]) -> Iterator[tuple[int, np.ndarray | Exception]]:
         spec = spec_for(embedder.name)
         calls = ((i, (spec, embedder.name, texts)) for i, texts in enumerate(batches))
+        lost: list[int] = []
         for i, fut in self._run(embed_task, calls):
             try:
                 keys, vecs = fut.result()
+                if keys != [text_key(t) for t in batches[i]]:
+                    raise RuntimeError("a worker returned vectors for other texts")
+            except Exception:
+                lost.append(i)  # tried once more on its own, as a lost file is
+                continue
+            yield i, vecs
+        for i in lost:
+            try:
+                keys, vecs = self._alone(embed_task, spec, embedder.name, batches[i])
                 if keys != [text_key(t) for t in batches[i]]:
                     raise RuntimeError("a worker returned vectors for other texts")
             except Exception as exc:
