@@ -99,8 +99,9 @@ class Answerer:
             return Answer(question, NO_ANSWER, True, [], [], note="inga passager matchar", no_answer_kind="nothing",
                           language=language)
         sentences = self.searcher.sentences(question, hits[: max(s.read_hits, s.decision_candidates)])
-        p, feats = self.answerability(question, hits, sentences, language)
-        unknown = unknown_names(question, self.searcher.term_stats(question), tokenize) if language == "sv" else []
+        terms = self.searcher.term_stats(question)
+        p, feats = self.answerability(question, hits, sentences, language, terms)
+        unknown = unknown_names(question, terms, tokenize) if language == "sv" else []
         if unknown and (p < self.model.uncertain_below or feats["unknown"] >= s.unknown_name_share):
             names = ", ".join(dict.fromkeys(unknown))
             return Answer(question, f"{NO_ANSWER} Handlingarna nämner inte {names}.", True, [], hits[:5],
@@ -123,12 +124,16 @@ class Answerer:
 
     # ------------------------------------------------------------ the decision to answer
 
-    def answerability(self, question: str, hits: list[Hit], sentences, language: str) -> tuple[float, dict[str, float]]:
+    def answerability(self, question: str, hits: list[Hit], sentences, language: str,
+                      terms: list[tuple[str, float, bool]] | None = None) -> tuple[float, dict[str, float]]:
+        """The model's probability that the question is answered here, and its inputs;
+        `terms`: the question's Searcher.term_stats when the caller has them already."""
         s = self.settings
         read = [x for x in sentences if x.hit < s.read_hits]
         passage_tokens = set(tokenize(" ".join(h.chunk.lexical_text() for h in hits[:3])))
+        terms = self.searcher.term_stats(question) if terms is None else terms
         feats = features(
-            question, hits, [(x.hit, x.score, x.rendered) for x in read], self.searcher.term_stats(question),
+            question, hits, [(x.hit, x.score, x.rendered) for x in read], terms,
             self.searcher.background(question), language != "sv", passage_tokens,
         )
         self.last_features = feats

@@ -69,13 +69,7 @@ def card(p: Passage, link: Linker, opts: CardOptions | None = None) -> str:
     marker = f"[{opts.marker}] " if opts.marker is not None else ""
     label, bundle = labels.source_parts(p.doc, p.section, c)
     place = labels.where(c, p.section, with_title=opts.where_title)
-    facts = [place] if place else []
-    if c.dnr:
-        facts.append(f"Dnr {c.dnr}")
-    if c.page is not None:
-        facts.append(f"s. {c.page}" + (" (OCR)" if c.ocr else ""))
-    elif c.ocr:
-        facts.append("läst med OCR")
+    facts = ([place] if place else []) + c.locator(ocr_alone="läst med OCR")
     title = labels.document_title(p.doc, c)
     show_title = title and title not in (place, c.section, label) and _adds(title, f"{label} {bundle or ''} {place}")
     full = ""

@@ -118,10 +118,7 @@ def reference(doc: Document | None, section: Section | None, c: Citation) -> str
         parts.append(f"”{short(label)}”")
     if c.heading_path:
         parts.append(f"avsnitt {short(c.heading_path[-1], 50)}")
-    if c.dnr:
-        parts.append(f"Dnr {c.dnr}")
-    if c.page is not None:
-        parts.append(f"s. {c.page}" + (" (OCR)" if c.ocr else ""))
+    parts += c.locator()
     return ", ".join(parts)
 
 

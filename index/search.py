@@ -348,10 +348,9 @@ def fuse(
     divided by the total weight, so a fused score stays below 1 and the exact path's +1/+2
     always outranks it."""
     total = sum(weights.get(name, 0.0) for name in ranked) or 1.0
-    fused: dict[int, float] = {}
-    why: dict[int, dict[str, float]] = {}
     if s.fusion == "z":
         return _fuse_z(ranked, weights, total), _why(ranked)
+    fused: dict[int, float] = {}
     for name, hits in ranked.items():
         w = weights.get(name, 0.0) / total
         if not hits or w <= 0:
@@ -364,12 +363,11 @@ def fuse(
             else:
                 part = (s.rrf_k + 1) / (s.rrf_k + rank + 1)  # 1 at rank 1, as weighted's best
             fused[i] = fused.get(i, 0.0) + w * part * 0.999
-            why.setdefault(i, {})[f"{name}_rank"] = rank + 1
-            why[i][f"{name}_score"] = round(score, 4)
-    return fused, why
+    return fused, _why(ranked)
 
 
 def _why(ranked: dict[str, list[tuple[int, float]]]) -> dict[int, dict[str, float]]:
+    """Each chunk's rank and score in every list it is in (Hit.why)."""
     why: dict[int, dict[str, float]] = {}
     for name, hits in ranked.items():
         for rank, (i, score) in enumerate(hits):

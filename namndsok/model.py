@@ -165,14 +165,19 @@ class Citation:
         where = " › ".join([self.section or ""] + [_shortened(h) for h in self.heading_path]).strip(" ›")
         if where:
             parts.append(where)
-        if self.dnr:
-            parts.append(f"Dnr {self.dnr}")
-        if self.page is not None:
-            parts.append(f"s. {self.page}" + (" (OCR)" if self.ocr else ""))
-        elif self.ocr:
-            parts.append("OCR")
+        parts += self.locator(ocr_alone="OCR")
         parts.append(self.source)
         return " · ".join(parts)
+
+    def locator(self, ocr_alone: str | None = None) -> list[str]:
+        """`Dnr PU 2020/0011`, `s. 3` (`s. 3 (OCR)`) as far as known; `ocr_alone` stands for a
+        passage read by OCR that has no page number."""
+        parts = [f"Dnr {self.dnr}"] if self.dnr else []
+        if self.page is not None:
+            parts.append(f"s. {self.page}" + (" (OCR)" if self.ocr else ""))
+        elif self.ocr and ocr_alone:
+            parts.append(ocr_alone)
+        return parts
 
 
 @dataclass
