@@ -269,8 +269,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from namndsok.app.answer import Answerer
-    from namndsok.app.llm import LLMConfig
+    from namndsok.app.answering.answer import Answerer
+    from namndsok.app.answering.llm import LLMConfig
     from namndsok.index.search import Searcher
 
     searcher = Searcher.open(_root(args))

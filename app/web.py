@@ -23,7 +23,7 @@ from namndsok.errors import NamndsokError
 
 from .guard import ApiSpec, Guard
 from .layout import CSS, build_blocks
-from .llm import LLMConfig
+from .answering.llm import LLMConfig
 from .page import HEAD, SwedishPage
 from .webapp import ALL, InputError, WebApp
 

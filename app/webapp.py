@@ -25,9 +25,9 @@ from namndsok.index.search import Filters, IndexedDocument, Searcher
 from namndsok.model import Chunk, Document, Hit, Section
 
 from . import cards, labels
-from .answer import Answer, Answerer
+from .answering.answer import Answer, Answerer
 from .cards import CardOptions
-from .llm import LLMConfig
+from .answering.llm import LLMConfig
 from .matters import DecisionRow, Step, list_decisions, matter_timeline
 from .passages import Passage
 

@@ -161,7 +161,7 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
 
 
 def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any]:
-    from namndsok.app.answer import Answerer, clean_question
+    from namndsok.app.answering.answer import Answerer, clean_question
     from namndsok.index.embedders import create_embedder
     from namndsok.index.search import Searcher
 

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 
 def collect(searcher, splits: list[str]) -> list[dict]:
-    from namndsok.app.answer import Answerer, clean_question
-    from namndsok.app.answerability import AnswerabilityModel
+    from namndsok.app.answering.answer import Answerer, clean_question
+    from namndsok.app.answering.answerability import AnswerabilityModel
     from namndsok.index.language import detect_language
 
     neutral = AnswerabilityModel({}, {}, {}, 0.0, 0.0, 0.0)
@@ -50,7 +50,7 @@ def collect(searcher, splits: list[str]) -> list[dict]:
 def fit(rows: list[dict], max_false_refusals: float, c: float = 1.0) -> dict:
     from sklearn.linear_model import LogisticRegression
 
-    from namndsok.app.answerability import FEATURES
+    from namndsok.app.answering.answerability import FEATURES
 
     X = np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64)
     y = np.array([r["answerable"] for r in rows], dtype=int)
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     model["fitted_on"] = ", ".join(f"{s} sha256 {sha256_file(split_path(s))[:12]}" for s in splits)
     print(json.dumps({k: v for k, v in model.items()}, indent=1, ensure_ascii=False))
     if not args.dry_run:
-        from namndsok.app.settings import MODEL_FILE
+        from namndsok.app.answering.settings import MODEL_FILE
 
         out = Path(args.out) if args.out else MODEL_FILE
         out.write_text(json.dumps({k: v for k, v in model.items() if k != "train"} | {"features": list(model["weights"])},

@@ -128,7 +128,7 @@ def main(args: argparse.Namespace | None = None) -> int:
             report["methods"][name] = R.evaluate(name, R.namndsok_search(searcher, settings), questions, documents,
                                                  settings.to_json())
     if not args.no_answers:
-        from namndsok.app.answer import Answerer
+        from namndsok.app.answering.answer import Answerer
 
         print("evaluating answers …", file=sys.stderr)
         report["answers"] = A.evaluate(Answerer(searcher), questions, documents, forget=searcher.forget_queries)

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from namndsok.app.answer import NO_ANSWER, Answerer
+from namndsok.app.answering.answer import NO_ANSWER, Answerer
 from namndsok.eval.qset import load_split
 
 pytestmark = pytest.mark.slow
@@ -142,5 +142,5 @@ def test_ask_cli_json_shape(corpus_index):
 
 
 def test_llm_module_does_not_import_the_answer_module():
-    code = "import sys, namndsok.app.llm; sys.exit('namndsok.app.answer' in sys.modules)"
+    code = "import sys, namndsok.app.answering.llm; sys.exit('namndsok.app.answering.answer' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

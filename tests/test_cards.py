@@ -149,7 +149,7 @@ def _res(**kw) -> dict:
 
 
 def test_a_near_miss_reads_as_one_with_its_source():
-    from namndsok.app.answer import NEAR_MISS
+    from namndsok.app.answering.answer import NEAR_MISS
     from namndsok.app.cards import answer_html
 
     sentence = "Kostnaden för samordnaren ska delas lika mellan de basverksamheter som ingår i samverkan kring familjecentralen."
@@ -162,7 +162,7 @@ def test_a_near_miss_reads_as_one_with_its_source():
 
 
 def test_a_decision_shows_its_label_and_nothing_is_said_plainly():
-    from namndsok.app.answer import NO_ANSWER
+    from namndsok.app.answering.answer import NO_ANSWER
     from namndsok.app.cards import answer_html
 
     page = answer_html(_res(answer="Beslut: Styrelsen beslutar att godkänna avtalet. [1]", decision="beslut"), ["k"], [], "/")

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from namndsok.app.answer import Answerer
-from namndsok.app.llm import LLMConfig
+from namndsok.app.answering.answer import Answerer
+from namndsok.app.answering.llm import LLMConfig
 
 pytestmark = pytest.mark.slow
 

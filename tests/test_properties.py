@@ -242,7 +242,7 @@ QUESTION_WORDS = [
 @example(q="vad beslutade vi om Minirosen?")
 @example(q="§ 10:3")
 def test_ask_never_crashes_and_cites_existing_chunks(toy_searcher, q):
-    from namndsok.app.answer import Answerer
+    from namndsok.app.answering.answer import Answerer
 
     ans = Answerer(toy_searcher).ask(q)
     assert isinstance(ans.answer, str) and ans.answer

@@ -55,6 +55,14 @@ class Answer:
     decision: str | None = None  # "beslut" or "förslag" when the answer gives a decision
     language: str = "sv"
     confidence: float | None = None  # the answerability model's probability
+    # "answer" (a verified claim), "closest" (not verified: the closest places, each with its
+    # best sentence, and why), "none" (the subject is not in the documents); see `reason`
+    outcome: str = ""
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "answer" if not self.no_answer else ("closest" if self.no_answer_kind == "near_miss" else "none")
 
     def to_json(self) -> dict[str, Any]:
         cites = []
@@ -65,6 +73,8 @@ class Answer:
             cites.append(d)
         return {
             "question": self.question,
+            "outcome": self.outcome,
+            "reason": self.reason,
             "answer": self.answer,
             "no_answer": self.no_answer,
             "no_answer_kind": self.no_answer_kind,
@@ -230,7 +240,7 @@ class Answerer:
 
     def later_steps(self, hit: Hit) -> list[str]:
         """When the matter went on after this section, say where it went last."""
-        from .matters import matter_timeline
+        from ..matters import matter_timeline
 
         key = hit.chunk.dnr_key
         if not key:
