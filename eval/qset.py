@@ -1,7 +1,7 @@
 """Question sets: the schema, loading, and the frozen dev/test split.
 
-`eval/questions/` holds `dev.jsonl` (tune on it), `test.jsonl` (report only; its sha256 is
-recorded in eval/RESULTS.md before any tuning and checked by the tests) and
+`eval/questions/` holds the `dev` files (tune on them), the `test` files (report only;
+their sha256 are recorded in eval/RESULTS.md before any tuning and checked by the tests) and
 `regression.jsonl` (the first 101 questions, written beside the earlier tuning). Each line
 is one question; `kind` says what is asked, `style` how (a `paraphrase` shares no
 distinctive word with its evidence), `lang` in which language. `evidence` (and
@@ -80,14 +80,24 @@ def load_questions(path: Path) -> list[Question]:
     return out
 
 
-def split_path(split: str) -> Path:
+# A split is its files: the 260 questions of 2026-11-26 and, since 2026-12-05, 80 on claims
+# (60 unanswerable: a subject the corpus never mentions or a near miss; 20 answerable in
+# everyday words) and 30 on who said what in the protocols. Each file is frozen on its own.
+SPLIT_FILES = {
+    "dev": ("dev.jsonl", "claims-dev.jsonl", "protocol-dev.jsonl"),
+    "test": ("test.jsonl", "claims-test.jsonl", "protocol-test.jsonl"),
+    "regression": ("regression.jsonl",),
+}
+
+
+def split_paths(split: str) -> list[Path]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-    return QUESTION_DIR / f"{split}.jsonl"
+    return [QUESTION_DIR / name for name in SPLIT_FILES[split]]
 
 
 def load_split(split: str) -> list[Question]:
-    return load_questions(split_path(split))
+    return [q for path in split_paths(split) for q in load_questions(path)]
 
 
 def sha256_file(path: Path) -> str:

@@ -28,7 +28,7 @@ from . import answers as A
 from . import metrics as M
 from . import retrieval as R
 from .methods import DEFAULT_METHODS, METHODS, parse_index_settings, parse_variant
-from .qset import SPLITS, load_questions, sha256_file, split_path
+from .qset import SPLITS, load_questions, load_split, sha256_file, split_paths
 from .report import format_report
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def main(args: argparse.Namespace | None = None) -> int:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     path = Path(args.qset) if getattr(args, "qset", None) else None
     splits = [args.split] if path is None and args.split != "all" else ([] if path else ["dev", "test"])
-    questions = load_questions(path) if path else [q for s in splits for q in load_questions(split_path(s))]
+    questions = load_questions(path) if path else [q for s in splits for q in load_split(s)]
     if args.limit:
         questions = questions[: args.limit]
     corpus = Path(args.corpus) if args.corpus else repo_base() / "corpus"
@@ -107,7 +107,7 @@ def main(args: argparse.Namespace | None = None) -> int:
     report: dict[str, Any] = {
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
         "set": str(path) if path else "+".join(splits),
-        "sha256": {s: sha256_file(split_path(s)) for s in splits} if not path else {path.name: sha256_file(path)},
+        "sha256": {p.name: sha256_file(p) for s in splits for p in split_paths(s)} if not path else {path.name: sha256_file(path)},
         "n_questions": len(questions), "n_answerable": sum(q.answerable for q in questions),
         "methods": {}, "indexes": {},
     }

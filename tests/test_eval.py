@@ -12,14 +12,18 @@ import pytest
 
 from namndsok.eval import metrics as M
 from namndsok.eval.answers import decision_label, evidence_in_answer
-from namndsok.eval.qset import SPLITS, load_split, sha256_file, split_path
+from namndsok.eval.qset import QUESTION_DIR, SPLITS, load_split, sha256_file
 from namndsok.eval.retrieval import dnr_right, find_evidence, section_right, subsection_right
 
 from conftest import CORPUS, ROOT
 
 QUESTIONS = {s: load_split(s) for s in SPLITS}
 # The test split is frozen before tuning; eval/RESULTS.md states this hash with every report.
-TEST_SHA256 = "07184ba011a6182a0dd9f98761f933d6511468bfdd43e865e915f46a558e454f"
+TEST_SHA256 = {
+    "test.jsonl": "07184ba011a6182a0dd9f98761f933d6511468bfdd43e865e915f46a558e454f",
+    "claims-test.jsonl": "e80032a544a1ea381ad71b5e37751e933256ba2710cd79399cbb260369ca851f",
+    "protocol-test.jsonl": "de48594e3a2164eac3d75720080726a183517e515966fc1ecc49b0f670cd72e1",
+}
 
 
 # ------------------------------------------------------------------ metrics by hand
@@ -138,8 +142,9 @@ def test_answer_checks():
 
 
 def test_test_split_is_frozen():
-    assert sha256_file(split_path("test")) == TEST_SHA256
-    assert TEST_SHA256 in (ROOT / "eval" / "RESULTS.md").read_text(encoding="utf-8")
+    assert {name: sha256_file(QUESTION_DIR / name) for name in TEST_SHA256} == TEST_SHA256
+    results = (ROOT / "eval" / "RESULTS.md").read_text(encoding="utf-8")
+    assert all(h in results for h in TEST_SHA256.values())
 
 
 def test_question_set_shape():
