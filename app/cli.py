@@ -279,17 +279,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
         return 0
-    print(result.answer)
-    if result.note:
+    heading = {"answer": "Svar", "closest": "Närmaste ställen (inget verifierat svar)", "none": "Inget i handlingarna"}
+    print(f"{heading[result.outcome]}:")
+    if result.outcome == "answer":
+        print(result.answer)
+    elif result.reason:
+        print(result.reason)
+    if result.note and result.outcome == "answer":
         print(f"\n({result.note})")
-    if result.no_answer and result.passages:
+    if result.citations:
+        print("\nKällor:" if result.outcome == "answer" else "")
+        for n, h in enumerate(result.citations, 1):
+            print(f"  [{n}] {h.chunk.citation.format()}")
+            for quote in result.highlights.get(n - 1, []) if result.outcome == "closest" else []:
+                print(f"      »{quote}»")
+    elif result.passages:
         print("\nNärmaste passager:")
         for h in result.passages[:5]:
             print(f"  - {h.chunk.citation.format()}")
-    if result.citations:
-        print("\nKällor:")
-        for n, h in enumerate(result.citations, 1):
-            print(f"  [{n}] {h.chunk.citation.format()}")
     return 0
 
 

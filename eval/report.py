@@ -62,14 +62,26 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(table(rows))
     ans = report.get("answers")
     if ans:
-        lines += ["", "Answers (ask): false refusals of answerable; refusals of unanswerable (near-miss); evidence in the",
-                  "answer; first citation in the evidence's section (sub-section); decisions: right § and label"]
-        rows = [["group", "n", "false ref", "refused NA", "near-miss", "evidence", "cited sec", "cited sub", "decision", "ms p50"]]
-        for g, s in [("all", ans["summary"]), *ans["by_group"].items()]:
-            rows.append([g, str(s["n"]), _p(s["false_refusals"]), _p(s["refused_unanswerable"]), _p(s["refused_near_miss"]),
-                         _p(s["evidence"]), _p(s["cited_section"]), _p(s["cited_subsection"]), _p(s["decision_ok"]),
-                         _ms(s["ask_ms"])])
+        sm = ans["summary"]
+        lines += ["", "Answers (ask) judged as claims: precision = answers given that hold the evidence ÷ answers given;",
+                  "coverage = answerable questions with such an answer; shown3 = evidence in the answer or the first three",
+                  "places shown; unanswerable questions given no claim (closest or none), and given a decision label"]
+        rows = [["group", "n", "given", "precision", "coverage", "shown3", "unans ok", "dec label", "decision", "ms p50"]]
+        for g, x in [("all", sm), *ans["by_group"].items()]:
+            rows.append([g, str(x["n"]), str(x["answers_given"]), _p(x["precision"]), _p(x["coverage"]), _p(x["shown3"]),
+                         _p(x["refused_unanswerable"]), str(x["decision_claims_unanswerable"]), _p(x["decision_ok"]),
+                         _ms(x["ask_ms"])])
         lines.append(table(rows))
+        if sm.get("stability") is not None:
+            lines.append(f"  same outcome and first citation in four variants of each question: {_p(sm['stability'])}")
+        curve = ans.get("risk_coverage") or []
+        if curve:
+            lines += ["", "Risk–coverage (answers given only above a verification score)"]
+            step = max(1, len(curve) // 8)
+            rows = [["score ≥", "given", "precision", "coverage"]]
+            for c in curve[::step] + ([curve[-1]] if (len(curve) - 1) % step else []):
+                rows.append([f"{c['threshold']:.3f}", str(c["given"]), _p(c["precision"]), _p(c["coverage"])])
+            lines.append(table(rows))
         hy = meth.get("hybrid", {}).get("summary")
         emb = (report.get("embed_ms") or {}).get("median")
         if hy and hy["search_ms"]["median"] and emb:

@@ -129,9 +129,13 @@ def main(args: argparse.Namespace | None = None) -> int:
                                                  settings.to_json())
     if not args.no_answers:
         from namndsok.app.answering.answer import Answerer
+        from namndsok.app.answering.llm import LLMConfig
 
+        llm = LLMConfig.from_env(args.llm_url, args.llm_model)
+        report["reader"] = {"url": llm.url, "model": llm.model} if llm.url else None
         print("evaluating answers …", file=sys.stderr)
-        report["answers"] = A.evaluate(Answerer(searcher), questions, documents, forget=searcher.forget_queries)
+        report["answers"] = A.evaluate(Answerer(searcher, llm=llm if llm.url else None), questions, documents, forget=searcher.forget_queries,
+                                       stability=args.stability)
     report["seconds"] = round(time.time() - started, 1)
     print(format_report(report))
     if args.json_out:
@@ -153,6 +157,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-settings", metavar="KEY=VALUE,…", default=None,
                    help="build (and cache) the eval index with these IndexSettings, e.g. 'unit_context=1'")
     p.add_argument("--no-answers", action="store_true", help="retrieval only")
+    p.add_argument("--llm-url", default=None, help="score the answers of this OpenAI-compatible endpoint's model "
+                   "(default NAMNDSOK_LLM_URL; without it, the extractive answers)")
+    p.add_argument("--llm-model", default=None, help="its model (default NAMNDSOK_LLM_MODEL or llama3)")
+    p.add_argument("--stability", action="store_true",
+                   help="also ask every question in four variants (no '?', lower case, extra spaces and 'tack', "
+                        "'vi'/'nämnden'/'kommunen' swapped) and report how often outcome and first citation stay the same")
     p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write every number and row as JSON")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
 

@@ -61,7 +61,7 @@ class MetadataColumns:
     """Filterable chunk fields as arrays; `mask(filters)` equals Filters.admits per chunk."""
 
     def __init__(self, organ: list[str | None], date: list[str | None], doc_type: list[str],
-                 source: list[str], dnr_key: list[str | None]):
+                 source: list[str], dnr_key: list[str | None], decided: list[bool] | None = None):
         """One value per chunk in each list (as its Citation and dnr_key hold them)."""
         self.n = len(organ)
         self.organ, self.organs = _codes([(o or "").lower() for o in organ])
@@ -69,6 +69,7 @@ class MetadataColumns:
         self.source, self.sources = _codes(source)
         self.dnr, self.dnrs = _codes(dnr_key)
         self.date = np.fromiter((_day(d) for d in date), dtype=np.int64, count=self.n)
+        self.decided = np.array(decided if decided is not None else [False] * self.n, dtype=bool)
         # dates are ISO as the parser writes them; anything else is compared as text, as admits does
         self._dates = date
         self._iso = all(d is None or _iso(d) for d in set(date))
@@ -77,7 +78,7 @@ class MetadataColumns:
     def of_chunks(cls, chunks: list[Chunk]) -> "MetadataColumns":
         return cls([c.citation.organ for c in chunks], [c.citation.date for c in chunks],
                    [c.citation.doc_type for c in chunks], [c.citation.source for c in chunks],
-                   [c.dnr_key for c in chunks])
+                   [c.dnr_key for c in chunks], [bool(c.decision) for c in chunks])
 
     @staticmethod
     def _where(codes: np.ndarray, values: list[Any], keep) -> np.ndarray:
@@ -106,6 +107,8 @@ class MetadataColumns:
             m &= self._where(self.dnr, self.dnrs, lambda k: any(key_matches(q, k) for q in keys))
         if f.source:
             m &= self._where(self.source, self.sources, lambda s: s == f.source)
+        if getattr(f, "decided", False):
+            m &= self.decided
         return m
 
 

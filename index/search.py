@@ -40,6 +40,7 @@ class Filters:
     date_to: str | None = None
     dnr: str | None = None  # any written form; compared by key
     source: str | None = None
+    decided: bool = False  # only passages of sections that carry a decision or proposal
 
     def __post_init__(self) -> None:
         # "2020" to "2020" is the whole year; "igår" or "2020-13-45" is a DateError
@@ -48,8 +49,11 @@ class Filters:
     def active(self) -> bool:
         return any(v for v in vars(self).values())
 
-    def admits(self, c: Citation, dnr_key: str | None) -> bool:
-        """Whether a passage (or section) with this citation and dnr key passes the filters."""
+    def admits(self, c: Citation, dnr_key: str | None, decision: str | None = None) -> bool:
+        """Whether a passage (or section) with this citation, dnr key and decision text passes
+        the filters."""
+        if self.decided and not decision:
+            return False
         if self.organ and self.organ.lower() not in (c.organ or "").lower():
             return False
         if self.doc_type and self.doc_type != c.doc_type:

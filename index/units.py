@@ -69,7 +69,7 @@ def chunk_units(chunk: Chunk, context: bool = False) -> list[tuple[Unit, str]]:
     headers; with `context`, each is prefixed by the heading it stands under."""
     rows = {}
     for row in getattr(chunk, "rows", None) or []:
-        a = chunk._text_offset(row.start)
+        a = chunk.text_offset(row.start)
         rows[a] = row
     prefix = f"{unit_context(chunk)}: " if context and unit_context(chunk) else ""
     out = []

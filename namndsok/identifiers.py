@@ -58,7 +58,7 @@ AGENDA_DNR_CELL_RE = re.compile(r"[\w .]*\d{4}[/.]\d+(?:-\d+)?")
 IDENTIFIER_TOKENS = r"§\s?\d+(?::\d+)?|\d{4}[/.]\d+(?:-\d+)?|\d+(?::\d+)+"
 
 
-def _key(m: re.Match[str]) -> str | None:
+def key_of_match(m: re.Match[str]) -> str | None:
     year, serial = int(m["year"]), m["serial"]
     # a school or budget year ("läsåret 2019/2020", "2022/23") is not a dnr
     if not m["prefix"] and not m["sub"] and m[0].count("/") == 1 and int(serial) in ((year + 1) % 100, year + 1):
@@ -72,7 +72,7 @@ def _key(m: re.Match[str]) -> str | None:
 def dnr_key(written: str) -> str | None:
     """Normalised key of a written dnr, or None when it is not one."""
     m = DNR_RE.search(written.strip())
-    return _key(m) if m else None
+    return key_of_match(m) if m else None
 
 
 def parse_dnr_line(line: str) -> str | None:
@@ -97,7 +97,7 @@ def find_dnr_keys(text: str) -> list[str]:
     """Keys of every dnr-looking token in free text (a query, an agenda row)."""
     keys = []
     for m in DNR_RE.finditer(text):
-        k = _key(m)
+        k = key_of_match(m)
         if k and k not in keys:
             keys.append(k)
     return keys

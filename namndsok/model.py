@@ -111,10 +111,10 @@ class TableRow:
     def render(self) -> str:
         """`Invent ny/omb skola/fsk – 2024: 2 000 tkr; 2025: 10 000 tkr; …`"""
         label = f"{self.group} › {self.label}" if self.group and self.label else (self.label or self.group or "")
-        cells = "; ".join(f"{h}: {self._with_unit(v)}" if h else self._with_unit(v) for h, v in self.cells)
+        cells = "; ".join(f"{h}: {self.with_unit(v)}" if h else self.with_unit(v) for h, v in self.cells)
         return f"{label} – {cells}" if label else cells
 
-    def _with_unit(self, value: str) -> str:
+    def with_unit(self, value: str) -> str:
         if self.unit and _NUMBER_ONLY_RE.match(value):
             return f"{value} {self.unit}"
         return value
@@ -224,7 +224,7 @@ class Chunk:
             return self.text
         out, at = [], 0
         for row in sorted(self.rows, key=lambda r: r.start):
-            a, b = self._text_offset(row.start), self._text_offset(row.end)
+            a, b = self.text_offset(row.start), self.text_offset(row.end)
             if a < at:  # overlapping rows never come from the parser; keep the text as is
                 continue
             out += [self.text[at:a], row.render()]
@@ -232,7 +232,7 @@ class Chunk:
         out.append(self.text[at:])
         return "".join(out)
 
-    def _text_offset(self, doc_offset: int) -> int:
+    def text_offset(self, doc_offset: int) -> int:
         """Where a document offset inside the chunk falls in `text` (omitted spans removed)."""
         cut = sum(min(e, doc_offset) - s for s, e in self.omitted if s < doc_offset)
         return doc_offset - self.start - cut

@@ -21,7 +21,7 @@ QUESTIONS = {s: load_split(s) for s in SPLITS}
 # The test split is frozen before tuning; eval/RESULTS.md states this hash with every report.
 TEST_SHA256 = {
     "test.jsonl": "07184ba011a6182a0dd9f98761f933d6511468bfdd43e865e915f46a558e454f",
-    "claims-test.jsonl": "e80032a544a1ea381ad71b5e37751e933256ba2710cd79399cbb260369ca851f",
+    "claims-test.jsonl": "7fb0450008baebe92fa2252a0a9ed4023ff00bbec6c042253f2634a797287112",
     "protocol-test.jsonl": "de48594e3a2164eac3d75720080726a183517e515966fc1ecc49b0f670cd72e1",
 }
 

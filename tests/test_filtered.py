@@ -23,11 +23,13 @@ def test_columns_admit_what_filters_admit(searcher):
     types = [None, "protokoll", "tjänsteutlåtande"]
     for organ, (lo, hi), dnr, typ in itertools.product(organs, dates, dnrs, types):
         f = Filters(organ=organ, date_from=lo, date_to=hi, dnr=dnr, doc_type=typ)
-        want = np.array([f.admits(c.citation, c.dnr_key) for c in chunks])
+        want = np.array([f.admits(c.citation, c.dnr_key, c.decision) for c in chunks])
         assert np.array_equal(cols.mask(f), want), f
+    f = Filters(decided=True)
+    assert cols.mask(f).sum() == sum(bool(c.decision) for c in chunks) > 0
     src = chunks[0].citation.source
     f = Filters(source=src)
-    assert np.array_equal(cols.mask(f), np.array([f.admits(c.citation, c.dnr_key) for c in chunks]))
+    assert np.array_equal(cols.mask(f), np.array([f.admits(c.citation, c.dnr_key, c.decision) for c in chunks]))
 
 
 def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:

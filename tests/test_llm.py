@@ -66,9 +66,9 @@ def test_good_reply_maps_citations(searcher, chat_server):
 
 
 def test_bogus_citation_is_dropped_and_flagged(searcher, chat_server):
-    chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1]. Skolan får en ny aula [9].", 0
+    chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1]. Skolan får en ny aula [99].", 0
     ans = Answerer(searcher, LLMConfig(url=chat_server.url)).ask("Hur många platser har Minirosen?")
-    assert ans.flagged == ["[9]"]
+    assert ans.flagged == ["[99]"]
     assert "[9]" not in ans.answer and "källor som inte finns" in ans.note
     assert len(ans.citations) == 1
 

@@ -2,6 +2,10 @@
 llama.cpp server, vLLM, a hosted API). The prompt holds only the retrieved passages with
 their ids; citations in the reply that map to no passage are dropped and flagged.
 
+The reader gets the 20 closest passages and replies with a JSON object: its verdict
+("answer" or "closest"), the passages re-ranked, the answer with markers, or why the passages
+do not answer. A plain-text reply is read as an answer (older endpoints and prompts).
+
 Configured by --llm-url/--llm-model or NAMNDSOK_LLM_URL, NAMNDSOK_LLM_MODEL,
 NAMNDSOK_LLM_KEY and NAMNDSOK_LLM_TIMEOUT. Uses only the standard library.
 """
@@ -19,10 +23,12 @@ from namndsok.errors import NamndsokError
 from namndsok.model import Hit
 
 SYSTEM_PROMPT = (
-    "Du svarar på frågor om kommunala nämndhandlingar. Använd ENDAST de numrerade källorna. "
-    "Svara kort (högst fyra meningar) på samma språk som frågan och avsluta varje mening med källans "
-    "nummer inom hakparentes, t.ex. [1]. Källorna är på svenska. Om källorna inte besvarar frågan, "
-    "svara exakt: Inget svar hittades."
+    "Du svarar på frågor om kommunala nämndhandlingar. Använd ENDAST de numrerade källorna; källorna är "
+    "på svenska. Svara med ett JSON-objekt och inget annat: "
+    '{"verdict": "answer" eller "closest", "order": [källnummer, mest relevanta först], '
+    '"answer": "kort svar (högst fyra meningar) på frågans språk, varje mening avslutad med källans nummer '
+    'inom hakparentes, t.ex. [1]", "reason": "en mening om varför källorna inte besvarar frågan"}. '
+    'Välj "answer" bara om källorna säger det som frågas; annars "closest" med "reason" och tomt "answer".'
 )
 _MARK_RE = re.compile(r"\[(\d{1,3})\]")
 
@@ -80,14 +86,42 @@ class Generated:
     text: str
     cited: list[int] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
-    refused: bool = False
+    refused: bool = False  # the reader found no answer in the passages ("closest")
+    order: list[int] = field(default_factory=list)  # the passages re-ranked by the reader, best first
+
+
+def _structured(reply: str) -> dict | None:
+    """The reply's JSON object (a code fence around it is allowed), or None for plain text."""
+    text = re.sub(r"^```(?:json)?\s*|\s*```$", "", reply.strip())
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise LLMError(f"the reply is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("verdict") not in ("answer", "closest"):
+        raise LLMError("the reply's verdict is neither 'answer' nor 'closest'")
+    return data
 
 
 def generate(cfg: LLMConfig, question: str, hits: list[Hit]) -> Generated:
+    """The reader's verdict on the passages: an answer whose markers are checked against
+    them, or "closest" with the passages re-ranked (`order`) and a one-line `reason`."""
     reply = chat(cfg, build_messages(question, hits)).strip()
     if not reply:
         raise LLMError("empty reply")
-    if reply.lower().startswith(("inget svar hittades", "no answer found")):
+    data = _structured(reply)
+    order: list[int] = []
+    if data is not None:
+        for n in data.get("order") or []:
+            if isinstance(n, int) and 1 <= n <= len(hits) and n - 1 not in order:
+                order.append(n - 1)
+        if data["verdict"] == "closest":
+            return Generated(str(data.get("reason") or ""), refused=True, order=order)
+        reply = str(data.get("answer") or "").strip()
+        if not reply:
+            raise LLMError("the reply's verdict is 'answer' but it holds no answer")
+    elif reply.lower().startswith(("inget svar hittades", "no answer found")):
         return Generated(reply, refused=True)
     cited: list[int] = []
     renumber: dict[int, int] = {}
@@ -107,4 +141,4 @@ def generate(cfg: LLMConfig, question: str, hits: list[Hit]) -> Generated:
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     if not cited:
         raise LLMError("the reply cites none of the given passages")
-    return Generated(text, cited, flagged)
+    return Generated(text, cited, flagged, order=order)
