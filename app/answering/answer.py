@@ -103,6 +103,10 @@ class Answerer:
         question = clean_question(question, s.max_question_chars)
         if not re.search(r"\w", question):
             return Answer(question, "Skriv en fråga med minst ett ord.", True, [], [], note="tom fråga", no_answer_kind="nothing")
+        from .facts import answer_from_facts  # protocol facts first: roles, yrkanden, votes, reservations
+
+        if (facts := answer_from_facts(question, self.searcher, filters)) is not None:
+            return facts
         language = detect_language(question)
         hits = self.searcher.search(question, k=max(k or s.k, s.decision_candidates), filters=filters)
         if not hits:
