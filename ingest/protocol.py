@@ -25,6 +25,7 @@ from .lines import Line, split_lines
 log = logging.getLogger(__name__)
 
 TAIL_LINES = 40  # how far after the last § a justering block is looked for
+_HEADINGS = rules.SUBHEADINGS | {"jäv", "omröstningsresultat", "reservationer", "protokollsanteckningar", "underskrifter"}
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 
 
@@ -84,7 +85,12 @@ def _paragraphs(lines: list[Line]) -> list[_Span]:
     """Runs of non-blank lines, each with its document span and its text on one line."""
     out, run = [], []
     for ln in lines + [Line(-1, 0, 0, "")]:
-        if ln.text:
+        if ln.text and ln.text.lower().strip(" :*") in _HEADINGS:  # "Propositionsordning" above its text
+            if run:
+                out.append(_Span(run[0].start, run[-1].end, " ".join(x.text for x in run)))
+            out.append(_Span(ln.start, ln.end, ln.text))
+            run = []
+        elif ln.text:
             run.append(ln)
         elif run:
             out.append(_Span(run[0].start, run[-1].end, " ".join(x.text for x in run)))
@@ -498,7 +504,7 @@ def _reservation(sent: _Span, people: People, label: str, cite) -> Reservation |
     if persons:
         parties = {p for _, p in persons}
         party = parties.pop() if len(parties) == 1 else None
-    elif g := R.PARTY_GROUP_RE.search(t):
+    elif re.search(r"\breserver", t) and (g := R.PARTY_GROUP_RE.search(t)):
         party = R.PARTY_NAMES[g["group"].lower()] if g["group"] else g["letter"]
     else:
         return None
@@ -530,11 +536,12 @@ def _vote(sec_lines: list[Line], people: People, label: str, cite) -> Vote | Non
             head = [c.strip().lower() for c in ln.text.split("\t")][1:]
             end = ln
             continue
-        if head is not None and (m := R.VOTE_ROW_RE.match(ln.text)):
+        if (m := R.VOTE_ROW_RE.match(ln.text)):
             cells = [c.strip() for c in m["cells"].split("\t")]
-            marks = [i for i, c in enumerate(cells) if c.upper().startswith("X")]
-            if marks and marks[0] < len(head):
-                choice = {"ja": "ja", "nej": "nej"}.get(head[marks[0]], "avstår")
+            word = next((R.VOTE_WORDS[c.lower()] for c in cells if c.lower() in R.VOTE_WORDS), None)
+            marks = [i for i, c in enumerate(cells) if c.upper() == "X"] if head is not None else []
+            if word or (marks and marks[0] < len(head or [])):
+                choice = word or {"ja": "ja", "nej": "nej"}.get((head or [])[marks[0]], "avstår")
                 name = people.add(m["name"], _party(m["party"]))
                 votes.append((name, _party(m["party"]) or people.party(name), choice))
                 end = ln

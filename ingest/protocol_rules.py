@@ -37,7 +37,7 @@ ROLE_WORDS = {
 ROLE_LINE_RE = re.compile(
     r"^(?P<role>(?:(?:1:e|2:e)\s+)?vice ordförande|ordförande|sekreterare|protokollförare|justerare|justerande)"
     r"(?:\s*,?\s*(?P<paras>§§?\s*[\d:]+(?:\s*[-–]\s*[\d:]+)?(?:\s*(?:,|och)\s*[\d:]+(?:\s*[-–]\s*[\d:]+)?)*))?"
-    r"(?:\s*[:\t]\s*(?P<rest>.+))?$",
+    r"(?:(?:\s*[:\t]\s*|\s+(?=[._…]))(?P<rest>.+))?$",
     re.IGNORECASE,
 )
 # "Utses att justera\t§ 10:2, Ann-Christine Furustrand (S)", "Justerare\tBertil Berg (M)"
@@ -101,7 +101,8 @@ SO_IT_IS_RE = re.compile(r"så\s+(?:är|var)\s+fallet|bifall(?:er|it|a)?\b", re.
 # omröstning
 VOTE_MARK_RE = re.compile(r"\bOmröstning\b|\bVotering\b", re.IGNORECASE)
 VOTE_HEAD_RE = re.compile(r"^(?:Ledamot|Namn|Ledamöter)?\s*\t\s*Ja\s*\t\s*Nej\s*(?:\t\s*Avstår)?\s*$", re.IGNORECASE)
-VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})\s*(?:{PARTY})?\s*\t(?P<cells>.*)$")
+VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})\s*(?:{PARTY})?\s*(?:\t|\s)(?P<cells>.*)$")
+VOTE_WORDS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår"}
 VOTE_TOTALS_RES: dict[str, re.Pattern[str]] = {
     "ja": re.compile(r"(?P<n>\d+)\s+ja(?:-|\s)?röst(?:er)?|\bJa(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b", re.IGNORECASE),
     "nej": re.compile(r"(?P<n>\d+)\s+nej(?:-|\s)?röst(?:er)?|\bNej(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b", re.IGNORECASE),
