@@ -10,6 +10,7 @@ cannot read whole is still indexed as text; what is missing is one line in `note
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -25,10 +26,20 @@ from .lines import Line, split_lines
 log = logging.getLogger(__name__)
 
 TAIL_LINES = 40  # how far after the last § a justering block is looked for
+TAIL_CHARS = 4000
 _HEADINGS = rules.SUBHEADINGS | {"jäv", "omröstningsresultat", "reservationer", "protokollsanteckningar", "underskrifter"}
+# a § without any of these words holds no yrkande, proposition, vote, reservation, note or jäv
+# (plain substring tests on lower-cased text: an IGNORECASE alternation over a long § is slow)
+_FACT_WORDS = ("yrka", "reserv", "jäv", "anteckn", "finner", "omröstning", "votering")
+
+
+def _has_fact_words(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in _FACT_WORDS)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """One key for the spellings of a name: "Zethräus" = "Zethraeus", case and hyphens aside."""
     low = re.sub(r"[\s-]+", " ", name.lower()).strip()
@@ -151,29 +162,34 @@ def protocol_facts(doc: Document) -> list[ProtocolFacts]:
         if doc.doc_type == "protokoll":
             log.info("%s: a protocol without § numbers; indexed as text, no meeting facts read", doc.source)
         return []
-    lines = split_lines(doc.text)
     out = []
     for g in groups:
         try:
-            out.append(_protocol(doc, lines, g))
+            out.append(_protocol(doc, g))
         except Exception as exc:  # a layout the rules never met must not stop the ingest
             log.warning("%s: protocol facts not read (%s: %s); indexed as text", doc.source, type(exc).__name__, exc)
     return out
 
 
-def _line_range(doc: Document, start: int, end: int) -> tuple[int, int]:
-    return doc.line_at(start) - 1, doc.line_at(max(start, end - 1))
+def _region(doc: Document, start: int, end: int) -> list[Line]:
+    """The lines of doc.text[start:end] with their document offsets (a bundle is large: only
+    the protocol's own text is split)."""
+    lines = split_lines(doc.text[start:end])
+    for ln in lines:
+        ln.start += start
+        ln.end += start
+    return lines
 
 
-def _protocol(doc: Document, lines: list[Line], group: list[Section]) -> ProtocolFacts:
+def _protocol(doc: Document, group: list[Section]) -> ProtocolFacts:
     paras = [s for s in group if s.kind == "paragraph"]
     front = group[0] if group[0].kind == "front" else None
     organ, date = paras[0].organ or doc.organ, paras[0].date or doc.date
     people = People()
     cite = lambda s, e, label=None: Cite(doc.source, doc.sha256, label, s, e)  # noqa: E731
     notes: list[str] = []
-    front_lines = lines[slice(*_line_range(doc, front.start, front.end))] if front else []
-    tail_lines = _tail(doc, lines, paras[-1])
+    front_lines = _region(doc, front.start, front.end) if front else []
+    tail_lines = _tail(doc, paras[-1])
     meeting = _meeting(front_lines, organ, date, cite, front)
     attendance, extra_roles = _attendance(front_lines, people, cite)
     if not attendance:
@@ -183,7 +199,7 @@ def _protocol(doc: Document, lines: list[Line], group: list[Section]) -> Protoco
     facts = ProtocolFacts(doc.source, doc.sha256, meeting, False, [s.label for s in paras],
                           roles=roles, attendance=attendance, notes=notes)
     for sec in paras:
-        _paragraph_facts(doc, lines, sec, people, facts)
+        _paragraph_facts(doc, sec, people, facts)
     for a in facts.attendance:  # a party learnt later (a yrkande) fills the list's gaps
         a.party = a.party or people.party(a.person)
     for r in facts.roles:
@@ -200,11 +216,11 @@ def _protocol(doc: Document, lines: list[Line], group: list[Section]) -> Protoco
     return facts
 
 
-def _tail(doc: Document, lines: list[Line], last: Section) -> list[Line]:
+def _tail(doc: Document, last: Section) -> list[Line]:
     """The last § and the lines after it, where an e-signed protocol keeps its justering block."""
-    a, b = _line_range(doc, last.start, last.end)
-    out = lines[a:b]
-    for ln in lines[b : b + TAIL_LINES]:
+    out = _region(doc, last.start, last.end)
+    after = _region(doc, last.end, min(len(doc.text), last.end + TAIL_CHARS))
+    for ln in after[1 : 1 + TAIL_LINES]:  # the first is the rest of the §'s last line
         if rules.PARAGRAPH_RE.match(ln.text) or any(p.match(ln.text) for p, k in rules.PART_START_RULES if k != "attachment"):
             break
         out.append(ln)
@@ -429,13 +445,16 @@ def _persons(text: str, people: People) -> list[tuple[str, str | None]]:
     return out
 
 
-def _paragraph_facts(doc: Document, lines: list[Line], sec: Section, people: People, facts: ProtocolFacts) -> None:
-    a, b = _line_range(doc, sec.start, sec.end)
-    sec_lines = lines[a:b]
+def _paragraph_facts(doc: Document, sec: Section, people: People, facts: ProtocolFacts) -> None:
+    if not _has_fact_words(doc.text[sec.start:sec.end]):  # most §§ record none: skip them cheaply
+        return
+    sec_lines = _region(doc, sec.start, sec.end)
     cite = lambda s, e: Cite(doc.source, doc.sha256, sec.label, s, e)  # noqa: E731
     label = sec.label
     paragraphs = _paragraphs(sec_lines)
     for para in paragraphs:
+        if not _has_fact_words(para.text):
+            continue
         if R.PROPOSITION_RE.match(para.text):
             facts.propositions.append(_proposition(para, people, label, cite))
             continue
@@ -450,7 +469,8 @@ def _paragraph_facts(doc: Document, lines: list[Line], sec: Section, people: Peo
             if R.JAV_RE.search(t) and not R.JAV_NOT_RE.search(t):
                 for name, party in _persons(t, people):
                     facts.jav.append(Jav(label, name, party, cite(sent.start, sent.end)))
-    if any(R.VOTE_MARK_RE.search(p.text) for p in paragraphs):
+    if any(("omröstning" in p.text.lower() or "votering" in p.text.lower()) and R.VOTE_MARK_RE.search(p.text)
+           for p in paragraphs):
         vote = _vote(sec_lines, people, label, cite)
         if vote:
             facts.votes.append(vote)
