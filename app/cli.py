@@ -345,6 +345,10 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         print(f"{r.citation.format()}\n    [{r.kind_label}] {r.title}\n    {' '.join(r.text.split())[:300]}")
         for m in r.motions:
             print(f"    – {m.who} {m.text[:200]}")
+        if r.proposition:
+            print(f"    Propositionsordning: {' '.join(r.proposition.split())[:300]}")
+        if r.vote:
+            print(f"    Omröstning: {r.vote['ja']} ja, {r.vote['nej']} nej, {r.vote['avstår'] or 0} avstår")
         print()
     if not rows:
         print("Inga beslut hittades.")

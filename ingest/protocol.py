@@ -570,7 +570,7 @@ def _vote(sec_lines: list[Line], people: People, label: str, cite) -> Vote | Non
             ja_means = j["what"].strip()
         for key, pat in R.VOTE_TOTALS_RES.items():
             if totals[key] is None and (t := pat.search(ln.text)):
-                totals[key] = int(t["n"] or t["m"])
+                totals[key] = int(next(g for g in t.groups() if g))
                 end = ln
     if not votes and totals["ja"] is None:
         return None

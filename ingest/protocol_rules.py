@@ -104,8 +104,9 @@ VOTE_HEAD_RE = re.compile(r"^(?:Ledamot|Namn|Ledamöter)?\s*\t\s*Ja\s*\t\s*Nej\s
 VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})\s*(?:{PARTY})?\s*(?:\t|\s)(?P<cells>.*)$")
 VOTE_WORDS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår"}
 VOTE_TOTALS_RES: dict[str, re.Pattern[str]] = {
-    "ja": re.compile(r"(?P<n>\d+)\s+ja(?:-|\s)?röst(?:er)?|\bJa(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b", re.IGNORECASE),
-    "nej": re.compile(r"(?P<n>\d+)\s+nej(?:-|\s)?röst(?:er)?|\bNej(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b", re.IGNORECASE),
+    # "Med 7 röster mot 4 beslutar nämnden …": the first count is for the proposal adopted
+    "ja": re.compile(r"(?P<n>\d+)\s+ja(?:-|\s)?röst(?:er)?|\bJa(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b|\bmed\s+(?P<k>\d+)\s+röster\s+mot\s+\d+", re.IGNORECASE),
+    "nej": re.compile(r"(?P<n>\d+)\s+nej(?:-|\s)?röst(?:er)?|\bNej(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b|\bmed\s+\d+\s+röster\s+mot\s+(?P<k>\d+)", re.IGNORECASE),
     "avstar": re.compile(r"(?P<n>\d+)\s+(?:(?:ledamot|ledamöter|som)\s+)?avst(?:år|od)|\bAvstår\s*[:\t]\s*(?P<m>\d+)\b", re.IGNORECASE),
 }
 JA_MEANS_RE = re.compile(r"Ja(?:-röst)?\s+(?:för|=)\s+(?P<what>[^,.;]+)", re.IGNORECASE)
