@@ -195,3 +195,24 @@ def test_garbage_text_gives_no_facts_and_no_crash(tmp_path):
     odd = tmp_path / "konstig.txt"
     odd.write_text("Protokoll\n\n§\n§ §\nyrkar yrkar (S) (M) reserverar jäv\n\tX\tX\n" * 20, encoding="utf-8")
     assert isinstance(parsed(odd), list)
+
+
+def test_decision_card_shows_yrkanden_outcome_vote_and_reservation(tmp_path):
+    from namndsok.app.fact_cards import decision_facts_html
+    from namndsok.app.matters import list_decisions
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.store import load_index
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("p1_omrostning.txt", "p2_reservation_bilaga.txt"):
+        (folder / name).write_bytes((PROTOCOLS / name).read_bytes())
+    ingest([folder], tmp_path / "ix", create_embedder("toy"), progress=False)
+    rows = {r.citation.section: r for r in list_decisions(load_index(tmp_path / "ix"))}
+    vote_card = decision_facts_html(rows["§ 12"])
+    assert "David Ek (SD) yrkar avslag till förvaltningens förslag." in vote_card
+    assert "3 ja, 1 nej, 1 avstår" in vote_card and "<dt>Utfall</dt>" in vote_card
+    res_card = decision_facts_html(rows["§ 31"])
+    assert "<dt>Reservation</dt>" in res_card and "Olga Qvist (V) reserverar sig mot beslutet, bilaga 1" in res_card
+    assert decision_facts_html(rows["§ 13"]) == ""
