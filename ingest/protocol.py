@@ -277,6 +277,15 @@ def _attendance(front: list[Line], people: People, cite) -> tuple[list[Attendanc
         if R.ATTENDANCE_TABLE_HEAD_RE.match(text):
             table, kind = [c.strip().lower() for c in text.split("\t")], None
             continue
+        if R.SPACED_TABLE_HEAD_RE.match(text):
+            table, kind = ["spaced"], None
+            continue
+        if table == ["spaced"]:
+            row = _spaced_row(text, people, cite(ln.start, ln.end))
+            if row:
+                out.extend(row)
+                continue
+            table = None
         if R.ATTENDANCE_END_RE.match(text):
             kind = table = None
             continue
@@ -357,6 +366,24 @@ def _table_row(head: list[str], cells: list[str], people: People, c: Cite) -> li
                                  paragraphs=None))
     elif not sm or paras:
         out.insert(0, Attendance("frånvarande", name, party, c))
+    return out
+
+
+def _spaced_row(text: str, people: People, c: Cite) -> list[Attendance] | None:
+    """A närvarolista row whose cells lost their tabs (PDF text): see SPACED_TABLE_ROW_RE."""
+    m = R.SPACED_TABLE_ROW_RE.match(text)
+    if not m:
+        return None
+    party = _party(m["party"])
+    name = people.add(m["name"], party)
+    out = []
+    if m["present"]:
+        out.append(Attendance("ledamot", name, party, c, function=(m["function"] or "").strip() or None))
+    else:
+        out.append(Attendance("frånvarande", name, party, c))
+    if m["sub"]:
+        sub_party = _party(m["sub_party"]) or party
+        out.append(Attendance("ersättare", people.add(m["sub"], sub_party), sub_party, c, name, m["paras"]))
     return out
 
 
@@ -556,9 +583,10 @@ def _vote(sec_lines: list[Line], people: People, label: str, cite) -> Vote | Non
             head = [c.strip().lower() for c in ln.text.split("\t")][1:]
             end = ln
             continue
-        if (m := R.VOTE_ROW_RE.match(ln.text)):
-            cells = [c.strip() for c in m["cells"].split("\t")]
-            word = next((R.VOTE_WORDS[c.lower()] for c in cells if c.lower() in R.VOTE_WORDS), None)
+        if (m := R.VOTE_ROW_RE.match(ln.text)) and not R.VOTE_HEAD_WORDS_RE.match(ln.text):
+            cells = [c.strip() for c in (m["cells"] or "").split("\t")]
+            word = R.VOTE_WORDS.get((m["word"] or "").lower()) or next(
+                (R.VOTE_WORDS[c.lower()] for c in cells if c.lower() in R.VOTE_WORDS), None)
             marks = [i for i, c in enumerate(cells) if c.upper() == "X"] if head is not None else []
             if word or (marks and marks[0] < len(head or [])):
                 choice = word or {"ja": "ja", "nej": "nej"}.get((head or [])[marks[0]], "avstår")

@@ -72,8 +72,15 @@ ATTENDANCE_END_RE = re.compile(
 )
 # a närvarolista table's header: "Parti\tLedamöter\tNärvarande\tEj tjänstgörande §§\tErsättare §§"
 ATTENDANCE_TABLE_HEAD_RE = re.compile(r"^(?:Parti\t)?(?:Ledamöter|Ledamot|Namn)\t.*(?:Närvarande|Närv|Ersättare)", re.IGNORECASE)
+# the same table when a PDF's text lost its tabs: "Parti Ledamöter Närvarande Ersättare §§", then
+# "SD Nora Palm Oskar Rehn (SD) 4-6" / "S Karin Ljung, ordförande X" (party, name, function, X, ersättare, §§)
+SPACED_TABLE_HEAD_RE = re.compile(r"^Parti\s+(?:Ledamöter|Ledamot|Namn)\s+Närvarande\b", re.IGNORECASE)
+SPACED_TABLE_ROW_RE = re.compile(
+    rf"^(?P<party>[A-ZÅÄÖ]{{1,3}})\s+(?P<name>{NAME})(?:,\s*(?P<function>[^X(]+?))?(?:\s+(?P<present>X))?"
+    rf"(?:\s+(?P<sub>{NAME})(?:\s*\((?P<sub_party>[A-ZÅÄÖ]{{1,3}})\))?)?(?:\s+(?P<paras>[\d:]+(?:\s*[-–]\s*[\d:]+)?))?$"
+)
 # a person line of a list: "Anna Ek (S), ordförande", "Miguel Odhner, Kungälv", "Eva Gran\tKommundirektör"
-PERSON_LINE_RE = re.compile(rf"^(?P<name>{NAME})(?:\s*{PARTY})?(?:\s*(?:,|\t)\s*(?P<rest>.+))?$")
+PERSON_LINE_RE = re.compile(rf"^(?P<name>{NAME})(?:\s*{PARTY})?(?:(?:\s*(?:,|\t)\s*|\s+(?=(?:för|ersätter|tjänstgör|i stället för)\b))(?P<rest>.+))?$")
 # "tjänstgörande ersättare för Per Ek (SD)", "ersätter Per Ek", "tjänstgör för Per Ek (SD) §§ 12–14"
 SERVING_FOR_RE = re.compile(rf"(?:ersättare för|tjänstgör(?:ande)? för|ersätter|i stället för|för)\s+(?P<name>{NAME})(?:\s*{PARTY})?", re.IGNORECASE)
 PARAS_RE = re.compile(r"§§?\s*(?P<paras>[\d:]+(?:\s*[-–]\s*[\d:]+)?(?:\s*(?:,|och)\s*[\d:]+(?:\s*[-–]\s*[\d:]+)?)*)")
@@ -101,7 +108,9 @@ SO_IT_IS_RE = re.compile(r"så\s+(?:är|var)\s+fallet|bifall(?:er|it|a)?\b", re.
 # omröstning
 VOTE_MARK_RE = re.compile(r"\bOmröstning\b|\bVotering\b", re.IGNORECASE)
 VOTE_HEAD_RE = re.compile(r"^(?:Ledamot|Namn|Ledamöter)?\s*\t\s*Ja\s*\t\s*Nej\s*(?:\t\s*Avstår)?\s*$", re.IGNORECASE)
-VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})\s*(?:{PARTY})?\s*(?:\t|\s)(?P<cells>.*)$")
+# a vote list row: "Anna Ek (S)<tab><tab>X" (a mark under Ja/Nej/Avstår) or "Anna Ek (S) Nej"
+VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})[ ]*(?:{PARTY})?(?:[ ]*\t(?P<cells>.*)|\s+(?P<word>ja|nej|avstår|avstod)\b.*)$", re.IGNORECASE)
+VOTE_HEAD_WORDS_RE = re.compile(r"^(?:Ledamot|Ledamöter|Namn)\b")  # a header whose tabs a PDF lost
 VOTE_WORDS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår"}
 VOTE_TOTALS_RES: dict[str, re.Pattern[str]] = {
     # "Med 7 röster mot 4 beslutar nämnden …": the first count is for the proposal adopted

@@ -134,7 +134,12 @@ def test_own_protocols_as_pdf_against_the_gold(tmp_path):
         pdf = tmp_path / name.replace(".txt", ".pdf")
         make_pdf(pages, pdf)
         pairs.append((parsed(pdf), gold))
-    check(score(pairs))
+    totals = score(pairs)
+    # A vote list of X marks under Ja/Nej/Avstår loses its columns in a PDF's text ("Anna Ek (S) X"):
+    # such rows are left out (the totals are still read), never guessed; a list of words is read.
+    tp, pred, gold = totals.pop("vote_person")
+    assert tp == pred == 5 and gold == 11  # p1's five "Ja"/"Nej"/"Avstår" rows; p10's six X rows not
+    check(totals)
 
 
 def test_each_fact_cites_the_text_that_says_it():
