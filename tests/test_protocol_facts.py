@@ -9,7 +9,6 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from namndsok.facts import FACT_KINDS, ProtocolFacts
 from namndsok.ingest.protocol import name_key, protocol_facts
