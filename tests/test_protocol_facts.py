@@ -220,3 +220,27 @@ def test_decision_card_shows_yrkanden_outcome_vote_and_reservation(tmp_path):
     res_card = decision_facts_html(rows["§ 31"])
     assert "<dt>Reservation</dt>" in res_card and "Olga Qvist (V) reserverar sig mot beslutet, bilaga 1" in res_card
     assert decision_facts_html(rows["§ 13"]) == ""
+
+
+def test_an_index_without_facts_gets_them_on_the_next_ingest_without_embedding(tmp_path):
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.store import current_folder, load_index
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "p6.txt").write_bytes((PROTOCOLS / "p6_tre_yrkanden.txt").read_bytes())
+    root = tmp_path / "ix"
+    ingest([folder], root, create_embedder("toy"), progress=False)
+    data = current_folder(root)
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["facts.json"]["size"] == (data / "facts.json").stat().st_size
+    # make it an index written before protocol facts existed
+    del manifest["facts_version"], manifest["files"]["facts.json"]
+    (data / "facts.json").unlink()
+    (data / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_index(root).facts == []
+    report = ingest([folder], root, create_embedder("toy"), progress=False)
+    assert report.embedded == 0 and report.unchanged == [str(folder / "p6.txt")]
+    facts = load_index(root).facts
+    assert [p.meeting.organ for p in facts] == ["Kommunstyrelsen"] and len(facts[0].yrkanden) == 3
