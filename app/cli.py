@@ -29,6 +29,8 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok ask "vad beslutade vi om Minirosen?"     a short answer, every sentence cited
   namndsok decisions --organ VästKom           decisions and proposals, each cited
   namndsok matter 2023/428                     a matter's path across meetings, oldest first
+  namndsok meeting --organ produktionsutskott  a meeting from its protocol: roles, yrkanden, votes
+  namndsok person "Ann-Christine Furustrand"   what a person (or --party S) proposed, voted, reserved
   namndsok serve                               the web app on http://127.0.0.1:7860
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
