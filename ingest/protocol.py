@@ -112,7 +112,11 @@ def _groups(doc: Document) -> list[list[Section]]:
 
 def protocol_facts(doc: Document) -> list[ProtocolFacts]:
     """Every protocol in a parsed document; [] (with one log line) when it holds none we can read."""
-    groups = _groups(doc)
+    try:
+        groups = _groups(doc)
+    except Exception as exc:  # sections of a shape never met: the document stays indexed as text
+        log.warning("%s: protocol facts not read (%s: %s); indexed as text", doc.source, type(exc).__name__, exc)
+        return []
     if not groups:
         if doc.doc_type == "protokoll":
             log.info("%s: a protocol without § numbers; indexed as text, no meeting facts read", doc.source)

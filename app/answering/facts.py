@@ -199,13 +199,30 @@ class _Citer:
 
     def _chunk(self, cite: Cite):
         best = None
-        for c in self.searcher.chunks:
-            if c.doc_sha256 != cite.sha256 or not (c.start <= cite.start < c.end):
+        for c in _chunks_of(self.searcher).get(cite.sha256, []):
+            if not (c.start <= cite.start < c.end):
                 continue
             if c.end >= cite.end:
                 return c
             best = best or c
         return best
+
+
+def _cached(searcher, key: str, build):
+    """A table built once per loaded index (kept on the searcher: a new index means a new searcher)."""
+    cache = searcher.__dict__.setdefault("_protocol_facts_cache", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def _chunks_of(searcher) -> dict[str, list]:
+    def build():
+        out: dict[str, list] = {}
+        for c in searcher.chunks:
+            out.setdefault(c.doc_sha256, []).append(c)
+        return out
+    return _cached(searcher, "chunks", build)
 
 
 def _who(name: str, party: str | None) -> str:
@@ -346,7 +363,8 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     scope = scope_of(question, protocols)
     if scope is None:
         return None
-    chosen = select_protocols(protocols, scope, filters, protocol_texts(searcher, protocols))
+    texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if scope.subject else None
+    chosen = select_protocols(protocols, scope, filters, texts)
     chosen = _about_them(chosen, scope)
     if not chosen:
         return None
