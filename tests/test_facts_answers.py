@@ -133,3 +133,30 @@ def test_cli_person_and_party(corpus_index):
     assert all(x["citation"]["line"] for x in rows)
     r = cli("person", "Nils Okänd", "--index", str(corpus_index))
     assert r.returncode == 0 and "Inget i protokollen om Nils Okänd." in r.stdout
+
+
+@pytest.fixture(scope="module")
+def own_searcher(tmp_path_factory):
+    """A toy-embedder index of the protocols written for the tests (votes, reservations, jäv)."""
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.search import Searcher
+
+    root = tmp_path_factory.mktemp("own-protocols")
+    ingest([ROOT / "tests" / "data" / "protocols"], root / "ix", create_embedder("toy"), progress=False)
+    return Searcher.open(root / "ix")
+
+
+def test_votes_reservations_jav_and_substitutes_from_the_test_protocols(own_searcher):
+    ans = answer_from_facts("Hur röstade Sverigedemokraterna i byggnadsnämnden?", own_searcher)
+    assert ans is not None and "§ 12: omröstning, 3 ja, 1 nej, 1 avstår – David Ek (SD) nej" in ans.answer
+    assert "Omröstning" in ans.citations[0].chunk.text
+    ans = answer_from_facts("Vilka reservationer lämnades i kommunfullmäktige?", own_searcher)
+    assert ans is not None and "Olga Qvist (V) reserverar sig skriftligt mot beslutet, se bilaga 1." in ans.answer
+    assert "Byggnadsnämnden" not in ans.answer
+    ans = answer_from_facts("Vem anmälde jäv i socialnämnden?", own_searcher)
+    assert ans is not None and ans.answer.startswith("§ 45: Åsa Öberg (L) anmälde jäv [1]")
+    ans = answer_from_facts("Vilka tjänstgörande ersättare fanns i kultur- och fritidsnämnden?", own_searcher)
+    assert ans is not None and "Lisa Ström (SD), tjänstgörande för Mona Dahlin, §§ 23-24" in ans.answer
+    ans = answer_from_facts("Vilka var närvarande i valnämnden?", own_searcher)  # no närvarolista
+    assert ans is not None and "har ingen närvarolista som kunde läsas" in ans.answer

@@ -59,13 +59,16 @@ _QUESTION_WORDS = {"yrkade", "yrkanden", "yrkande", "reservationer", "reservatio
                    "enligt", "närvarolistan", "närvarolista", "mötets", "sammanträdets", "protokollets", "yrkandet",
                    "chaired", "chair", "meeting", "committee", "board", "members", "member", "present", "absent",
                    "attended", "voted", "reservations", "recorded", "secretary", "proposed", "which", "there",
-                   "anybody", "someone", "anyone", "where", "parties", "party", "partiet", "partier", "ledamöter"}
+                   "anybody", "someone", "anyone", "where", "parties", "party", "partiet", "partier", "ledamöter",
+                   "fanns", "finns", "deltog", "hände", "gjorde", "blev", "utsåg", "valdes", "någon", "några",
+                   "nämnden", "nämndens", "styrelsen", "styrelsens", "utskottet", "utskottets"}
 # which part of a närvarolista a question asks for (none named: all of it)
 ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing", re.IGNORECASE)),
                     ("ersättare", re.compile(r"ersättare|tjänstgör|substitut|deputy", re.IGNORECASE)),
                     ("övrig", re.compile(r"övriga|tjänstem|officials|staff", re.IGNORECASE))]
 # share of a question's other words a protocol's text must hold for the question to be about it
 SUBJECT_MIN_SHARE = 0.6
+SUBJECT_MIN_WORDS = 2  # one stray word ("fanns") says too little to rule a protocol out
 
 
 @dataclass
@@ -163,7 +166,7 @@ def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
             continue
         if scope.paragraph and not any(lab.endswith(f"§ {scope.paragraph}") for lab in p.paragraphs):
             continue
-        if scope.subject and texts is not None:
+        if len(scope.subject) >= SUBJECT_MIN_WORDS and texts is not None:
             # "Who chaired the SRO meeting?" names a meeting that is no parsed protocol
             low = texts.get((p.sha256, p.meeting.cite.start), "")
             if sum(1 for w in scope.subject if w in low) < SUBJECT_MIN_SHARE * len(scope.subject):
@@ -363,7 +366,7 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     scope = scope_of(question, protocols)
     if scope is None:
         return None
-    texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if scope.subject else None
+    texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if len(scope.subject) >= SUBJECT_MIN_WORDS else None
     chosen = select_protocols(protocols, scope, filters, texts)
     chosen = _about_them(chosen, scope)
     if not chosen:
