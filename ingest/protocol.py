@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from namndsok.facts import Anteckning, Cite, Jav, Proposition, ProtocolFacts, Reservation, Vote, Yrkande
+from namndsok.facts import Anteckning, Cite, Jav, Proposition, ProtocolFacts, Reservation, Role, Vote, Yrkande
 from namndsok.model import Document, Section
 
 from . import protocol_rules as R
@@ -31,7 +31,7 @@ TAIL_CHARS = 4000
 _HEADINGS = rules.SUBHEADINGS | {"jäv", "omröstningsresultat", "reservationer", "protokollsanteckningar", "underskrifter"}
 # a § without any of these words holds no yrkande, proposition, vote, reservation, note or jäv
 # (plain substring tests on lower-cased text: an IGNORECASE alternation over a long § is slow)
-_FACT_WORDS = ("yrka", "reserv", "jäv", "anteckn", "finner", "omröstning", "votering")
+_FACT_WORDS = ("yrka", "reserv", "jäv", "anteckn", "finner", "omröstning", "votering", "juster")
 
 
 def _has_fact_words(text: str) -> bool:
@@ -228,6 +228,8 @@ def _paragraph_facts(doc: Document, sec: Section, people: People, facts: Protoco
                 facts.reservations.append(r)
             elif R.ANTECKNING_RE.search(t) and (n := _anteckning(sent, para, people, label, cite)):
                 facts.anteckningar.append(n)
+            if "juster" in t:
+                _chosen_justerare(sent, people, facts, cite)
             if R.JAV_RE.search(t) and not R.JAV_NOT_RE.search(t):
                 for name, party in _persons(t, people):
                     facts.jav.append(Jav(label, name, party, cite(sent.start, sent.end)))
@@ -236,6 +238,22 @@ def _paragraph_facts(doc: Document, sec: Section, people: People, facts: Protoco
         vote = _vote(sec_lines, people, label, cite)
         if vote:
             facts.votes.append(vote)
+
+
+def _chosen_justerare(sent: _Span, people: People, facts: ProtocolFacts, cite) -> None:
+    """A § that chooses the justerare is another source of that role (cited beside the signature)."""
+    for pat in R.CHOSEN_JUSTERARE_RES:
+        m = pat.search(sent.text)
+        if not m:
+            continue
+        name = people.resolve(m["name"])
+        role = next((r for r in facts.roles if r.role == "justerare" and r.person == name), None)
+        if role is None:
+            party = party_code(m["party"]) or people.party(name)
+            facts.roles.append(Role("justerare", people.add(name, party), party, None, cite(sent.start, sent.end)))
+        else:
+            role.also.append(cite(sent.start, sent.end))
+        return
 
 
 def _yrkande_kind(what: str) -> str:

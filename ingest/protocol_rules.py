@@ -42,6 +42,13 @@ ROLE_LINE_RE = re.compile(
 )
 # "Utses att justera\t§ 10:2, Ann-Christine Furustrand (S)", "Justerare\tBertil Berg (M)"
 APPOINTED_JUSTERARE_RE = re.compile(r"^(?:Utses att justera|Justerare|Justerande)\s*[:\t]\s*(?P<rest>.+)$", re.IGNORECASE)
+# a § choosing the justerare: "Produktionsutskottet utser Ann-Christine Furustrand (S) till justerare.",
+# "Till justeringsperson valdes Ulf Olsson.", "Viktor Wall (M) utses att justera protokollet."
+CHOSEN_JUSTERARE_RES = [
+    re.compile(rf"\b(?:utser|väljer|valde|utsåg)\s+(?P<name>{NAME})\s*(?:{PARTY})?\s+(?:till|att)\s+juster", re.IGNORECASE),
+    re.compile(rf"\bTill\s+(?:justerare|justeringsperson)\s+(?:valdes|utsågs|utses|väljs)\s+(?P<name>{NAME})\s*(?:{PARTY})?"),
+    re.compile(rf"^(?P<name>{NAME})\s*(?:{PARTY})?\s+(?:utses|väljs|valdes|utsågs)\s+(?:till|att)\s+juster"),
+]
 # "Justeringsdatum 2024-03-20", "Justerat 2024-03-20", "Justeringens plats och tid Kommunhuset 2024-03-20"
 JUSTERING_DATE_RE = re.compile(
     r"^(?:Justeringsdatum|Justerat|Datum för justering|Justeringens plats och tid|Paragrafer justerade)\b[^\d]*(?P<date>\d{4}-\d{2}-\d{2})",

@@ -47,6 +47,7 @@ class Role:
     paragraphs: str | None  # the § range as written: "10:1-10:8"
     cite: Cite
     date: str | None = None
+    also: list[Cite] = field(default_factory=list)  # a § that records the same ("utser X till justerare")
 
 
 @dataclass
@@ -177,6 +178,8 @@ class ProtocolFacts:
 def _load(typ: type, d: dict[str, Any]) -> Any:
     d = dict(d)
     d["cite"] = Cite(**d["cite"])
+    if typ is Role:
+        d["also"] = [Cite(**c) for c in d.get("also", [])]
     if typ is Vote:
         d["votes"] = [tuple(v) for v in d["votes"]]
     names = {f.name for f in fields(typ)}

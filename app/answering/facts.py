@@ -266,7 +266,8 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict[str, st
                     continue
                 if (not scope.roles or r.role in scope.roles) and r.person:
                     where = f" (§§ {r.paragraphs})" if r.paragraphs else ""
-                    out.append(f"{r.role.capitalize()} vid {name} var {_who(r.person, r.party)}{where}{cit.mark(r.cite)}")
+                    marks = "".join(dict.fromkeys(cit.mark(c) for c in [r.cite, *r.also]))
+                    out.append(f"{r.role.capitalize()} vid {name} var {_who(r.person, r.party)}{where}{marks}")
         elif kind == "attendance":
             groups = {"ledamot": "Närvarande ledamöter", "ersättare": "Ersättare", "övrig": "Övriga närvarande",
                       "frånvarande": "Frånvarande"}
