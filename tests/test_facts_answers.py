@@ -160,3 +160,13 @@ def test_votes_reservations_jav_and_substitutes_from_the_test_protocols(own_sear
     assert ans is not None and "Lisa Ström (SD), tjänstgörande för Mona Dahlin, §§ 23-24" in ans.answer
     ans = answer_from_facts("Vilka var närvarande i valnämnden?", own_searcher)  # no närvarolista
     assert ans is not None and "har ingen närvarolista som kunde läsas" in ans.answer
+
+
+def test_filters_restrict_the_facts(searcher):
+    from namndsok.index.search import Filters
+
+    ans = answer_from_facts("Vilka reservationer lämnades?", searcher, Filters(organ="VästKom"))
+    assert ans is not None and "VästKom Styrelse" in ans.answer and "produktionsutskott" not in ans.answer
+    assert answer_from_facts("Vilka reservationer lämnades?", searcher, Filters(doc_type="tjänsteutlåtande")) is None
+    ans = answer_from_facts("Vem var ordförande?", searcher, Filters(date_from="2020", date_to="2020"))
+    assert ans is not None and "Michaela Fletcher" in ans.answer and "Miguel Odhner" not in ans.answer

@@ -156,6 +156,10 @@ def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
         if filters is not None:
             if getattr(filters, "organ", None) and filters.organ.lower() not in organ:
                 continue
+            if getattr(filters, "doc_type", None) not in (None, "", "protokoll", "kallelse"):
+                continue  # a tjänsteutlåtande or a report holds no protocol
+            if getattr(filters, "source", None) and filters.source != p.source:
+                continue
             if getattr(filters, "date_from", None) and not (p.meeting.date and p.meeting.date >= filters.date_from):
                 continue
             if getattr(filters, "date_to", None) and not (p.meeting.date and p.meeting.date <= filters.date_to):
