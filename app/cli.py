@@ -29,6 +29,8 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok ask "vad beslutade vi om Minirosen?"     a short answer, every sentence cited
   namndsok decisions --organ VästKom           decisions and proposals, each cited
   namndsok matter 2023/428                     a matter's path across meetings, oldest first
+  namndsok meeting --organ produktionsutskott  a meeting from its protocol: roles, yrkanden, votes
+  namndsok person "Ann-Christine Furustrand"   what a person (or --party S) proposed, voted, reserved
   namndsok serve                               the web app on http://127.0.0.1:7860
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
@@ -163,6 +165,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=DECISION_KINDS, help="only decisions or only proposals")
     p.add_argument("--json", action="store_true")
     _add_filters(p)
+    _add_common(p)
+
+    p = sub.add_parser(
+        "meeting", help="a meeting's summary from its protocol: roles, attendance, yrkanden, votes, reservations",
+        description="Without filters: the list of meetings whose protocols are indexed. With --organ and/or "
+                    "--date: each matching meeting's summary — who chaired, kept the minutes and checked them "
+                    "(justerare), who attended (ersättare and for whom), and per § the yrkanden, the "
+                    "propositionsordning and its outcome, any omröstning and reservation, protokollsanteckning "
+                    "and jäv, each line with its source (file, §, line). 'Inga reservationer antecknades' is "
+                    "said only for a protocol the parser read completely.")
+    p.add_argument("--organ", help="the committee (case-insensitive part of its name: produktionsutskott, VästKom)")
+    p.add_argument("--date", help="the meeting date, or its year or month (2020-09-16, 2020-09, 2020)")
+    p.add_argument("--json", action="store_true", help="print the protocol facts as JSON (the facts.json shape)")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "person", help="what a person or party proposed, voted, reserved against, across meetings",
+        description='One line per fact, oldest meeting first: roles held, attendance, yrkanden (verbatim), '
+                    'votes, reservations and jäv, each with its source (file, §, line). A name matches its '
+                    'spellings and genitive ("Michaela Fletchers" is Michaela Fletcher); a party is its '
+                    'letter or name (S, Socialdemokraterna, "Social Democrats").')
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("name", nargs="?", metavar='"NAMN"', help='a person, e.g. "Ann-Christine Furustrand"')
+    who.add_argument("--party", help="a party: S, M, SD, C, V, L, KD, MP or its name")
+    p.add_argument("--json", action="store_true", help="print a JSON array of facts, each with its citation")
     _add_common(p)
 
     p = sub.add_parser("matter", help="the timeline of one matter (ärende) by dnr or subject")
@@ -327,6 +354,10 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         print(f"{r.citation.format()}\n    [{r.kind_label}] {r.title}\n    {' '.join(r.text.split())[:300]}")
         for m in r.motions:
             print(f"    – {m.who} {m.text[:200]}")
+        if r.proposition:
+            print(f"    Propositionsordning: {' '.join(r.proposition.split())[:300]}")
+        if r.vote:
+            print(f"    Omröstning: {r.vote['ja']} ja, {r.vote['nej']} nej, {r.vote['avstår'] or 0} avstår")
         print()
     if not rows:
         print("Inga beslut hittades.")
@@ -349,6 +380,46 @@ def cmd_matter(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_meeting(args: argparse.Namespace) -> int:
+    from namndsok.app.answering.facts import meeting_name
+    from namndsok.app.record import meeting_lines, select_meetings
+    from namndsok.index.store import load_index
+
+    index = load_index(_root(args))
+    docs = {d.sha256: d for d in index.documents}
+    chosen = select_meetings(index.facts, args.organ, args.date)
+    if args.json:
+        print(json.dumps([p.to_json() for p in chosen], ensure_ascii=False, indent=1))
+        return 0
+    if not chosen:
+        print("Inga protokoll hittades" + (" för de angivna filtren." if args.organ or args.date else " i indexet."))
+        return 0
+    if not (args.organ or args.date):
+        for p in chosen:
+            print(f"{meeting_name(p)}  {p.range_label()}  ({p.source})" + ("" if p.complete else "  [ofullständigt läst]"))
+        return 0
+    for p in chosen:
+        print("\n".join(meeting_lines(p, docs)) + "\n")
+    return 0
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    from namndsok.app.record import person_record, record_json, record_lines
+    from namndsok.index.store import load_index
+
+    index = load_index(_root(args))
+    docs = {d.sha256: d for d in index.documents}
+    entries = person_record(index.facts, args.name, args.party)
+    if args.json:
+        print(json.dumps(record_json(entries, docs), ensure_ascii=False, indent=1))
+        return 0
+    if not entries:
+        print(f"Inget i protokollen om {args.name or args.party}.")
+    for line in record_lines(entries, docs):
+        print(line)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from namndsok.eval.run import main as eval_main
 
@@ -357,7 +428,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
-    "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval,
+    "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval, "meeting": cmd_meeting, "person": cmd_person,
 }
 
 

@@ -2,7 +2,8 @@
 
 A decision row is a section's decision text with its class: `beslut` (the organ decided)
 or `förslag` (a proposal, never shown as a decision), plus what else the section records
-(yrkande, reservation, omröstning, bordläggning, återremiss). A matter is the set of
+(yrkande, reservation, omröstning, bordläggning, återremiss); who moved and reserved what,
+the propositionsordning and the vote come from the protocol facts (ingest/protocol.py). A matter is the set of
 sections sharing a normalised dnr, oldest first; a section without a dnr whose title
 clearly names the same subject is linked as *inferred*, with the evidence.
 """
@@ -29,15 +30,6 @@ EVENT_RULES = {
 }
 
 
-# "Michaela Fletcher (M) yrkar bifall till …", "Lars Ek (V) reserverar sig mot beslutet."
-MOTION_RE = re.compile(
-    # the mover starts a line or a sentence: "Yrkanden\nAnna Berg (S) yrkar …"
-    r"(?:^|(?<=[.!?] ))(?P<who>[A-ZÅÄÖ][\w-]+(?: [A-ZÅÄÖ][\w-]+){0,3} \([A-ZÅÄÖ]{1,4}\)) (?P<verb>yrkar|reserverar sig)"
-    r"(?P<what>.*?(?<!\d)[.!?])(?=\s+[A-ZÅÄÖ]|\s*$)",  # to the end of the sentence ("1." is a list number)
-    re.MULTILINE | re.DOTALL,
-)
-
-
 @dataclass
 class Motion:
     """Who moved what (yrkande) or who entered a reservation, as written."""
@@ -47,12 +39,46 @@ class Motion:
     text: str
 
 
-def section_motions(doc: Document, sec: Section) -> list[Motion]:
-    body = re.sub(r"[ \t]+", " ", doc.text[sec.start : sec.end])
-    out = []
-    for m in MOTION_RE.finditer(body):
-        kind = "yrkande" if m["verb"] == "yrkar" else "reservation"
-        out.append(Motion(m["who"], kind, " ".join(f"{m['verb']}{m['what']}".split())))
+def _who(name: str, party: str | None) -> str:
+    return f"{name} ({party})" if party else name
+
+
+def _from_verb(sentence: str, verb: str) -> str:
+    """`Anna Berg (S) yrkar att …` → `yrkar att …` (the mover is in `who`)."""
+    at = sentence.find(verb)
+    return " ".join((sentence[at:] if at >= 0 else sentence).split())
+
+
+@dataclass
+class SectionFacts:
+    """What the protocol facts (namndsok/facts.py, the one parser of them) record for a §."""
+
+    motions: list[Motion] = field(default_factory=list)
+    proposition: str | None = None
+    vote: dict[str, Any] | None = None
+
+
+def facts_by_section(index: Any) -> dict[tuple[str, str], SectionFacts]:
+    """(document hash, § label) → its yrkanden, reservations, propositionsordning and vote, from
+    the protocol facts of a StoredIndex or a Searcher (an index without facts gives none)."""
+    protocols = getattr(index, "facts", None)
+    if protocols is None and hasattr(index, "index"):
+        protocols = getattr(index.index, "facts", None)
+    out: dict[tuple[str, str], SectionFacts] = {}
+    for p in protocols or []:
+        rows: list[tuple[int, str, Motion]] = []
+        for y in p.yrkanden:
+            rows.append((y.cite.start, y.section, Motion(_who(y.person, y.party), "yrkande", _from_verb(y.text, "yrkar"))))
+        for r in p.reservations:
+            who = ", ".join(_who(n, r.party) for n in r.persons) or (r.party or "")
+            text = "reserverar sig" + (f" mot {r.against}" if r.against else "") + (f", bilaga {r.bilaga}" if r.bilaga else "")
+            rows.append((r.cite.start, r.section, Motion(who, "reservation", text)))
+        for _, label, m in sorted(rows, key=lambda x: x[0]):
+            out.setdefault((p.sha256, label), SectionFacts()).motions.append(m)
+        for x in p.propositions:
+            out.setdefault((p.sha256, x.section), SectionFacts()).proposition = x.text
+        for v in p.votes:
+            out.setdefault((p.sha256, v.section), SectionFacts()).vote = {"ja": v.ja, "nej": v.nej, "avstår": v.avstar}
     return out
 
 
@@ -63,7 +89,9 @@ class DecisionRow:
     title: str
     text: str
     events: list[str] = field(default_factory=list)
-    motions: list[Motion] = field(default_factory=list)
+    motions: list[Motion] = field(default_factory=list)  # yrkanden and reservations, in document order
+    proposition: str | None = None  # the propositionsordning as written
+    vote: dict[str, Any] | None = None  # {"ja": 7, "nej": 4, "avstår": 0}
     document: Document | None = field(default=None, repr=False)  # where it stands (not in to_json)
     section: Section | None = field(default=None, repr=False)
 
@@ -76,7 +104,7 @@ class DecisionRow:
         return {
             "source": c.source, "organ": c.organ, "date": c.date, "section": c.section, "dnr": c.dnr,
             "page": c.page, "title": self.title, "kind": self.kind, "text": self.text, "events": self.events,
-            "motions": [vars(m) for m in self.motions],
+            "motions": [vars(m) for m in self.motions], "proposition": self.proposition, "vote": self.vote,
         }
 
 
@@ -119,13 +147,15 @@ def _sections(index: Corpus):
 
 def list_decisions(index: Corpus, filters: Filters | None = None, kind: str | None = None) -> list[DecisionRow]:
     rows = []
+    facts = facts_by_section(index)
     for doc, sec in _sections(index):
         if not sec.decision or not sec.decision_kind or (kind and sec.decision_kind != kind):
             continue
         c = citation_for(doc, sec, sec.start)
         if not filters or filters.admits(c, sec.dnr_key):
+            f = facts.get((doc.sha256, sec.label)) or SectionFacts()
             rows.append(DecisionRow(c, sec.decision_kind, sec.title, sec.decision, section_events(doc, sec),
-                                    section_motions(doc, sec), doc, sec))
+                                    list(f.motions), proposition=f.proposition, vote=f.vote, document=doc, section=sec))
     rows.sort(key=lambda r: (r.citation.date or "", r.citation.source, r.citation.line or 0))
     return rows
 

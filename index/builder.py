@@ -30,7 +30,8 @@ from typing import Callable
 import numpy as np
 
 from namndsok.errors import IndexError_, ModelMismatchError
-from namndsok.ingest import PARSER_VERSION
+from namndsok.ingest import FACTS_VERSION, PARSER_VERSION
+from namndsok.ingest.protocol import protocol_facts
 from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import SUPPORTED, ReadLimits, sha256_bytes, too_large
 from namndsok.model import EMBED_FORMAT, Chunk, Document
@@ -326,7 +327,8 @@ def ingest(
             offset += len(chunks)
         documents, all_chunks, vectors, chunk_counts = _assemble(entries, embedder.dim)
         changed = bool(report.indexed or report.removed or old is None or len(all_chunks) != len(old.chunks)
-                       or old.manifest.get("index_settings") != settings.to_json())
+                       or old.manifest.get("index_settings") != settings.to_json()
+                       or old.manifest.get("facts_version") != FACTS_VERSION)
         units = None
         if settings.units and changed:
             # sentence vectors: a unit the current index holds is never embedded again
@@ -354,8 +356,11 @@ def ingest(
                 unit_vecs = cache.embed(embedder, unit_texts, kind="unit")
             units = unit_table(unit_list, ptr, unit_vecs)
         if changed:
+            # cheap (regexes over the stored text); a file indexed under two paths counts once
+            seen: set[str] = set()
+            facts = [f for d in documents if not (d.sha256 in seen or seen.add(d.sha256)) for f in protocol_facts(d)]
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
-                        chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old))
+                        chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts)
         if directory.WORK in directory.owned(root):  # the index now holds every vector
             cache.clear()
             shutil.rmtree(root / directory.WORK, ignore_errors=True)

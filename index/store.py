@@ -7,7 +7,7 @@ Layout of `.namndsok/` (or `--index DIR` / `NAMNDSOK_INDEX`):
     CURRENT              name of the active data folder (replaced with os.replace)
     lock                 flock'ed by a writer; a second writer is refused
     data-<stamp>/        manifest.json, documents.json, chunks.jsonl, vectors.npy,
-                         dense.faiss, bm25/
+                         dense.faiss, bm25/, facts.json (protocol facts, namndsok/facts.py)
     work/                an unfinished ingest's embeddings (embedcache.py), removed after success
 
 A crash while writing leaves a recorded stray folder and the old CURRENT: the previous index
@@ -29,14 +29,15 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from namndsok.errors import IndexError_, IndexLockedError
-from namndsok.ingest import PARSER_VERSION
+from namndsok.facts import ProtocolFacts
+from namndsok.ingest import FACTS_VERSION, PARSER_VERSION
 from namndsok.model import EMBED_FORMAT, Chunk, Document, Section
 
 from . import directory
@@ -68,6 +69,7 @@ class StoredIndex:
     dense: Any  # faiss.Index
     lexical: LexicalIndex
     units: UnitTable | None = None  # sentence units and their vectors (index/units.py)
+    facts: list[ProtocolFacts] = field(default_factory=list)  # every protocol's facts (facts.json)
 
     @property
     def embedder_name(self) -> str:
@@ -179,6 +181,7 @@ def write_index(
     units: UnitTable | None = None,
     settings: dict[str, Any] | None = None,
     indexed_at: dict[str, str] | None = None,
+    facts: list[ProtocolFacts] | None = None,
 ) -> Path:
     """Write a complete new data folder and make it current. The caller holds write_lock.
 
@@ -211,9 +214,12 @@ def write_index(
             LexicalIndex.build([c.lexical_text() for c in chunks] or [""], int((settings or {}).get("bm25_ngram", 0))).save(tmp / "bm25")
             if units is not None:
                 units.save(tmp)
+            with open(tmp / "facts.json", "w", encoding="utf-8") as fh:
+                _dump([f.to_json() for f in facts or []], fh)
             manifest = {
                 "schema_version": SCHEMA_VERSION,
                 "parser_version": PARSER_VERSION,
+                "facts_version": FACTS_VERSION,
                 "embedder": embedder,
                 "chunk_count": len(chunks),
                 "unit_count": len(units) if units is not None else None,
@@ -377,6 +383,9 @@ def load_index(root: Path, upgrade: bool = False) -> StoredIndex:
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex.load(folder / "bm25")
         units = UnitTable.load(folder)
+        facts_file = folder / "facts.json"  # an index written before protocol facts has none
+        facts = ([ProtocolFacts.from_json(f) for f in json.loads(facts_file.read_text(encoding="utf-8"))]
+                 if "facts.json" in manifest["files"] else [])
     except Exception as exc:  # any decoding error means the same thing to the user
         raise IndexError_(f"{folder}: cannot load the index ({exc}); {REBUILD_HINT}") from exc
     if not (len(chunks) == len(vectors) == dense.ntotal == manifest["chunk_count"]):
@@ -384,4 +393,4 @@ def load_index(root: Path, upgrade: bool = False) -> StoredIndex:
     if units is not None and not (len(units) == len(units.vectors) == manifest.get("unit_count")
                                   and len(units.ptr) == len(chunks) + 1):
         raise IndexError_(f"{folder}: unit and chunk counts disagree; {REBUILD_HINT}")
-    return StoredIndex(folder, manifest, documents, chunks, vectors, dense, lexical, units)
+    return StoredIndex(folder, manifest, documents, chunks, vectors, dense, lexical, units, facts)

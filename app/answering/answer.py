@@ -14,16 +14,16 @@ falls back to the extractive answer when it fails.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from namndsok.index.search import Filters, Searcher
 from namndsok.model import Hit
 
 from . import compose
+from .facts import answer_from_facts
 from .llm import LLMConfig, LLMError, generate
 from .question import Question, read_question
+from .result import Answer
 from .settings import DEFAULT_ANSWER, AnswerSettings
 from .verify import Verdict, verify
 from .vocabulary import Vocabulary
@@ -34,56 +34,6 @@ log = logging.getLogger(__name__)
 NO_ANSWER = "Inget i handlingarna."
 FOREIGN_NOTE = "Källorna är på svenska; svaret citerar dem ordagrant."
 LANGUAGE_NAMES = {"en": "engelska", "de": "tyska", "fr": "franska", "es": "spanska", "da": "danska", "no": "norska"}
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    no_answer: bool
-    citations: list[Hit]  # in the order of the markers [1], [2], …
-    passages: list[Hit]  # everything retrieved, for "closest passages"
-    mode: str = "extractive"
-    note: str | None = None
-    highlights: dict[int, list[str]] = field(default_factory=dict)  # citation index → sentences used
-    flagged: list[str] = field(default_factory=list)  # citations the model invented, dropped
-    no_answer_kind: str | None = None  # "nothing" or "near_miss" when no_answer
-    decision: str | None = None  # "beslut" or "förslag" when the answer gives a decision
-    language: str = "sv"
-    confidence: float | None = None  # kept in the JSON for older clients; always None now
-    # "answer" (a verified claim), "closest" (not verified: the closest places, each with its
-    # best sentence, and why), "none" (the subject is not in the documents); see `reason`
-    outcome: str = ""
-    reason: str | None = None
-    verify_score: float | None = None  # how well the claim is supported (eval's risk–coverage curve)
-
-    def __post_init__(self) -> None:
-        if not self.outcome:
-            self.outcome = "answer" if not self.no_answer else ("closest" if self.no_answer_kind == "near_miss" else "none")
-
-    def to_json(self) -> dict[str, Any]:
-        cites = []
-        for n, h in enumerate(self.citations):
-            d = h.to_json()
-            d["marker"] = n + 1
-            d["highlights"] = self.highlights.get(n, [])
-            cites.append(d)
-        return {
-            "question": self.question,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "answer": self.answer,
-            "no_answer": self.no_answer,
-            "no_answer_kind": self.no_answer_kind,
-            "decision": self.decision,
-            "language": self.language,
-            "confidence": None if self.confidence is None else round(self.confidence, 3),
-            "citations": cites,
-            "mode": self.mode,
-            "note": self.note,
-            "dropped_citations": self.flagged,
-            "passages": [h.to_json() for h in self.passages] if self.no_answer else [],
-        }
 
 
 class Answerer:
@@ -107,6 +57,9 @@ class Answerer:
         if not q.text:
             return Answer(q.asked, "Skriv en fråga med minst ett ord.", True, [], [], note="tom fråga",
                           no_answer_kind="nothing", reason="Frågan är tom.")
+        # protocol facts first: roles, attendance, yrkanden, votes, reservations, jäv
+        if (facts := answer_from_facts(q.asked, self.searcher, filters)) is not None:
+            return facts
         hits = self.searcher.search(q.text, k=max(k or s.k, s.read_hits, s.reader_hits if self.llm and self.llm.url else 0),
                                     filters=filters)
         if not hits:
