@@ -248,7 +248,7 @@ class WebApp:
                 return self._search_html(question, f, params)
             ans = self.answer(question, f)
         except InputError as exc:
-            return cards.error_html(f"Kunde inte söka: {exc}")
+            return cards.error_html(str(exc))  # the same sentence as on every tab
         except Exception:  # never a stack trace in the page, never a dead app
             log.exception("request failed")
             return cards.error_html("Något gick fel när frågan besvarades. Försök igen eller formulera om frågan.")
