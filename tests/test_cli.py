@@ -86,12 +86,14 @@ def test_decisions_date_filter_by_year(toy_index):
     assert {row["date"] for row in rows} == {"2023-06-22", "2023-12-06"}  # VästKom's § 41–48, the UBN proposals
 
 
-@pytest.mark.parametrize("bad", ["igår", "2020-13-45", "2020-02-30"])
-def test_bad_dates_are_one_usage_sentence(toy_index, bad):
+@pytest.mark.parametrize("bad,why", [("igår", "is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"),
+                                     ("2020-13-45", "does not exist: there is no month 13"),
+                                     ("2020-02-30", "does not exist: February 2020 has 29 days")])
+def test_bad_dates_are_one_usage_sentence(toy_index, bad, why):
     for cmd in (["search", "Minirosen"], ["ask", "Minirosen?"], ["decisions"]):
         r = cli(*cmd, "--from", bad, "--index", str(toy_index))
         assert r.returncode == 2
-        assert one_sentence(r).endswith(f"argument --from: {bad!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        assert one_sentence(r).endswith(f"argument --from: {bad!r} {why}")
     r = cli("search", "Minirosen", "--from", "2021", "--to", "2020", "--index", str(toy_index))
     assert r.returncode == 1 and one_sentence(r) == "namndsok: the from date 2021 is after the to date 2020"
 
