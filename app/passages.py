@@ -157,8 +157,12 @@ def _cleanup_ops(text: str) -> dict[int, tuple[int, str]]:
         for m in pattern.finditer(text):
             n = len(m[1])
             if m.start(1) not in ops and m.end(2) not in ops:
-                ops[m.start(1)] = (n, "")
-                ops[m.end(2)] = (n, "")
+                # bold glued to the text around it was a heading of its own: "läsåret
+                # 2019/2020**Produktionsutskottets beslut**" must not read "2019/2020Produktionsutskottets"
+                before = m.start(1) > 0 and not text[m.start(1) - 1].isspace()
+                after = m.end(2) + n < len(text) and not text[m.end(2) + n].isspace()
+                ops[m.start(1)] = (n, " " if before else "")
+                ops[m.end(2)] = (n, " " if after else "")
     return ops
 
 
@@ -210,6 +214,18 @@ def render(text: str, marks: list[tuple[int, int]] | None = None, mark_class: st
     if open_end is not None:
         out.append("</mark>")
     return "".join(out)
+
+
+# a figure grouped in thousands ("40 000", "1 250 000,5") and an ISO date ("2020-09-16"):
+# never broken across lines ("5 / 000", "2020- / 09-16")
+_WHOLE_RE = re.compile(r"(?<![\w>])(?:\d{1,3}(?: \d{3})+(?:,\d+)?|\d{4}-\d\d-\d\d)(?![\w<])")
+
+
+def keep_whole(html_text: str) -> str:
+    """Rendered text with figures and dates kept on one line, and a table row's tabs shown as
+    gaps between cells (which may wrap between cells, never inside one)."""
+    out = _WHOLE_RE.sub(lambda m: f'<span class="ns-nw">{m.group(0)}</span>', html_text)
+    return out.replace("\t", '<span class="ns-tabsep">\t</span>')
 
 
 def snippet_html(text: str, marks: list[tuple[int, int]], width: int = SNIPPET_CHARS, mark_class: str = "") -> tuple[str, int, int]:
