@@ -163,8 +163,10 @@ def _answer_line(line: str, decision: str | None) -> str:
     if badge and line.startswith(badge[0] + ":"):
         label = f'<span class="ns-badge {badge[1]}">{esc(badge[0])}</span> '
         line = line[len(badge[0]) + 1:].strip()
-    text = re.sub(r"\[(\d+)\]", r'<a class="ns-marker" href="#ns-src-\1">[\1]</a>', keep_whole(render(line)))
-    return f'<div class="ns-line">{label}<blockquote class="ns-said">{text}</blockquote></div>'
+    m = re.search(r"(?:\s*\[\d+\])+\s*$", line)  # the markers are the app's: after the closing quote
+    said, markers = (line[:m.start()], m.group(0).split()) if m else (line, [])
+    links = "".join(f' <a class="ns-marker" href="#ns-src-{n[1:-1]}">{n}</a>' for n in markers)
+    return f'<div class="ns-line">{label}<blockquote class="ns-said">”{keep_whole(render(said.strip()))}”{links}</blockquote></div>'
 
 
 def _note(res: dict) -> str:
@@ -243,7 +245,7 @@ def documents_table(rows: list[tuple[Document, int, int, str | None, str]]) -> s
         data = (f' data-organ="{esc(doc.organ or "")}" data-type="{esc(doc.doc_type)}" data-date="{esc(doc.date or "")}"'
                 f' data-title="{esc((doc.title or doc.source).lower())}" data-indexed="{esc(indexed or "")}"')
         body.append(
-            f"<tr{data}><td>{title}</td><td>{esc(labels.document_label(doc.doc_type, doc.organ, doc.date))}</td>"
+            f"<tr{data}><td>{title}</td><td>{keep_whole(esc(labels.document_label(doc.doc_type, doc.organ, doc.date)))}</td>"
             f'<td>{esc(doc.organ or "–")}</td><td class="ns-date">{esc(doc.date or "–")}</td>'
             f"<td>{esc(labels.type_label(doc.doc_type))}</td>"
             f'<td class="ns-num" data-label="Sidor">{pages}</td><td class="ns-num" data-label="Passager">{chunks}</td>'

@@ -67,8 +67,10 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                     d_organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
                     d_kind = gr.Dropdown(KIND_CHOICES, value=ALL, label="Slag",
                                          info="beslut: fattat av organet; förslag: förslag till beslut")
-                    d_from = gr.Textbox(value="", label="Från datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD")
-                    d_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD")
+                    d_from = gr.Textbox(value="", label="Från datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
+                                        elem_id="ns-d-from")
+                    d_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
+                                      elem_id="ns-d-to")
                 d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
                 d_out = gr.HTML(elem_id="ns-decisions-out")
                 d_inputs = [d_organ, d_kind, d_from, d_to]

@@ -176,11 +176,11 @@ def test_an_answer_is_headed_svar_and_quotes_its_sources():
 
     # a source sentence that begins "Svar:" stands inside a quotation, apart from the app's heading
     page = answer_html(_res(answer="Svar: Elevpeng plus verksamhetsstöd/strukturbidrag. [1]", outcome="answer"), ["k"], [], "/?q=q")
-    assert re.search(r'<h3 class="ns-head">Svar</h3><div class="ns-line"><blockquote class="ns-said">Svar: Elevpeng', page)
+    assert re.search(r'<h3 class="ns-head">Svar</h3><div class="ns-line"><blockquote class="ns-said">”Svar: Elevpeng', page)
     page = answer_html(_res(answer="Beslut: Styrelsen beslutar att godkänna avtalet. [1]", decision="beslut", outcome="answer"),
                        ["k"], [], "/?q=q")
-    assert ('<span class="ns-badge ns-beslut">Beslut</span> <blockquote class="ns-said">Styrelsen beslutar att godkänna '
-            'avtalet. <a class="ns-marker" href="#ns-src-1">[1]</a></blockquote>') in page
+    assert ('<span class="ns-badge ns-beslut">Beslut</span> <blockquote class="ns-said">”Styrelsen beslutar att godkänna '
+            'avtalet.” <a class="ns-marker" href="#ns-src-1">[1]</a></blockquote>') in page
     page = answer_html(_res(answer="Förslag till beslut: Nämnden föreslås besluta att … [1]", decision="förslag",
                             outcome="answer"), ["k"], [], "/")
     assert '<span class="ns-badge ns-forslag">Förslag till beslut</span> <blockquote' in page
