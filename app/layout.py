@@ -168,7 +168,10 @@ blockquote.ns-said {margin: .3em 0; padding: .1em .8em; border-left: 3px solid #
 .ns-motions {font-size: .9em; margin: .2em 0 .2em 1.2em; padding: 0}
 .ns-decision {font-size: 1em}
 .ns-nw {white-space: nowrap}
-.ns-tabsep {display: inline-block; min-width: 1.2em; tab-size: 1}
+/* a table in a passage: its figures right-aligned under their years, scrolled sideways when wide */
+.ns-tab {display: block; overflow-x: auto; max-width: 100%; border-collapse: collapse; margin: .2em 0; white-space: normal}
+.ns-tab td {padding: .05em .8em .05em 0; vertical-align: top; border-bottom: 1px solid #e5e7eb}
+.ns-tab td.ns-fig {text-align: right; white-space: nowrap}
 .ns-date {white-space: nowrap}
 .ns-docfilter {display: flex; flex-wrap: wrap; gap: .4em 1em; align-items: center; margin: .3em 0 .6em; font-size: .92em}
 .ns-docfilter select, .ns-docfilter input {border: 1px solid #9ca3af; border-radius: 4px; padding: .1em .3em; margin-left: .3em;
@@ -226,5 +229,7 @@ mark.ns-word {background: #fff2a8; padding: 0}
   .ns-docs td:nth-child(2) {font-size: .9em; color: #374151}
   .ns-card {padding: .5em .6em}
   blockquote.ns-said {padding: .1em .5em}
+  .ns-tab {font-size: .85em}
+  .ns-tab td {padding-right: .4em}
 }
 """

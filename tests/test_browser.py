@@ -435,6 +435,15 @@ def test_phone_figures_and_dates_never_break_inside(browser, app_server):
     lines = d.execute_script("return Array.prototype.map.call(document.querySelectorAll('#ns-result .ns-nw'),"
                              "function (e) { return [e.textContent, e.getClientRects().length]; });")
     assert lines and all(n == 1 for _, n in lines), [x for x in lines if x[1] != 1]
+    # the budget table keeps its columns: 40 000 stands under 2026 (right edges line up)
+    edges = d.execute_script(
+        "var t = Array.prototype.find.call(document.querySelectorAll('#ns-result table.ns-tab'),"
+        "function (t) { return t.textContent.indexOf('Invent ny/omb skola/fsk') >= 0; }); if (!t) { return null; }"
+        "var td = function (s) { return Array.prototype.find.call(t.querySelectorAll('td'), function (c) {"
+        "return c.textContent.trim() === s; }); };"
+        "var a = td('2026'), b = td('40 000'); return a && b ? [a.getBoundingClientRect().right, b.getBoundingClientRect().right,"
+        "b.getBoundingClientRect().top > a.getBoundingClientRect().top] : null;")
+    assert edges and abs(edges[0] - edges[1]) < 1 and edges[2], edges
     _shot(d, "figures-phone")
     d.get(app_server.rstrip("/") + "/?flik=dokument")
     _text_in(d, "#ns-docs", "5 dokument i indexet")

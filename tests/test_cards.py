@@ -213,8 +213,26 @@ def test_bold_glued_to_text_is_not_run_together_and_figures_stay_whole():
     assert render("läsåret 2019/2020**Produktionsutskottets beslut**\nDagordningen") == \
         "läsåret 2019/2020 Produktionsutskottets beslut\nDagordningen"
     assert render("saknades**Vägen dit**") == "saknades Vägen dit"
-    row = keep_whole(render("Invent ny/omb skola/fsk\t2 000\t10 000\t40 000 den 2020-09-16"))
-    assert re.findall(r'<span class="ns-nw">(.*?)</span>', row) == ["2 000", "10 000", "40 000", "2020-09-16"]
+    assert re.findall(r'<span class="ns-nw">(.*?)</span>', keep_whole(render("40 000 tkr den 2020-09-16 av 12345"))) == \
+        ["40 000", "2020-09-16"]
+
+
+def test_a_table_in_a_passage_keeps_its_columns_and_marks():
+    """Tab-separated rows (a budget table) become a table: each figure in its year's column,
+    right-aligned; a quoted row's mark closes and reopens at each cell, the id only once."""
+    from namndsok.app.passages import keep_whole
+
+    text = ("4.2 Investeringsplan\n(belopp i tkr)\t2024\t2025\t2026\t2027\n"
+            "Invent ny/omb skola/fsk\t2 000\t10 000\t40 000\t30 000\nSlut på tabellen")
+    start = text.index("Invent")
+    page = keep_whole(render(text, [(start, len(text) - len("\nSlut på tabellen"))], "ns-quote", "ns-hit"))
+    rows = re.findall(r"<tr>(.*?)</tr>", page)
+    cells = [[html_mod.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]
+    assert cells == [["(belopp i tkr)", "2024", "2025", "2026", "2027"],
+                     ["Invent ny/omb skola/fsk", "2 000", "10 000", "40 000", "30 000"]]
+    assert page.startswith("4.2 Investeringsplan<table") and page.endswith("</table>Slut på tabellen")
+    assert page.count('id="ns-hit"') == 1 and page.count("<mark") == page.count("</mark>") == 5
+    assert '<td class="ns-fig"><mark class="ns-quote"><span class="ns-nw">40 000</span></mark></td>' in page
 
 
 def test_a_cut_never_leaves_half_a_markdown_pair():
