@@ -137,7 +137,6 @@ def _severe(driver, allow: str = "") -> list:
 def test_swedish_page_enter_asks_and_an_example_answers(browser, app_server, size):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     d = browser
     _size(d, size)
@@ -156,7 +155,7 @@ def test_swedish_page_enter_asks_and_an_example_answers(browser, app_server, siz
     assert "\n" not in box.get_attribute("value")
     result = _text_in(d, "#ns-result", "Käll", "Kommunstyrelsens produktionsutskott, protokoll 2020-09-16")  # Källa/Källor
     assert "Minirosen" in answer.text + result.text
-    assert d.current_url.endswith("/?q=Vad+beslutade+vi+om+Minirosen%3F")
+    _address(d, app_server, "/?q=Vad+beslutade+vi+om+Minirosen%3F")
     text = _visible_text(d)
     assert not [w for w in ENGLISH if w in text], text
     _shot(d, f"answer-{size}")
@@ -228,7 +227,7 @@ def test_decisions_matter_and_documents_in_the_browser(browser, app_server):
     out = _text_in(d, "#ns-decisions-out", "KSPU § 10:4", "beslut och")
     card = next(c for c in out.find_elements(By.CSS_SELECTOR, ".ns-card") if "KSPU § 10:4" in c.text)
     assert card.find_element(By.CSS_SELECTOR, ".ns-badge").text == "Beslut"
-    assert d.current_url.endswith("/?flik=beslut")
+    _address(d, app_server, "/?flik=beslut")
     _shot(d, "decisions-desktop")
 
     # --- Ärende: a matter's steps, the step linked by its heading flagged compactly as inferred
