@@ -1,5 +1,7 @@
-"""HTML of what the app shows: source cards, the answer, search results, decisions, a
-matter's steps, the document list and a document's own page.
+"""HTML of what the app shows: source cards, the answer (by its outcome: Svar, Närmaste
+ställen or Inget i handlingarna), search results, decisions, a matter's steps, the document
+list and a document's own page. What a source says is always shown as a quotation
+(blockquote.ns-said), apart from the app's own words.
 
 Every text from a document or a request is escaped here (passages.render escapes); links
 to documents come from a `link` function the app gives (the index's numbering and hashes

@@ -4,8 +4,9 @@ Gradio serves its page with `lang="en"` and picks the language of its own texts 
 "Use via API", the login form) from the browser. SwedishPage rewrites the page as it is
 served: `lang="sv"`, a Swedish description, and HEAD first in <head>, before Gradio's
 scripts run. HEAD tells Gradio the language is Swedish and handles what the app's HTML
-needs: "Kopiera hänvisning", the address bar following the view shown (its permalink), and
-uploads with their progress.
+needs: "Kopiera hänvisning", the address bar following the view shown (its permalink, or
+the tab), the answer brought into view after Enter (on a phone it starts below the
+screen), the Dokument tab's filters and order, and uploads with their progress.
 """
 
 from __future__ import annotations

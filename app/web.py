@@ -1,7 +1,8 @@
 """The web app: a FastAPI app with the Gradio page at /, the source documents at
-/dokument/{n}, exports at /export/…, uploads at /uppladdning (with --allow-upload), all
-behind guard.py (the login, slowed failed logins, Gradio's upload routes closed, checked
-API input).
+/dokument/{n} (a Swedish page when one is not in the index), exports at /export/… (sok,
+svar, beslut, arende; CSV for a Swedish spreadsheet or JSON), the API's Swedish description
+at /om-api, uploads at /uppladdning (with --allow-upload), all behind guard.py (the login,
+slowed failed logins, Gradio's upload routes closed, checked API input).
 
 The app's functions are in webapp.py, their HTML in cards.py, the page in layout.py, the
 API in api.py and uploads in uploads.py. Gradio's page is served in Swedish: lang="sv" and a
