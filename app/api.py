@@ -55,6 +55,10 @@ class Citation(Hit):
 
 class Answer(TypedDict):
     question: str
+    # "answer": a verified claim; "closest": not verified, the closest places (citations, each
+    # with its best sentence in highlights) and why in `reason`; "none": nothing in the documents
+    outcome: Literal["answer", "closest", "none"]
+    reason: Optional[str]  # one sentence: why there is no verified answer
     answer: str  # verbatim sentences, each followed by its marker [n]
     no_answer: bool
     no_answer_kind: Optional[Literal["nothing", "near_miss"]]

@@ -1,5 +1,7 @@
-"""HTML of what the app shows: source cards, the answer, search results, decisions, a
-matter's steps, the document list and a document's own page.
+"""HTML of what the app shows: source cards, the answer (by its outcome: Svar, Närmaste
+ställen or Inget i handlingarna), search results, decisions, a matter's steps, the document
+list and a document's own page. What a source says is always shown as a quotation
+(blockquote.ns-said), apart from the app's own words.
 
 Every text from a document or a request is escaped here (passages.render escapes); links
 to documents come from a `link` function the app gives (the index's numbering and hashes
@@ -20,7 +22,7 @@ from urllib.parse import quote, urlencode
 from namndsok.model import Document
 
 from . import labels
-from .passages import Passage, query_spans, render, sentence_span, snippet_html
+from .passages import Passage, keep_whole, query_spans, render, sentence_span, snippet_html
 
 # (passage, document offset to land on or None, its end) → the document's URL, or "" when gone
 Linker = Callable[[Passage, "int | None", "int | None"], str]
@@ -41,6 +43,7 @@ class CardOptions:
     width: int = ANSWER_SNIPPET
     extra: str = ""  # HTML after the head (a decision's badge, a step's flag)
     where_title: bool = True  # False when `extra` shows the section's title already
+    passage_folded: str = ""  # a summary text: the passage only inside <details> under it
 
 
 def _spans(p: Passage, opts: CardOptions) -> tuple[list[tuple[int, int]], str]:
@@ -73,9 +76,12 @@ def card(p: Passage, link: Linker, opts: CardOptions | None = None) -> str:
     title = labels.document_title(p.doc, c)
     show_title = title and title not in (place, c.section, label) and _adds(title, f"{label} {bundle or ''} {place}")
     full = ""
-    if (a, b) != (0, len(p.text)):
+    if opts.passage_folded:  # the passage itself a click away (a decision's card shows its text instead)
+        full = (f'<details class="ns-full"><summary>{esc(opts.passage_folded)}</summary>'
+                f'<blockquote class="ns-passage ns-said">{keep_whole(render(p.text, spans, cls))}</blockquote></details>')
+    elif (a, b) != (0, len(p.text)):
         full = (f'<details class="ns-full"><summary>Visa hela passagen</summary>'
-                f'<div class="ns-passage">{render(p.text, spans, cls)}</div></details>')
+                f'<blockquote class="ns-passage ns-said">{keep_whole(render(p.text, spans, cls))}</blockquote></details>')
     actions = [f'<a class="ns-open" href="{esc(href)}" target="_blank" rel="noopener">Öppna dokumentet</a>'] if href else []
     if c.dnr:
         actions.append(f'<a class="ns-dnr" href="/?arende={quote(c.dnr, safe="")}" target="_blank" rel="noopener" '
@@ -87,7 +93,8 @@ def card(p: Passage, link: Linker, opts: CardOptions | None = None) -> str:
         + (f'<div class="ns-bundle">i {esc(bundle)}</div>' if bundle else "") + opts.extra
         + (f'<div class="ns-where">{" · ".join(esc(f) for f in facts)}</div>' if facts else "")
         + (f'<div class="ns-doctitle">{esc(title)}</div>' if show_title else "")
-        + f'<div class="ns-passage">{body}</div>{full}<div class="ns-actions">{" ".join(actions)}</div></div>'
+        + ("" if opts.passage_folded else f'<blockquote class="ns-passage ns-said">{keep_whole(body)}</blockquote>')
+        + f'{full}<div class="ns-actions">{" ".join(actions)}</div></div>'
     )
 
 
@@ -110,33 +117,58 @@ def copy_button(ref: str) -> str:
 # ------------------------------------------------------------------ the answer
 
 
+OUTCOME_HEADS = {"answer": "Svar", "closest": "Närmaste ställen", "none": "Inget i handlingarna"}
+# the answerer's internal notes, which the outcome's heading already says
+_QUIET_NOTES = {"visar de närmaste passagerna", "visar vad handlingarna säger om ämnet", "inga passager matchar", "tom fråga"}
+
+
 def answer_html(res: dict, cards: list[str], nearest: list[str], permalink: str) -> str:
-    """The answer (each [n] a link to its source card), its notes, then its sources; a near
-    miss as such, "nothing" with the closest passages."""
+    """The answer as its outcome (res["outcome"]) says, never read from its text:
+    "answer": the heading Svar, the cited sentences as quotations (each [n] a link to its
+    source card), notes, then the sources; "closest": the heading Närmaste ställen, why
+    (res["reason"]) in one line, then the cited places, each with its best sentence marked
+    (`cards`); "none": Inget i handlingarna, why, and the closest passages (`nearest`) folded."""
+    outcome = res.get("outcome") or "answer"
+    head = OUTCOME_HEADS.get(outcome, OUTCOME_HEADS["answer"])
     out = []
-    kind = res.get("no_answer_kind")
-    lines = [ln for ln in (res.get("answer") or "").split("\n") if ln.strip()]
-    if res.get("no_answer") and kind == "near_miss" and lines:
-        out.append(f'<div class="ns-nearmiss" role="status">{render(lines[0])}</div>')
-        lines = lines[1:]
-    shown = []
-    for ln in lines:
-        text = render(ln)
-        badge = KIND_BADGES.get(res.get("decision") or "")
-        if badge and ln.startswith(badge[0] + ":"):
-            text = f'<span class="ns-badge {badge[1]}">{esc(badge[0])}</span> {render(ln[len(badge[0]) + 1:].strip())}'
-        text = re.sub(r"\[(\d+)\]", r'<a class="ns-marker" href="#ns-src-\1">[\1]</a>', text)
-        shown.append(f"<p>{text}</p>")
-    cls = "ns-answer ns-noanswer" if res.get("no_answer") and kind != "near_miss" else "ns-answer"
-    out.insert(0 if not out else 1, f'<div class="{cls}" id="ns-answer" lang="sv">{"".join(shown)}</div>')
-    if res.get("note"):
+    if outcome == "answer":
+        body = "".join(_answer_line(ln, res.get("decision")) for ln in (res.get("answer") or "").split("\n") if ln.strip())
+        out.append(f'<div class="ns-answer ns-outcome-answer" id="ns-answer" data-outcome="answer" lang="sv">'
+                   f'<h3 class="ns-head">{head}</h3>{body}</div>')
+    else:
+        default = ("Handlingarna tar upp ämnet men svarar inte på just det du frågar." if outcome == "closest"
+                   else res.get("answer") or "Inget svar hittades i de indexerade handlingarna.")
+        reason = res.get("reason") or default
+        out.append(f'<div class="ns-answer ns-outcome-{esc(outcome)}" id="ns-answer" data-outcome="{esc(outcome)}" '
+                   f'lang="sv" role="status"><h3 class="ns-head">{head}</h3><p class="ns-reason">{esc(reason)}</p></div>')
+    if res.get("note") and res["note"] not in _QUIET_NOTES:
         out.append(f'<p class="ns-note">{esc(_note(res))}</p>')
     if cards:
-        out.append(f'<h4>{"Källa" if len(cards) == 1 else "Källor"}</h4>' + "".join(cards))
+        title = ("Källa" if len(cards) == 1 else "Källor") if outcome == "answer" else ""
+        out.append((f"<h4>{title}</h4>" if title else "") + "".join(cards))
     if nearest:
-        out.append("<h4>Närmaste passager</h4>" + "".join(nearest))
-    out.append(permalink_html(permalink, "Länk till svaret"))
+        out.append(f'<details class="ns-nearest"><summary>Närmaste passager ({len(nearest)})</summary>{"".join(nearest)}</details>')
+    out.append(permalink_html(permalink, "Länk till svaret", _answer_exports(permalink)))
     return "".join(out)
+
+
+def _answer_exports(permalink: str) -> dict[str, str]:
+    query = permalink[2:] if permalink.startswith("/?") else ""
+    return {"CSV": f"/export/svar.csv?{query}", "JSON": f"/export/svar.json?{query}"} if query else {}
+
+
+def _answer_line(line: str, decision: str | None) -> str:
+    """One line of an answer: the app's label (a decision's badge) outside, what the sources
+    say as a quotation, so that a source sentence beginning "Svar:" cannot pass for the app's."""
+    badge = KIND_BADGES.get(decision or "")
+    label = ""
+    if badge and line.startswith(badge[0] + ":"):
+        label = f'<span class="ns-badge {badge[1]}">{esc(badge[0])}</span> '
+        line = line[len(badge[0]) + 1:].strip()
+    m = re.search(r"(?:\s*\[\d+\])+\s*$", line)  # the markers are the app's: after the closing quote
+    said, markers = (line[:m.start()], m.group(0).split()) if m else (line, [])
+    links = "".join(f' <a class="ns-marker" href="#ns-src-{n[1:-1]}">{n}</a>' for n in markers)
+    return f'<div class="ns-line">{label}<blockquote class="ns-said">”{keep_whole(render(said.strip()))}”{links}</blockquote></div>'
 
 
 def _note(res: dict) -> str:
@@ -167,14 +199,24 @@ def error_html(message: str) -> str:
 # ------------------------------------------------------------------ decisions, matters, documents
 
 
-def decision_extra(kind: str, title: str, events: list[str]) -> str:
+def decision_extra(kind: str, title: str, events: list[str], text: str = "", motions=()) -> str:
+    """A decision's head: its badge and title, the decision as quoted, then what else the
+    section records (yrkanden, reservation, …) as a line of its own, not a qualifier of the title."""
     label, cls = KIND_BADGES.get(kind, (kind, ""))
-    ev = f' <small class="ns-events">({esc(", ".join(events))})</small>' if events else ""
-    return f'<div class="ns-dectitle"><span class="ns-badge {cls}">{esc(label)}</span> {esc(title)}{ev}</div>'
+    out = [f'<div class="ns-dectitle"><span class="ns-badge {cls}">{esc(label)}</span> {render(title)}</div>']
+    if text:
+        out.append(f'<blockquote class="ns-said ns-decision">{keep_whole(render(text))}</blockquote>')
+    if events:
+        out.append(f'<div class="ns-events">Paragrafen tar också upp: {esc(", ".join(events))}</div>')
+    out.append(motions_html(motions))
+    return "".join(out)
 
 
 def motions_html(motions) -> str:
-    return "".join(f'<div class="ns-motion"><small>{esc(m.who)} {esc(m.text)}</small></div>' for m in motions)
+    if not motions:
+        return ""
+    items = "".join(f"<li>{esc(m.who)} {esc(m.text)}</li>" for m in motions)
+    return f'<ul class="ns-motions" aria-label="Yrkanden och reservationer">{items}</ul>'
 
 
 def step_extra(what: str, inferred: bool, evidence: str | None) -> str:
@@ -192,23 +234,48 @@ def query_link(params: dict[str, str]) -> str:
 
 
 def documents_table(rows: list[tuple[Document, int, int, str | None, str]]) -> str:
-    """(document, number, chunks, indexed, link) → the Dokument tab's table."""
+    """(document, number, chunks, indexed, link) → the Dokument tab's table, with filters
+    (committee, type, dates) and a sort order that the page's script applies in place."""
     if not rows:
         return "<p>Indexet är tomt.</p>"
     body = []
+    rows = sorted(rows, key=lambda r: r[0].date or "", reverse=True)  # as the first order offered: newest first
     for doc, _, chunks, indexed, href in rows:
         title = f'<a href="{esc(href)}" target="_blank" rel="noopener">{esc(doc.title or doc.source)}</a>' if href else esc(doc.title)
         pages = str(doc.n_pages) if doc.n_pages else "–"
+        when = esc((indexed or "okänt").replace("T", " "))
+        data = (f' data-organ="{esc(doc.organ or "")}" data-type="{esc(doc.doc_type)}" data-date="{esc(doc.date or "")}"'
+                f' data-title="{esc((doc.title or doc.source).lower())}" data-indexed="{esc(indexed or "")}"')
         body.append(
-            f"<tr><td>{title}</td><td>{esc(labels.document_label(doc.doc_type, doc.organ, doc.date))}</td>"
-            f"<td>{esc(doc.organ or '–')}</td><td>{esc(doc.date or '–')}</td><td>{esc(doc.doc_type)}</td>"
+            f"<tr{data}><td>{title}</td><td>{keep_whole(esc(labels.document_label(doc.doc_type, doc.organ, doc.date)))}</td>"
+            f'<td>{esc(doc.organ or "–")}</td><td class="ns-date">{esc(doc.date or "–")}</td>'
+            f"<td>{esc(labels.type_label(doc.doc_type))}</td>"
             f'<td class="ns-num" data-label="Sidor">{pages}</td><td class="ns-num" data-label="Passager">{chunks}</td>'
-            f"<td data-label=\"Indexerad\">{esc((indexed or 'okänt').replace('T', ' '))}</td></tr>"
+            f'<td class="ns-date" data-label="Indexerad">{when}</td></tr>'
         )
-    return (f'<p>{len(rows)} dokument i indexet.</p><div class="ns-tablewrap"><table class="ns-docs">'
+    organs = sorted({d.organ for d, *_ in rows if d.organ})
+    types = sorted({d.doc_type for d, *_ in rows})
+    option = lambda v, t: f'<option value="{esc(v)}">{esc(t)}</option>'  # noqa: E731
+    controls = (
+        '<div class="ns-docfilter" role="group" aria-label="Filtrera och sortera dokumenten">'
+        f'<label>Nämnd/organ <select data-docfilter="organ">{option("", "Alla")}{"".join(option(o, o) for o in organs)}</select></label>'
+        f'<label>Typ <select data-docfilter="type">{option("", "Alla")}'
+        f'{"".join(option(t, labels.type_label(t)) for t in types)}</select></label>'
+        '<label>Från <input data-docfilter="from" type="text" inputmode="numeric" placeholder="ÅÅÅÅ-MM-DD" size="10"></label>'
+        '<label>Till <input data-docfilter="to" type="text" inputmode="numeric" placeholder="ÅÅÅÅ-MM-DD" size="10"></label>'
+        '<label>Sortera <select data-docsort>'
+        + "".join(option(k, t) for k, t in DOC_SORTS.items()) + "</select></label></div>"
+    )
+    return (f'<p class="ns-doccount" data-total="{len(rows)}">{len(rows)} dokument i indexet.</p>{controls}'
+            '<div class="ns-tablewrap"><table class="ns-docs">'
             "<thead><tr><th>Titel</th><th>Vad och datum</th><th>Organ</th><th>Datum</th><th>Typ</th>"
             "<th>Sidor</th><th>Passager</th><th>Indexerad</th></tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+# the Dokument tab's orders: key → label (the page's script reads the key: field, then "-" for descending)
+DOC_SORTS = {"date-": "Datum, nyast först", "date": "Datum, äldst först", "title": "Titel A–Ö", "organ": "Nämnd/organ",
+             "indexed-": "Senast indexerad"}
 
 
 def document_page(doc: Document, mark: tuple[int, int] | None) -> str:
@@ -226,7 +293,7 @@ def document_page(doc: Document, mark: tuple[int, int] | None) -> str:
         "<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{esc(doc.title or doc.source)}</title><style>{DOC_CSS}</style></head><body>"
-        f"<header><h1>{esc(doc.title or doc.source)}</h1><p>{esc(label)}</p></header>"
+        f"<header>{BACK_LINK}<h1>{esc(doc.title or doc.source)}</h1><p>{esc(label)}</p></header>"
         f"<pre>{chr(10).join(lines)}</pre>"
         # the #ns-hit fragment brings the quote to the top; then it is put in the middle
         "<script>window.addEventListener('load',function(){var m=document.getElementById('ns-hit');"
@@ -240,4 +307,37 @@ DOC_CSS = (
     "pre{white-space:pre-wrap;word-wrap:break-word;font-family:inherit;font-size:1em}"
     "mark.ns-quote{background:#fde68a;outline:2px solid #f59e0b;border-radius:2px}"
     ":target{background:#fff7cc}"
+    "nav{margin:1em 0 0}.ns-back{color:#1d4ed8}code{background:#f3f4f6;padding:0 .2em}"
 )
+
+BACK_LINK = '<nav><a class="ns-back" href="/?flik=dokument">← Till namndsok</a></nav>'
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{esc(title)}</title><style>{DOC_CSS}</style></head><body>{BACK_LINK}{body}</body></html>")
+
+
+def message_page(title: str, message: str) -> str:
+    """A page of its own in Swedish (a document that is not in the index), with a way back."""
+    return _page(title, f"<h1>{esc(title)}</h1><p>{esc(message)}</p>")
+
+
+def api_page() -> str:
+    """What a script needs to use the app's API, in Swedish (Gradio's own API panel is English)."""
+    return _page("namndsok – API", """<h1>Appens API</h1>
+<p>Två anrop besvarar frågor och sökningar för skript och program: <code>/answer</code> (ett svar med
+källhänvisningar, samma objekt som <code>namndsok ask --json</code>) och <code>/search</code> (passager i
+rangordning, som <code>namndsok search --json</code>). Bara frågan krävs; filtren <code>organ</code>,
+<code>doc_type</code>, <code>date_from</code> och <code>date_to</code> (ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD) kan utelämnas.</p>
+<h2>Med Python</h2>
+<pre>from gradio_client import Client
+svar = Client("ADRESS").predict("Vad beslutade vi om Minirosen?", api_name="/answer")
+# med inloggning: Client("ADRESS", auth=(användare, lösenord))</pre>
+<h2>Med HTTP</h2>
+<pre>POST /gradio_api/call/answer   {"data": ["Vad beslutade vi om Minirosen?"]}
+GET  /gradio_api/call/answer/EVENT_ID</pre>
+<p>Svaret har fälten <code>outcome</code> (<code>answer</code>, <code>closest</code> eller <code>none</code>),
+<code>reason</code>, <code>answer</code>, <code>citations</code> och fler; se README, avsnittet ”The API”.
+Listor går också att hämta som CSV eller JSON under <code>/export/</code> (länkarna står vid varje resultat).</p>""")

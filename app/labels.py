@@ -46,6 +46,14 @@ def part_kind(doc: Document, section: Section | None) -> str | None:
     return kind or "handling"
 
 
+TYPE_LABELS = {"other": "övrigt"}  # the model's value → what the page shows
+
+
+def type_label(doc_type: str) -> str:
+    """A document type as the page names it ("other" is "övrigt"; the value stays in links and the API)."""
+    return TYPE_LABELS.get(doc_type, doc_type)
+
+
 def document_label(doc_type: str, organ: str | None, date: str | None) -> str:
     """What a document is and what its date means, for a whole document."""
     organ = organ or ""

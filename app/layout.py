@@ -13,9 +13,12 @@ from __future__ import annotations
 from namndsok.model import DECISION_KINDS, DOC_TYPES
 
 from . import api
+from .labels import type_label
 from .webapp import ALL, MODES, WebApp
 
 DOC_TYPE_CHOICES = [ALL, *DOC_TYPES]
+# what the dropdown shows (Swedish) and the value it sends, which stays the model's ("other")
+DOC_TYPE_OPTIONS = [(ALL, ALL)] + [(type_label(t), t) for t in DOC_TYPES]
 KIND_CHOICES = [ALL, *DECISION_KINDS]
 TABS = {"fraga": "Fråga", "beslut": "Beslut", "arende": "Ärende", "dokument": "Dokument"}
 EXAMPLES = [
@@ -44,7 +47,7 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                 with gr.Accordion("Filter: nämnd, dokumenttyp, datum", open=False, elem_id="ns-filters") as filters:
                     with gr.Row():
                         organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ", elem_id="ns-organ")
-                        doc_type = gr.Dropdown(DOC_TYPE_CHOICES, value=ALL, label="Dokumenttyp", elem_id="ns-type")
+                        doc_type = gr.Dropdown(DOC_TYPE_OPTIONS, value=ALL, label="Dokumenttyp", elem_id="ns-type")
                         date_from = gr.Textbox(value="", label="Från datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
                                                elem_id="ns-from")
                         date_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
@@ -64,8 +67,10 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                     d_organ = gr.Dropdown(webapp.organs, value=ALL, label="Nämnd/organ")
                     d_kind = gr.Dropdown(KIND_CHOICES, value=ALL, label="Slag",
                                          info="beslut: fattat av organet; förslag: förslag till beslut")
-                    d_from = gr.Textbox(value="", label="Från datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD")
-                    d_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD")
+                    d_from = gr.Textbox(value="", label="Från datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
+                                        elem_id="ns-d-from")
+                    d_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
+                                      elem_id="ns-d-to")
                 d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
                 d_out = gr.HTML(elem_id="ns-decisions-out")
                 d_inputs = [d_organ, d_kind, d_from, d_to]
@@ -120,6 +125,9 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                     docs = webapp.documents_html()
             return [*form, *dec, *mat, docs, tab, open_filters]
 
+        gr.Markdown("<small>För skript och program: [appens API](/om-api) (`/answer`, `/search`) och "
+                    "export som CSV eller JSON vid varje resultat.</small>", elem_id="ns-api-link")
+
         # this module postpones annotations; Gradio needs the real class to inject the request
         open_view.__annotations__["request"] = gr.Request
         demo.load(open_view, None, [*inputs, result, *d_inputs, d_out, m_key, m_out, docs_out, tabs, filters],
@@ -146,14 +154,34 @@ UPLOAD_FORM = """
 CSS = """
 .ns-answer {font-size: 1.1em; line-height: 1.5}
 .ns-answer p {margin: .3em 0}
-.ns-noanswer {color: #4b5563}
-.ns-nearmiss {border-left: 4px solid #d97706; background: #fffbeb; padding: .5em .8em; margin: .4em 0}
-.ns-card {border: 1px solid #d1d5db; border-radius: 6px; padding: .6em .8em; margin: .5em 0; overflow-wrap: anywhere}
+.ns-head {font-size: 1.15em; font-weight: 700; margin: .2em 0 .3em}
+.ns-outcome-closest {border-left: 4px solid #d97706; background: #fffbeb; padding: .4em .8em; margin: .4em 0}
+.ns-outcome-none {border-left: 4px solid #9ca3af; background: #f9fafb; padding: .4em .8em; margin: .4em 0; color: #374151}
+.ns-reason {margin: .1em 0}
+/* what the sources say, as a quotation: never to be taken for the app's own words */
+blockquote.ns-said {margin: .3em 0; padding: .1em .8em; border-left: 3px solid #93c5fd; background: #f8fafc;
+  font-family: Georgia, "Times New Roman", serif; color: #1f2937}
+.ns-line {margin: .3em 0}
+.ns-line blockquote.ns-said {display: block}
+.ns-nearest > summary {cursor: pointer; color: #1d4ed8; font-weight: 600; margin: .5em 0}
+.ns-events {font-size: .9em; color: #374151; margin: .2em 0}
+.ns-motions {font-size: .9em; margin: .2em 0 .2em 1.2em; padding: 0}
+.ns-decision {font-size: 1em}
+.ns-nw {white-space: nowrap}
+/* a table in a passage: its figures right-aligned under their years, scrolled sideways when wide */
+.ns-tab {display: block; overflow-x: auto; max-width: 100%; border-collapse: collapse; margin: .2em 0; white-space: normal}
+.ns-tab td {padding: .05em .8em .05em 0; vertical-align: top; border-bottom: 1px solid #e5e7eb}
+.ns-tab td.ns-fig {text-align: right; white-space: nowrap}
+.ns-date {white-space: nowrap}
+.ns-docfilter {display: flex; flex-wrap: wrap; gap: .4em 1em; align-items: center; margin: .3em 0 .6em; font-size: .92em}
+.ns-docfilter select, .ns-docfilter input {border: 1px solid #9ca3af; border-radius: 4px; padding: .1em .3em; margin-left: .3em;
+  background: #fff; max-width: 14em}
+.ns-card {border: 1px solid #d1d5db; border-radius: 6px; padding: .6em .8em; margin: .5em 0; overflow-wrap: break-word}
 .ns-cite {font-weight: 600}
 .ns-where {font-size: .95em}
 .ns-bundle {font-size: .85em; color: #4b5563}
 .ns-doctitle {color: #4b5563; font-size: .9em; font-style: italic}
-.ns-passage {white-space: pre-wrap; font-size: .95em; margin-top: .4em}
+.ns-passage {white-space: pre-wrap; font-size: .95em; margin-top: .4em; tab-size: 2}
 .ns-full summary, .ns-inferred summary {cursor: pointer; color: #1d4ed8; font-size: .9em}
 .ns-inferred {display: inline-block; margin-left: .4em}
 .ns-inferred small {display: block; max-width: 40em}
@@ -195,6 +223,13 @@ mark.ns-word {background: #fff2a8; padding: 0}
   .ns-docs td {display: block; border: none !important; padding: .05em .2em !important}
   .ns-docs td[data-label] {display: inline-block; font-size: .9em; color: #4b5563}
   .ns-docs td[data-label]::before {content: attr(data-label) ": "}
+  /* lighter entries on a phone: no boxes, the title first, the rest small and grey */
+  .ns-docs tr {border-bottom: 1px solid #e5e7eb; padding: .3em 0}
+  .ns-docs td:first-child {font-weight: 600}
+  .ns-docs td:nth-child(2) {font-size: .9em; color: #374151}
   .ns-card {padding: .5em .6em}
+  blockquote.ns-said {padding: .1em .5em}
+  .ns-tab {font-size: .85em}
+  .ns-tab td {padding-right: .4em}
 }
 """

@@ -4,8 +4,9 @@ Gradio serves its page with `lang="en"` and picks the language of its own texts 
 "Use via API", the login form) from the browser. SwedishPage rewrites the page as it is
 served: `lang="sv"`, a Swedish description, and HEAD first in <head>, before Gradio's
 scripts run. HEAD tells Gradio the language is Swedish and handles what the app's HTML
-needs: "Kopiera hänvisning", the address bar following the view shown (its permalink), and
-uploads with their progress.
+needs: "Kopiera hänvisning", the address bar following the view shown (its permalink, or
+the tab), the answer brought into view after Enter (on a phone it starts below the
+screen), the Dokument tab's filters and order, and uploads with their progress.
 """
 
 from __future__ import annotations
@@ -100,19 +101,103 @@ HEAD_JS = r"""
     if (t.closest('#ns-upload-send')) { ev.preventDefault(); upload(); }
   });
 
-  // the address bar follows the view: a view that is shown brings its permalink along
+  // the address bar follows the view on screen: the permalink of the result shown in the
+  // selected tab, else the tab itself; after every answer, list, matter and tab switch
+  var TAB_IDS = {'Fråga': 'fraga', 'Beslut': 'beslut', 'Ärende': 'arende', 'Dokument': 'dokument'};
+  function viewHref() {
+    var shown = Array.prototype.filter.call(document.querySelectorAll('a.ns-permalink'),
+                                            function (a) { return a.offsetParent !== null; });
+    if (shown.length) { return shown[0].getAttribute('href'); }
+    var tab = document.querySelector('button[role=tab][aria-selected=true]');
+    var id = tab ? TAB_IDS[tab.textContent.trim()] : null;
+    return id && id !== 'fraga' ? '/?flik=' + id : '/';
+  }
+  function syncAddress() {
+    var href = viewHref();
+    if (href !== location.pathname + location.search) { history.replaceState(null, '', href); }
+  }
+  var syncSoon = null;
+  function scheduleSync() { if (!syncSoon) { syncSoon = setTimeout(function () { syncSoon = null; syncAddress(); }, 50); } }
+
+  // after Enter (or the button, or an example) the result is brought into view: on a phone it
+  // starts below the screen, the more so with the filters open
+  var asked = 0;
+  function pending() { return !!document.querySelector('#ns-result .pending, #ns-result.pending'); }
+  function watchResult() {
+    var box = document.getElementById('ns-result');
+    if (!box) { return; }
+    var before = box.innerHTML, seenPending = false, started = Date.now(), mine = ++asked;
+    var timer = setInterval(function () {
+      if (mine !== asked || Date.now() - started > 180000) { clearInterval(timer); return; }
+      if (pending()) { seenPending = true; return; }
+      if (!(seenPending || box.innerHTML !== before || Date.now() - started > 3000)) { return; }
+      clearInterval(timer);
+      var el = document.getElementById('ns-answer') || box.querySelector('.ns-error') || box;
+      var top = el.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight * 0.4) {
+        if (window.innerWidth < 700 && document.activeElement) { document.activeElement.blur(); }  // the keyboard away
+        el.scrollIntoView({block: 'start'});
+        window.scrollBy(0, -8);
+      }
+      syncAddress();
+    }, 150);
+  }
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && !ev.shiftKey && ev.target && ev.target.closest && ev.target.closest('#ns-question')) {
+      setTimeout(watchResult, 0);
+    }
+  }, true);
+  document.addEventListener('click', function (ev) {
+    var t = ev.target;
+    if (!t || !t.closest) { return; }
+    if (t.closest('#ns-ask') || t.closest('#ns-examples button')) { setTimeout(watchResult, 0); }
+    if (t.closest('button[role=tab]')) { setTimeout(syncAddress, 100); }
+  }, true);
+
+  // the Dokument tab: filters (committee, type, dates) and an order, applied in place
+  function applyDocs(root) {
+    var table = root.querySelector('table.ns-docs');
+    if (!table) { return; }
+    var val = function (k) { var el = root.querySelector('[data-docfilter="' + k + '"]'); return el ? el.value.trim() : ''; };
+    var organ = val('organ'), type = val('type'), from = val('from'), to = val('to');
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows), n = 0;
+    rows.forEach(function (r) {
+      var d = r.getAttribute('data-date') || '';
+      var ok = (!organ || r.getAttribute('data-organ') === organ) && (!type || r.getAttribute('data-type') === type)
+        && (!from || (d && d >= from)) && (!to || (d && d.slice(0, to.length) <= to));
+      r.hidden = !ok;
+      if (ok) { n++; }
+    });
+    var sort = root.querySelector('[data-docsort]');
+    var key = sort ? sort.value : 'date-';
+    var desc = key.slice(-1) === '-', field = 'data-' + key.replace(/-$/, '');
+    rows.sort(function (a, b) {
+      var x = a.getAttribute(field) || '', y = b.getAttribute(field) || '';
+      return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
+    }).forEach(function (r) { table.tBodies[0].appendChild(r); });
+    var count = root.querySelector('.ns-doccount');
+    if (count) {
+      var total = count.getAttribute('data-total');
+      count.textContent = n == total ? total + ' dokument i indexet.' : n + ' av ' + total + ' dokument visas.';
+    }
+  }
+  function onDocControl(ev) {
+    var t = ev.target;
+    if (t && t.closest && t.closest('[data-docfilter], [data-docsort]')) { applyDocs(t.closest('#ns-docs') || document); }
+  }
+  document.addEventListener('input', onDocControl);
+  document.addEventListener('change', onDocControl);
+
   new MutationObserver(function (records) {
-    var href = null;
     records.forEach(function (r) {
+      if (r.type === 'attributes') { if (r.target.matches && r.target.matches('a.ns-permalink')) { scheduleSync(); } return; }
       r.addedNodes.forEach(function (n) {
         if (n.nodeType !== 1) { return; }
-        var a = n.matches && n.matches('a.ns-permalink') ? n : (n.querySelector && n.querySelector('a.ns-permalink'));
-        if (a) { href = a.getAttribute('href'); }
+        if ((n.matches && n.matches('a.ns-permalink')) || (n.querySelector && n.querySelector('a.ns-permalink'))) { scheduleSync(); }
         if (n.querySelector && n.querySelector('#ns-upload-status')) { poll(); }
       });
     });
-    if (href && href !== location.pathname + location.search) { history.replaceState(null, '', href); }
-  }).observe(document.documentElement, {childList: true, subtree: true});
+  }).observe(document.documentElement, {childList: true, subtree: true, attributes: true, attributeFilter: ['href']});
 })();
 """
 

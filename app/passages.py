@@ -157,8 +157,12 @@ def _cleanup_ops(text: str) -> dict[int, tuple[int, str]]:
         for m in pattern.finditer(text):
             n = len(m[1])
             if m.start(1) not in ops and m.end(2) not in ops:
-                ops[m.start(1)] = (n, "")
-                ops[m.end(2)] = (n, "")
+                # bold glued to the text around it was a heading of its own: "läsåret
+                # 2019/2020**Produktionsutskottets beslut**" must not read "2019/2020Produktionsutskottets"
+                before = m.start(1) > 0 and not text[m.start(1) - 1].isspace()
+                after = m.end(2) + n < len(text) and not text[m.end(2) + n].isspace()
+                ops[m.start(1)] = (n, " " if before else "")
+                ops[m.end(2)] = (n, " " if after else "")
     return ops
 
 
@@ -210,6 +214,65 @@ def render(text: str, marks: list[tuple[int, int]] | None = None, mark_class: st
     if open_end is not None:
         out.append("</mark>")
     return "".join(out)
+
+
+# a figure grouped in thousands ("40 000", "1 250 000,5") and an ISO date ("2020-09-16"):
+# never broken across lines ("5 / 000", "2020- / 09-16")
+_WHOLE_RE = re.compile(r"(?<![\w])(?:\d{1,3}(?: \d{3})+(?:,\d+)?|\d{4}-\d\d-\d\d)(?![\w])")
+_MARK_TAG_RE = re.compile(r"<mark[^>]*>|</mark>")
+_FIGURE_RE = re.compile(r"[-–]?\s*[\d\s]+(?:,\d+)?\s*%?")
+
+
+def _balanced(parts: list[str]) -> list[str]:
+    """HTML pieces cut from one rendered text, each closing the <mark> it leaves open and
+    reopening the one it was cut inside (without its id, which stays with the first)."""
+    out, carry = [], ""
+    for part in parts:
+        text = carry + part
+        tags = _MARK_TAG_RE.findall(text)
+        carry = ""
+        if tags and tags[-1] != "</mark>":
+            carry = re.sub(r' id="[^"]*"', "", tags[-1])
+            text += "</mark>"
+        out.append(text)
+    return out
+
+
+def _table(rows: list[list[str]]) -> str:
+    cells = []
+    for row in rows:
+        tds = []
+        for cell in row:
+            plain = html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            cls = ' class="ns-fig"' if plain and _FIGURE_RE.fullmatch(plain) else ""
+            tds.append(f"<td{cls}>{cell}</td>")
+        cells.append(f"<tr>{''.join(tds)}</tr>")
+    return f'<table class="ns-tab">{"".join(cells)}</table>'
+
+
+def keep_whole(html_text: str) -> str:
+    """Rendered text as a reader needs it on any screen: lines of tab-separated cells (a
+    table's rows, "Invent ny/omb skola/fsk	2 000	10 000") as a table, so its year columns
+    stand under their years, and figures and dates never broken across lines."""
+    if "\t" in html_text:
+        items: list[tuple[bool, str]] = []
+        rows: list[list[str]] = []
+        for line in _balanced(html_text.split("\n")):
+            if "\t" in line:
+                rows.append(_balanced(line.split("\t")))
+                continue
+            if rows:
+                items.append((True, _table(rows)))
+                rows = []
+            items.append((False, line))
+        if rows:
+            items.append((True, _table(rows)))
+        out = ""
+        for n, (is_table, part) in enumerate(items):
+            # a table is a block of its own: no line break of the text before or after it
+            out += ("\n" if n and not is_table and not items[n - 1][0] else "") + part
+        html_text = out
+    return _WHOLE_RE.sub(lambda m: f'<span class="ns-nw">{m.group(0)}</span>', html_text)
 
 
 def snippet_html(text: str, marks: list[tuple[int, int]], width: int = SNIPPET_CHARS, mark_class: str = "") -> tuple[str, int, int]:

@@ -1,7 +1,8 @@
 """The web app: a FastAPI app with the Gradio page at /, the source documents at
-/dokument/{n}, exports at /export/…, uploads at /uppladdning (with --allow-upload), all
-behind guard.py (the login, slowed failed logins, Gradio's upload routes closed, checked
-API input).
+/dokument/{n} (a Swedish page when one is not in the index), exports at /export/… (sok,
+svar, beslut, arende; CSV for a Swedish spreadsheet or JSON), the API's Swedish description
+at /om-api, uploads at /uppladdning (with --allow-upload), all behind guard.py (the login,
+slowed failed logins, Gradio's upload routes closed, checked API input).
 
 The app's functions are in webapp.py, their HTML in cards.py, the page in layout.py, the
 API in api.py and uploads in uploads.py. Gradio's page is served in Swedish: lang="sv" and a
@@ -38,23 +39,33 @@ SEARCH_COLUMNS = ["rank", "reference", "document", "document_title", "organ", "d
                   "section_title", "subsection", "dnr", "page", "score", "text", "source"]
 DECISION_COLUMNS = ["reference", "kind", "title", "document", "document_title", "organ", "date", "section", "dnr",
                     "page", "events", "text", "source"]
+ANSWER_COLUMNS = ["question", "outcome", "answer", "reason", "role", "marker", "reference", "document", "document_title",
+                  "organ", "date", "doc_type", "section", "section_title", "subsection", "dnr", "page", "score",
+                  "highlights", "text", "source"]
+MATTER_COLUMNS = ["step", "reference", "what", "title", "document", "document_title", "organ", "date", "section", "dnr",
+                  "page", "inferred", "evidence", "text", "source"]
 _MARK_RE = re.compile(r"(\d{1,10})-(\d{1,10})")
 
 __all__ = ["WebApp", "build_blocks", "create_app", "serve"]
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
-    """CSV for a spreadsheet: UTF-8 with a byte order mark, one row per item, text on one line."""
+    """CSV for a spreadsheet set to Swedish (Excel opens it with a double click): UTF-8 with a
+    byte order mark, fields separated by semicolons, decimal commas, one row per item, text on one line."""
     out = io.StringIO()
     out.write("\ufeff")
-    w = csv.DictWriter(out, columns, extrasaction="ignore")
+    w = csv.DictWriter(out, columns, extrasaction="ignore", delimiter=";", lineterminator="\r\n")
     w.writeheader()
     for r in rows:
         w.writerow({k: _cell(r.get(k)) for k in columns})
     return out.getvalue()
 
 
-def _cell(v) -> str | int | float | None:
+def _cell(v) -> str | int | None:
+    if isinstance(v, bool):
+        return "ja" if v else "nej"
+    if isinstance(v, float):  # a number stays a number: "0,873" is one to a Swedish spreadsheet
+        return f"{v:.6g}".replace(".", ",")
     if isinstance(v, str):
         return " ".join(v.split())
     if isinstance(v, list):  # events, heading paths: "yrkande; reservation"
@@ -88,13 +99,17 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
     @app.get("/dokument/{n}")
     def dokument(n: int, h: str | None = None, markera: str | None = None):
         # only documents in the index, addressed by their number (and hash) in it
+        from .cards import message_page
+
         doc = webapp.document(n, h)
         if doc is None:
-            raise HTTPException(404, "Dokumentet finns inte i indexet")
+            return HTMLResponse(message_page("Dokumentet finns inte", "Dokumentet finns inte i indexet. Det kan ha tagits "
+                                             "bort eller ersatts när indexet byggdes om."), status_code=404)
         if doc.page_starts:
             p = Path(doc.path)
             if not p.is_file():
-                raise HTTPException(410, "PDF-filen finns inte längre på disk")
+                return HTMLResponse(message_page("Filen finns inte längre", f"PDF-filen {doc.source} finns i indexet men "
+                                                 "inte längre på disk."), status_code=410)
             # inline: the browser's viewer opens it at the #page the link names
             return FileResponse(p, media_type="application/pdf", filename=doc.source, content_disposition_type="inline")
         mark = None
@@ -125,6 +140,26 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
             raise HTTPException(422, str(exc)) from None
         return _export(rows, SEARCH_COLUMNS, "namndsok-sok", fmt)
 
+    @app.get("/export/svar.{fmt}")
+    def export_answer(fmt: str, q: str = "", organ: str = ALL, typ: str = ALL, fran: str = "", till: str = ""):
+        if fmt not in ("csv", "json"):
+            raise HTTPException(404, "Välj svar.csv eller svar.json")
+        if not q.strip():
+            raise HTTPException(422, "Ange frågan som q=…")
+        try:
+            rows = webapp.answer_rows(q, organ, typ, fran, till)
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return _export(rows, ANSWER_COLUMNS, "namndsok-svar", fmt)
+
+    @app.get("/export/arende.{fmt}")
+    def export_matter(fmt: str, arende: str = ""):
+        if fmt not in ("csv", "json"):
+            raise HTTPException(404, "Välj arende.csv eller arende.json")
+        if not arende.strip():
+            raise HTTPException(422, "Ange diarienumret eller ämnet som arende=…")
+        return _export(webapp.matter_rows(arende), MATTER_COLUMNS, "namndsok-arende", fmt)
+
     @app.get("/export/beslut.{fmt}")
     def export_decisions(fmt: str, organ: str = ALL, slag: str = ALL, fran: str = "", till: str = ""):
         if fmt not in ("csv", "json"):
@@ -134,6 +169,12 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         except InputError as exc:
             raise HTTPException(422, str(exc)) from None
         return _export(rows, DECISION_COLUMNS, "namndsok-beslut", fmt)
+
+    @app.get("/om-api")
+    def about_api():
+        from .cards import api_page
+
+        return HTMLResponse(api_page())
 
     @app.post("/uppladdning")
     async def upload(request: Request, namn: str = ""):
@@ -157,7 +198,7 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
 
     demo = build_blocks(webapp, uploads=uploads is not None)
     demo.queue(default_concurrency_limit=4, max_size=256)
-    app = gr.mount_gradio_app(app, demo, path="", auth=auth, css=CSS, theme=_theme(gr), footer_links=["api"],
+    app = gr.mount_gradio_app(app, demo, path="", auth=auth, css=CSS, theme=_theme(gr), footer_links=[],
                               auth_message="Logga in för att söka i nämndhandlingarna.")
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, GradioApp))
 

@@ -37,6 +37,7 @@ ALL = "Alla"
 MAX_K = 50  # passages per request through the app
 SEARCH_K = 20  # passages a search shows
 MODES = {"svar": "Svar", "sok": "Sök"}  # the URL's word → the form's
+CLOSEST_PLACES = 3  # places shown when a claim could not be verified
 
 
 class InputError(ValueError):
@@ -248,18 +249,28 @@ class WebApp:
                 return self._search_html(question, f, params)
             ans = self.answer(question, f)
         except InputError as exc:
-            return cards.error_html(f"Kunde inte söka: {exc}")
+            return cards.error_html(str(exc))  # the same sentence as on every tab
         except Exception:  # never a stack trace in the page, never a dead app
             log.exception("request failed")
             return cards.error_html("Något gick fel när frågan besvarades. Försök igen eller formulera om frågan.")
-        res = ans.to_json()
+        return cards.answer_html(ans.to_json(), *self._answer_cards(ans, question), cards.query_link(params))
+
+    def _answer_cards(self, ans: Answer, question: str) -> tuple[list[str], list[str]]:
+        """(the cited sources, the closest passages) as cards, by the answer's outcome: an
+        answer's sources; the closest places (up to 3), each with its best sentence marked;
+        for "none" only the closest passages (shown folded)."""
+        cited = list(enumerate(ans.citations))
+        if ans.outcome == "closest":
+            cited = cited[:CLOSEST_PLACES]
         found = [cards.card(self.passage(h.chunk), self.link, CardOptions(marker=n + 1, sentences=ans.highlights.get(n)))
-                 for n, h in enumerate(ans.citations)]
+                 for n, h in cited] if ans.outcome != "none" else []
         nearest = []
-        if ans.no_answer and ans.no_answer_kind != "near_miss":
+        if ans.outcome == "none" or (ans.outcome == "closest" and not found):
             nearest = [cards.card(p, self.link, CardOptions(query=question, width=cards.ANSWER_SNIPPET // 2))
-                       for p in self.grouped(ans.passages)]
-        return cards.answer_html(res, found, nearest, cards.query_link(params))
+                       for p in self.grouped(ans.passages)[:CLOSEST_PLACES if ans.outcome == "closest" else None]]
+        if ans.outcome == "closest" and not found:  # the closest places are the passages, shown open
+            return nearest, []
+        return found, nearest
 
     def _search_html(self, query: str, f: Filters, params: dict) -> str:
         hits = self.search(query, f)
@@ -282,8 +293,9 @@ class WebApp:
         out = []
         for r in rows:
             p = self.section_passage(r.document, r.section, r.citation)
-            extra = cards.decision_extra(r.kind, r.title, r.events) + cards.motions_html(r.motions)
-            out.append(cards.card(p, self.link, CardOptions(sentences=[r.text], extra=extra, where_title=False)))
+            extra = cards.decision_extra(r.kind, r.title, r.events, r.text, r.motions)
+            out.append(cards.card(p, self.link, CardOptions(sentences=[r.text], extra=extra, where_title=False,
+                                                            passage_folded="Visa paragrafens text")))
         n_dec = sum(r.kind == "beslut" for r in rows)
         head = f"<p><b>{n_dec} beslut och {len(rows) - n_dec} förslag till beslut</b>, äldst först</p>"
         return head + cards.permalink_html(link, "Länk till listan", exports) + "".join(out)
@@ -295,8 +307,10 @@ class WebApp:
         steps: list[Step] = matter_timeline(self.searcher, key)
         if not steps:
             return f"<p>Inget ärende hittades för {cards.esc(key)}.</p>"
+        link = cards.query_link({"arende": key.strip()})
+        exports = {"CSV": "/export/arende.csv" + link[1:], "JSON": "/export/arende.json" + link[1:]}
         out = [f"<p><b>{len(steps)} steg</b>, äldst först</p>",
-               cards.permalink_html(cards.query_link({"arende": key.strip()}), "Länk till ärendet"), '<ol class="ns-steps">']
+               cards.permalink_html(link, "Länk till ärendet", exports), '<ol class="ns-steps">']
         for s in steps:
             p = self.section_passage(s.document, s.section, s.citation)
             opts = CardOptions(sentences=[s.text] if s.section is not None and s.section.decision else None,
@@ -323,6 +337,30 @@ class WebApp:
             doc, sec = self.searcher.document_of(h.chunk), self.searcher.section_of(h.chunk)
             out.append({"rank": n, **_described(doc, sec, h.chunk.citation), **h.to_json()})
         return out
+
+    @one_snapshot
+    def answer_rows(self, question: str, organ: str = ALL, doc_type: str = ALL, date_from: str = "",
+                    date_to: str = "") -> list[dict]:
+        """An answer for export: one row per source (the closest passages when there is no
+        answer), each with the question, the outcome, the answer's text and why."""
+        ans = self.answer(question, self.filters(organ, doc_type, date_from, date_to))
+        res = ans.to_json()
+        head = {"question": ans.question, "outcome": ans.outcome, "answer": ans.answer, "reason": ans.reason}
+        out = []
+        for n, h in enumerate(ans.citations):
+            doc, sec = self.searcher.document_of(h.chunk), self.searcher.section_of(h.chunk)
+            out.append({**head, "role": "källa", **_described(doc, sec, h.chunk.citation), **res["citations"][n]})
+        if not ans.citations:
+            for h in ans.passages:
+                doc, sec = self.searcher.document_of(h.chunk), self.searcher.section_of(h.chunk)
+                out.append({**head, "role": "närmaste passage", **_described(doc, sec, h.chunk.citation), **h.to_json()})
+        return out or [head]
+
+    @one_snapshot
+    def matter_rows(self, key: str) -> list[dict]:
+        """A matter's steps for export, oldest first."""
+        return [{"step": n, **_described(s.document, s.section, s.citation), **s.to_json()}
+                for n, s in enumerate(matter_timeline(self.searcher, key or ""), 1)]
 
     @one_snapshot
     def decision_rows(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> list[dict]:

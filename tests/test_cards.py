@@ -5,6 +5,7 @@ marked, overlapping chunks shown once, and a document page that lands on the quo
 
 from __future__ import annotations
 
+import html as html_mod
 import re
 
 import pytest
@@ -148,31 +149,90 @@ def _res(**kw) -> dict:
     return {"question": "q", "no_answer": False, "no_answer_kind": None, "decision": None, "note": None, **kw}
 
 
-def test_a_near_miss_reads_as_one_with_its_source():
-    from namndsok.app.answering.answer import NEAR_MISS
+def _visible(page: str) -> str:
+    return html_mod.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_closest_places_carry_no_answer_headline_and_say_why():
+    """outcome "closest": the heading Närmaste ställen and the reason, then the places; the
+    answer text (which may begin "Svar:" or "Beslut:" in a source) is not shown as an answer."""
     from namndsok.app.cards import answer_html
 
-    sentence = "Kostnaden för samordnaren ska delas lika mellan de basverksamheter som ingår i samverkan kring familjecentralen."
-    page = answer_html(_res(answer=f"{NEAR_MISS}\n{sentence} [1]", no_answer=True, no_answer_kind="near_miss"),
-                       ['<div class="ns-card" id="ns-src-1">källa</div>'], [], "/?q=q")
-    near = re.search(r'<div class="ns-nearmiss" role="status">(.*?)</div>', page)[1]
-    assert near.startswith("Handlingarna tar upp ämnet men")
-    assert f'{sentence} <a class="ns-marker" href="#ns-src-1">[1]</a>' in page
-    assert "<h4>Källa</h4>" in page and "Närmaste passager" not in page and "ns-noanswer" not in page
+    sentence = "Svar: Elevpeng plus verksamhetsstöd/strukturbidrag."
+    page = answer_html(_res(answer=f"Beslut: {sentence} [1]", no_answer=True, no_answer_kind="near_miss", outcome="closest",
+                            reason="Ingen mening i källorna nämner kostnaden för simhallen.", decision="beslut"),
+                       ['<div class="ns-card" id="ns-src-1">källa</div>', '<div class="ns-card" id="ns-src-2">k2</div>'],
+                       [], "/?q=q")
+    answer = re.search(r'<div class="ns-answer ns-outcome-closest" id="ns-answer" data-outcome="closest".*?</div>', page)[0]
+    assert '<h3 class="ns-head">Närmaste ställen</h3>' in answer
+    assert '<p class="ns-reason">Ingen mening i källorna nämner kostnaden för simhallen.</p>' in answer
+    assert page.count('class="ns-card"') == 2 and "Källa" not in page  # the places, not "sources" of an answer
+    text = _visible(page)
+    assert "Svar:" not in text and "Beslut" not in text and "ns-badge" not in page
 
 
-def test_a_decision_shows_its_label_and_nothing_is_said_plainly():
+def test_an_answer_is_headed_svar_and_quotes_its_sources():
+    from namndsok.app.cards import answer_html
+
+    # a source sentence that begins "Svar:" stands inside a quotation, apart from the app's heading
+    page = answer_html(_res(answer="Svar: Elevpeng plus verksamhetsstöd/strukturbidrag. [1]", outcome="answer"), ["k"], [], "/?q=q")
+    assert re.search(r'<h3 class="ns-head">Svar</h3><div class="ns-line"><blockquote class="ns-said">”Svar: Elevpeng', page)
+    page = answer_html(_res(answer="Beslut: Styrelsen beslutar att godkänna avtalet. [1]", decision="beslut", outcome="answer"),
+                       ["k"], [], "/?q=q")
+    assert ('<span class="ns-badge ns-beslut">Beslut</span> <blockquote class="ns-said">”Styrelsen beslutar att godkänna '
+            'avtalet.” <a class="ns-marker" href="#ns-src-1">[1]</a></blockquote>') in page
+    page = answer_html(_res(answer="Förslag till beslut: Nämnden föreslås besluta att … [1]", decision="förslag",
+                            outcome="answer"), ["k"], [], "/")
+    assert '<span class="ns-badge ns-forslag">Förslag till beslut</span> <blockquote' in page
+    assert "<h4>Källa</h4>" in page
+    # figures stay whole on a narrow screen
+    page = answer_html(_res(answer="Invent ny/omb skola/fsk, 2026: 40 000 tkr [1]", outcome="answer"), ["k"], [], "/?q=q")
+    assert '<span class="ns-nw">40 000</span> tkr' in page
+    # exports of the answer beside its link
+    assert 'href="/export/svar.csv?q=q"' in page and 'href="/export/svar.json?q=q"' in page
+
+
+def test_nothing_found_says_so_with_the_closest_passages_folded():
     from namndsok.app.answering.answer import NO_ANSWER
     from namndsok.app.cards import answer_html
 
-    page = answer_html(_res(answer="Beslut: Styrelsen beslutar att godkänna avtalet. [1]", decision="beslut"), ["k"], [], "/")
-    assert '<span class="ns-badge ns-beslut">Beslut</span> Styrelsen beslutar att godkänna avtalet.' in page
-    page = answer_html(_res(answer="Förslag till beslut: Nämnden föreslås besluta att … [1]", decision="förslag"), ["k"], [], "/")
-    assert '<span class="ns-badge ns-forslag">Förslag till beslut</span> Nämnden föreslås' in page
-    page = answer_html(_res(answer=NO_ANSWER, no_answer=True, no_answer_kind="nothing", note="visar de närmaste passagerna"),
-                       [], ["närmast"], "/")
-    assert "ns-noanswer" in page and "<h4>Närmaste passager</h4>närmast" in page
-    assert "Visar de passager som ligger närmast frågan." in page
+    page = answer_html(_res(answer=f"{NO_ANSWER} Handlingarna nämner inte Malmö.", no_answer=True, no_answer_kind="nothing",
+                            outcome="none", reason="Handlingarna nämner inte Malmö.", note="visar de närmaste passagerna"),
+                       [], ["<div>närmast</div>"], "/?q=q")
+    assert '<h3 class="ns-head">Inget i handlingarna</h3><p class="ns-reason">Handlingarna nämner inte Malmö.</p>' in page
+    assert '<details class="ns-nearest"><summary>Närmaste passager (1)</summary><div>närmast</div></details>' in page
+    assert "Visar de passager" not in page  # the heading says it already
+    # without a reason the answerer's own sentence is the reason
+    page = answer_html(_res(answer=NO_ANSWER, no_answer=True, no_answer_kind="nothing", outcome="none"), [], [], "/")
+    assert f'<p class="ns-reason">{NO_ANSWER}</p>' in page
+
+
+def test_bold_glued_to_text_is_not_run_together_and_figures_stay_whole():
+    from namndsok.app.passages import keep_whole
+
+    assert render("läsåret 2019/2020**Produktionsutskottets beslut**\nDagordningen") == \
+        "läsåret 2019/2020 Produktionsutskottets beslut\nDagordningen"
+    assert render("saknades**Vägen dit**") == "saknades Vägen dit"
+    assert re.findall(r'<span class="ns-nw">(.*?)</span>', keep_whole(render("40 000 tkr den 2020-09-16 av 12345"))) == \
+        ["40 000", "2020-09-16"]
+
+
+def test_a_table_in_a_passage_keeps_its_columns_and_marks():
+    """Tab-separated rows (a budget table) become a table: each figure in its year's column,
+    right-aligned; a quoted row's mark closes and reopens at each cell, the id only once."""
+    from namndsok.app.passages import keep_whole
+
+    text = ("4.2 Investeringsplan\n(belopp i tkr)\t2024\t2025\t2026\t2027\n"
+            "Invent ny/omb skola/fsk\t2 000\t10 000\t40 000\t30 000\nSlut på tabellen")
+    start = text.index("Invent")
+    page = keep_whole(render(text, [(start, len(text) - len("\nSlut på tabellen"))], "ns-quote", "ns-hit"))
+    rows = re.findall(r"<tr>(.*?)</tr>", page)
+    cells = [[html_mod.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]
+    assert cells == [["(belopp i tkr)", "2024", "2025", "2026", "2027"],
+                     ["Invent ny/omb skola/fsk", "2 000", "10 000", "40 000", "30 000"]]
+    assert page.startswith("4.2 Investeringsplan<table") and page.endswith("</table>Slut på tabellen")
+    assert page.count('id="ns-hit"') == 1 and page.count("<mark") == page.count("</mark>") == 5
+    assert '<td class="ns-fig"><mark class="ns-quote"><span class="ns-nw">40 000</span></mark></td>' in page
 
 
 def test_a_cut_never_leaves_half_a_markdown_pair():
