@@ -59,6 +59,18 @@ def decision_label(answer: str) -> str | None:
     return None
 
 
+_NONE_RECORDED_RE = re.compile(r"^(?:Inga|Ingen|Inget)\b[^\n]*\bantecknades\b")
+
+
+def true_negative(q: Question, ans) -> bool:
+    """A question whose gold answer is that the protocol records none ("none recorded"; its
+    evidence only shows the protocol's scope) is answered by a cited "Inga … antecknades"
+    from the gold document."""
+    if not (q.answer or "").lower().startswith("none recorded") or not ans.citations:
+        return False
+    return bool(_NONE_RECORDED_RE.match(ans.answer)) and ans.citations[0].chunk.source == q.doc
+
+
 def variants(question: str) -> list[str]:
     """The same question as people also type it: without its "?", lower-cased, with extra
     spaces and a trailing "tack", and with "vi" / "nämnden" / "kommunen" swapped."""
@@ -84,7 +96,8 @@ def question_row(q: Question, ans, documents: dict[str, Any], ask_ms: float) -> 
     outcome = getattr(ans, "outcome", "none" if ans.no_answer else "answer")
     claimed = outcome == "answer"
     quoted = [t for texts in ans.highlights.values() for t in texts] if claimed else []
-    holds = claimed and q.answerable and evidence_in_answer(ans.answer, q.evidences, quoted)
+    holds = claimed and q.answerable and (evidence_in_answer(ans.answer, q.evidences, quoted)
+                                          or true_negative(q, ans))
     row: dict[str, Any] = {
         "id": q.id, "group": q.group, "kind": q.kind, "lang": q.lang, "answerable": q.answerable,
         "near_miss": q.near_miss, "refused": not claimed, "outcome": outcome, "ask_ms": ask_ms,

@@ -383,5 +383,5 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     lines = [ln for ln in lines if ln.rstrip().endswith("]")]  # a line must carry its source
     if not lines:
         return None
-    return Answer(question, "\n".join(lines), False, cit.hits, list(cit.hits), highlights=cit.highlights,
+    return Answer(question, "\n".join(lines), False, cit.hits, list(cit.hits), "facts", highlights=cit.highlights,
                   outcome="answer", reason=None, note="Svar ur protokollens uppgifter (närvaro, yrkanden, beslut).")

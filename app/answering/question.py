@@ -93,6 +93,7 @@ class Question:
     months: tuple[str, ...] = ()  # month names the question uses ("i september 2021")
     identifiers: tuple[str, ...] = ()  # the dnr keys and § numbers it names
     identifier_words: frozenset[str] = frozenset()  # their letter prefixes ("pu", "ubn", "kspu")
+    asked_words: tuple[str, ...] = ()  # the words as typed (their case tells a name)
 
     def holds_kind(self, sentence: str) -> bool:
         """Whether a sentence holds the kind of answer asked for (always, for a question of
@@ -154,4 +155,5 @@ def read_question(raw: str, limit: int, truecase: Callable[[str], str] | None = 
         months=tuple(dict.fromkeys(w for w in words if w in MONTHS)),
         identifiers=tuple(m[0] for m in ids),
         identifier_words=frozenset(w.lower() for m in ids for w in WORD_RE.findall(m[0])),
+        asked_words=tuple(WORD_RE.findall(asked)),
     )

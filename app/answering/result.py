@@ -16,7 +16,7 @@ class Answer:
     no_answer: bool
     citations: list[Hit]  # in the order of the markers [1], [2], …
     passages: list[Hit]  # everything retrieved, for "closest passages"
-    mode: str = "extractive"
+    mode: str = "extractive"  # or "generative" (a reader model's words), "facts" (from the protocol facts)
     note: str | None = None
     highlights: dict[int, list[str]] = field(default_factory=dict)  # citation index → sentences used
     flagged: list[str] = field(default_factory=list)  # citations the model invented, dropped

@@ -132,7 +132,8 @@ def decision_about(q: Question, hit: Hit, terms: list[Term], vocab: Vocabulary, 
 
 def verify(q: Question, hits: list[Hit], sentences: list[Sentence], vocab: Vocabulary, s: AnswerSettings) -> Verdict:
     terms = vocab.terms(q)
-    unknown = [t.word for t in terms if not t.known]
+    unknown = [t.word for t in terms if not t.known and t.telling]
+    terms = [t for t in terms if t.known]  # an unknown short word cannot be checked either way
     if unknown:
         return Verdict("none", f"Handlingarna nämner inte {quoted(unknown)}.", terms,
                        shown=list(range(min(3, len(hits)))))

@@ -25,6 +25,8 @@ _MID_WORD_RE = re.compile(r"(?<=[\w,)] )([^\W\d_]+(?:-[^\W\d_]+)*)", re.UNICODE)
 _VERB_SHAPE_RE = re.compile(r"(?:de|te|des|tes|ats|its|tt|dd|lt|nt)$")
 _NOT_VERB_RE = re.compile(r"(?:ande|ende)$")
 
+# an unknown word this long (or a capitalised name) makes the subject unknown
+MIN_TELLING = 7
 # a stem at least this long also matches inside a longer word ("avgift" in
 # "parkeringsavgiften", "familjecentral" in "familjecentralsavtalet"); shorter ones only whole
 MIN_PART = 5
@@ -35,6 +37,9 @@ class Term:
     word: str  # as asked, lower-case unless the corpus writes it capitalised ("Minirosen")
     weight: float  # the rarer in the corpus, the heavier (BM25 idf)
     alternatives: tuple[tuple[str, ...], ...]  # stems that must all be found, any one tuple
+    # a word the documents would not use if they spoke of the subject is a name or a noun; a
+    # short word the corpus lacks is more often a verb form ("höll", "deltog") than a subject
+    telling: bool = True
 
     @property
     def known(self) -> bool:
@@ -52,6 +57,10 @@ def stem_matches(stem: str, tokens: set[str]) -> bool:
     return len(stem) >= MIN_PART and any(stem in t for t in tokens)
 
 
+def _plain(stem: str) -> str:
+    return stem.replace("ä", "a").replace("ö", "o")
+
+
 def _english_stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -64,6 +73,10 @@ class Vocabulary:
     def __init__(self, vocabulary: dict, idf, chunk_texts: list[str], organs: list[str], lists: WordLists):
         # plain word stems of the BM25 vocabulary (not its character n-grams or identifiers)
         self.stems = frozenset(t for t in vocabulary if t and t[0] != "#" and not t[0].isdigit() and t[0] != "§")
+        # a plural or a case that changes the vowel ("ledamot" / "ledamöter", "stad" / "städer")
+        self._umlaut: dict[str, set[str]] = {}
+        for t in self.stems:
+            self._umlaut.setdefault(_plain(t), set()).add(t)
         self._idf = idf
         self.lists = lists
         self._parts: dict[str, bool] = {}
@@ -113,7 +126,8 @@ class Vocabulary:
             return ()
         if self.known_stem(stem):
             return ((stem,),)
-        alts = [(s,) for s in sorted(self._synonyms.get(stem, ())) if s in self.stems]
+        alts = [(s,) for s in sorted(self._umlaut.get(_plain(stem), ()))]
+        alts += [(s,) for s in sorted(self._synonyms.get(stem, ())) if s in self.stems]
         if alts:
             return tuple(alts)
         return self._compound(word)
@@ -165,7 +179,8 @@ class Vocabulary:
             if not alts and q.language != "sv":
                 continue  # an English word the small dictionary lacks says nothing about the documents
             weight = self._idf([s])[0] if alts and alts[0][0] == s else max(self._idf(["\0"]))
-            out.append(Term(self.truecase(w), float(weight), alts))
+            named = next((a for a in q.asked_words if a.lower() == w and a[:1].isupper()), None)
+            out.append(Term(named or self.truecase(w), float(weight), alts, telling=bool(named) or len(w) >= MIN_TELLING))
         return out
 
     def found(self, term: Term, tokens: set[str]) -> bool:
