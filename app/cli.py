@@ -30,6 +30,7 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok decisions --organ VästKom           decisions and proposals, each cited
   namndsok matter 2023/428                     a matter's path across meetings, oldest first
   namndsok serve                               the web app on http://127.0.0.1:7860
+  namndsok personuppgifter                     where the documents hold personal data
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
@@ -125,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="parse and embed on this Dask cluster, e.g. tcp://10.0.0.5:8786 (needs namndsok[cluster])")
     where.add_argument("--workers", type=_positive(int), metavar="N",
                        help="parse and embed on N Dask worker processes on this machine (needs namndsok[cluster])")
+    p.add_argument("--redact", action="store_true",
+                   help="mask personal data (personnummer, samordningsnummer, phone numbers, e-mail and postal "
+                        "addresses) before chunking and embedding: the index never holds it. An index built so "
+                        "stays so (later runs redact too) until --rebuild")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_common(p)
 
@@ -157,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "not inside the repository or the index) and ingested in the background. Needs a login")
     p.add_argument("--max-upload-mb", type=_positive(float), default=50.0, metavar="MB",
                    help="largest PDF an upload may be (default 50)")
+    p.add_argument("--redact", action="store_true", default=None,
+                   help="mask personal data in everything the app shows (answers, cards, documents, exports, "
+                        "the API) as [personnummer], [telefon], [e-post], [adress]; a search for it finds nothing "
+                        "(default: $NAMNDSOK_REDACT=1)")
+    _add_common(p)
+
+    p = sub.add_parser("personuppgifter", help="list where the indexed documents hold personal data",
+                       description="Per document and §, the kinds of personal data found at ingest (personnummer, "
+                                   "samordningsnummer, phone numbers, e-mail and postal addresses) with their lines "
+                                   "and pages; organisationsnummer apart, as not personal. Values only with --show.")
+    p.add_argument("--show", action="store_true", help="also print the values found")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
     _add_common(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
@@ -207,6 +224,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    from namndsok.index.settings import DEFAULT_INDEX
+
     work = None
     if args.scheduler or args.workers:  # Dask is imported only then
         from namndsok.index.distributed import DaskWork
@@ -216,7 +235,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
         report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
                         limits=limits, follow_links=args.follow_links, ocr=OcrSettings(enabled=not args.no_ocr),
-                        work=work)
+                        work=work, settings=DEFAULT_INDEX.with_(redact=args.redact))
     finally:
         if work is not None:
             work.close()
@@ -303,8 +322,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     auth = args.auth or (parse_auth(env, "NAMNDSOK_AUTH") if env else None)
     if args.allow_upload and not auth:
         raise UsageError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
+    redact = args.redact if args.redact is not None else _env_flag("NAMNDSOK_REDACT")
     serve(_root(args), host=args.host, port=args.port, auth=auth,
-          upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb)
+          upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb,
+          redact=redact)
+    return 0
+
+
+def _env_flag(name: str) -> bool:
+    """An on/off setting from the environment: 1/true/yes/ja on, 0/false/no/nej/empty off."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "nej", "off"):
+        return False
+    if value in ("1", "true", "yes", "ja", "on"):
+        return True
+    raise UsageError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def cmd_personuppgifter(args: argparse.Namespace) -> int:
+    from namndsok.app.personal_report import documents_with_personal, findings, render
+    from namndsok.index.store import json_text, load_index
+
+    index = load_index(_root(args))
+    found = findings(documents_with_personal(index), show=args.show)
+    if args.json:
+        print(json_text([d.to_json() for d in found], indent=1))
+    else:
+        print(render(found, len(index.documents)))
     return 0
 
 
@@ -350,7 +394,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
-    "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval,
+    "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval, "personuppgifter": cmd_personuppgifter,
 }
 
 
