@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import personnummer as _pnr
+from personnummer import personnummer as _pnr
 
 from namndsok.model import Chunk, Document
 from namndsok.personal import ORGANISATION, Span, mask
@@ -31,6 +31,9 @@ _PHONE_RE = re.compile(
 _PHONE_LABEL_RE = re.compile(r"(?:tel|tfn|telefon|telefonnummer|mobil|mobilnr|mobilnummer|tel\.nr|telnr|sms)\b[.:;]?\s*$", re.IGNORECASE)
 _PLAIN_PHONE_RE = re.compile(r"(?<![\w/.,:+-])(?P<phone>(?:\+46|0)[1-9]\d{6,8})(?![\w/]|[.,:]\d)")
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# an address broken over lines before its "@" (an Exchange address in a forwarded mail:
+# "<IMCEAEX-\n_o=Stockholm_ou=…\n@stockholm.se>")
+_BROKEN_EMAIL_RE = re.compile(r"(?<![^\s<(\[])(?:[^\s<>()\[\]]+\n)+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # a street (capitalised words) and its number, an optional part ("Box 503", "lgh 1102",
 # "3 tr", "c/o …"), then the postnummer ("127 26", "12726") and the ort, on one or two lines
 _WORD = r"[A-ZÅÄÖÉ][a-zåäöéü]+(?:[- ][A-ZÅÄÖÉa-zåäöéü][a-zåäöéü]+){0,3}"
@@ -90,6 +93,8 @@ def find_personal(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _EMAIL_RE.finditer(text):
         spans.append(Span("e-post", m.start(), m.end()))
+    if "\n@" in text:
+        spans += [Span("e-post", m.start(), m.end()) for m in _BROKEN_EMAIL_RE.finditer(text)]
     for m in _IDNUM_RE.finditer(text):
         kind = identity_kind(m[0])
         if kind and not _overlaps(spans, m.start(), m.end()):
