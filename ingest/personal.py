@@ -30,7 +30,6 @@ _PHONE_RE = re.compile(
 )
 _PHONE_LABEL_RE = re.compile(r"(?:tel|tfn|telefon|telefonnummer|mobil|mobilnr|mobilnummer|tel\.nr|telnr|sms)\b[.:;]?\s*$", re.IGNORECASE)
 _PLAIN_PHONE_RE = re.compile(r"(?<![\w/.,:+-])(?P<phone>(?:\+46|0)[1-9]\d{6,8})(?![\w/]|[.,:]\d)")
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # an address broken over lines before its "@" (an Exchange address in a forwarded mail:
 # "<IMCEAEX-\n_o=Stockholm_ou=…\n@stockholm.se>")
 _BROKEN_EMAIL_RE = re.compile(r"(?<![^\s<(\[])(?:[^\s<>()\[\]]+\n)+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
@@ -48,6 +47,12 @@ _BOX_RE = re.compile(
     r"(?<![\w])(?:Box|Postbox)[ \u00a0]\d{1,5},?(?:[ \u00a0]{1,3}|[ \u00a0]*\n[ \u00a0]*)"
     r"[1-9]\d{2}[ \u00a0]?\d{2}[ \u00a0]{1,2}[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]+(?:[- ][A-ZÅÄÖ][a-zåäö]+)?(?![\w])"
 )
+# cheap first passes: the full patterns are tried only where these find something (detection
+# ran at a third of the parsing time when every pattern scanned every character)
+_IDNUM_GATE = re.compile(r"\d{6}(?:\d\d)?[-+]?\d{4}")
+_EMAIL_AT_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_EMAIL_LOCAL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+\Z")
+_POST_GATE = re.compile(r"[1-9]\d{2}[ \u00a0]?\d{2}[ \u00a0]{1,2}[A-ZÅÄÖ]")
 # words that end a capitalised run but are not street names ("Totalt 954 463 …")
 _NOT_STREETS = {"Totalt", "Summa", "Budget", "Utfall", "Prognos", "Sida", "Bilaga", "Punkt", "Paragraf", "Kap", "Dnr"}
 
@@ -91,20 +96,28 @@ def find_personal(text: str) -> list[Span]:
     """Every span of personal data (and every organisationsnummer) in `text`, in order,
     none overlapping another."""
     spans: list[Span] = []
-    for m in _EMAIL_RE.finditer(text):
-        spans.append(Span("e-post", m.start(), m.end()))
+    for at in _EMAIL_AT_RE.finditer(text):
+        local = _EMAIL_LOCAL_RE.search(text, max(0, at.start() - 100), at.start())
+        if local:
+            spans.append(Span("e-post", local.start(), at.end()))
     if "\n@" in text:
         spans += [Span("e-post", m.start(), m.end()) for m in _BROKEN_EMAIL_RE.finditer(text)]
-    for m in _IDNUM_RE.finditer(text):
-        kind = identity_kind(m[0])
+    for g in _IDNUM_GATE.finditer(text):
+        m = _IDNUM_RE.match(text, g.start())
+        kind = identity_kind(m[0]) if m else None
         if kind and not _overlaps(spans, m.start(), m.end()):
             spans.append(Span(kind, m.start(), m.end()))
-    for rx in (_ADDRESS_RE, _BOX_RE):
-        for m in rx.finditer(text):
-            if rx is _ADDRESS_RE and m["street"].split()[0] in _NOT_STREETS:
-                continue
-            if not _overlaps(spans, m.start(), m.end()):
-                spans.append(Span("adress", m.start(), m.end()))
+    for g in _POST_GATE.finditer(text):
+        # the street stands on the postnummer's line or the one before it
+        first = text.rfind("\n", 0, max(0, text.rfind("\n", 0, g.start()))) + 1
+        last = text.find("\n", g.end())
+        last = len(text) if last < 0 else last
+        for rx in (_ADDRESS_RE, _BOX_RE):
+            for m in rx.finditer(text, first, last):
+                if rx is _ADDRESS_RE and m["street"].split()[0] in _NOT_STREETS:
+                    continue
+                if not _overlaps(spans, m.start(), m.end()):
+                    spans.append(Span("adress", m.start(), m.end()))
     for m in _PHONE_RE.finditer(text):
         end = _phone_end(m["phone"], m.start())
         if end is not None and not _overlaps(spans, m.start(), end):
