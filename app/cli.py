@@ -268,10 +268,25 @@ def _manifest_or_none(root: Path) -> dict | None:
         return None
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from namndsok.index.search import Searcher
+def _searcher(args: argparse.Namespace):
+    """The index for search, ask, decisions and matter; with NAMNDSOK_REDACT=1 personal data
+    is masked in what they print, as in the app (app/redaction.py)."""
+    from namndsok.app.redaction import open_searcher
 
-    searcher = Searcher.open(_root(args))
+    return open_searcher(_root(args), redact=_env_flag("NAMNDSOK_REDACT"))
+
+
+def _index(args: argparse.Namespace):
+    """The loaded index for decisions and matter (masked with NAMNDSOK_REDACT=1)."""
+    from namndsok.app.redaction import redact_index
+    from namndsok.index.store import load_index
+
+    index = load_index(_root(args))
+    return redact_index(index) if _env_flag("NAMNDSOK_REDACT") else index
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    searcher = _searcher(args)
     hits = searcher.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
@@ -290,9 +305,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from namndsok.app.answering.answer import Answerer
     from namndsok.app.answering.llm import LLMConfig
-    from namndsok.index.search import Searcher
 
-    searcher = Searcher.open(_root(args))
+    searcher = _searcher(args)
     llm = LLMConfig.from_env(url=args.llm_url, model=args.llm_model)
     result = Answerer(searcher, llm=llm).ask(args.question, k=args.k, filters=_filters(args))
     if args.json:
@@ -354,9 +368,8 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     from namndsok.app.matters import list_decisions
-    from namndsok.index.store import load_index
 
-    rows = list_decisions(load_index(_root(args)), _filters(args), kind=args.kind)
+    rows = list_decisions(_index(args), _filters(args), kind=args.kind)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
         return 0
@@ -372,9 +385,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 def cmd_matter(args: argparse.Namespace) -> int:
     from namndsok.app.matters import matter_timeline
-    from namndsok.index.store import load_index
 
-    steps = matter_timeline(load_index(_root(args)), args.key)
+    steps = matter_timeline(_index(args), args.key)
     if args.json:
         print(json.dumps([s.to_json() for s in steps], ensure_ascii=False, indent=1))
         return 0

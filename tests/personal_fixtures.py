@@ -127,7 +127,7 @@ def protocol(seed: int = 19, sections: int = 42, organ: str = "Socialnämndens i
             f"Jämför KSPU § {n}:3 och beslut 2023-04-{10 + n % 18:02d} § {n + 100}, budget 2 000 10 000 40 000 30 000.",
             "",
             "Beslut",
-            f"Individutskottet beviljar bistånd med {amount} för perioden 2023-06-01 – 2023-12-31.",
+            f"Individutskottet beviljar {who}, {pnr}, bistånd med {amount} för perioden 2023-06-01 – 2023-12-31.",
             "",
         ]
     lines += ["Vid protokollet", "Sekreterare Maria Svensson", "Justerare Lars Eriksson"]

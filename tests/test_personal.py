@@ -290,7 +290,8 @@ def test_personuppgifter_lists_kinds_per_section_without_values_unless_shown(tmp
     txt = next(x for x in data if x["source"] == "individutskott.txt")
     lines = fx.text.split("\n")
     first = next(s for s in txt["sections"] if s["section"] == "§ 1")
-    assert first["counts"]["personnummer"] == 2 and first["counts"]["samordningsnummer"] == 1
+    # § 1 names the applicant twice (the matter and the decision) and the co-applicant once
+    assert first["counts"]["personnummer"] == 3 and first["counts"]["samordningsnummer"] == 1
     assert first["counts"]["telefon"] == 1 and first["counts"]["e-post"] == 1 and first["counts"]["adress"] == 1
     for place in first["places"]:  # the line named holds the kind of data it says
         assert "value" not in place
@@ -305,3 +306,30 @@ def test_personuppgifter_lists_kinds_per_section_without_values_unless_shown(tmp
     assert "§ 1" in text and "personnummer" in text and not any(v in text for v in fx.valid)
     shown = run("--show")
     assert all(v in shown for v in fx.valid)
+
+
+def test_namndsok_redact_masks_what_the_cli_prints_too(tmp_path, fx):
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+
+    d = _write(tmp_path, fx)
+    root = tmp_path / "ix"
+    ingest([d / "individutskott.txt"], root, create_embedder("toy"), progress=False)
+
+    def run(env: str, *args):
+        import os
+
+        r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", *args, "--index", str(root)], capture_output=True,
+                           text=True, cwd=ROOT, env={**os.environ, "NAMNDSOK_REDACT": env})
+        return r
+
+    for cmd in (["search", "ansökan om ekonomiskt bistånd", "-k", "20", "--json"], ["decisions", "--json"],
+                ["ask", "Vem ansökte om bistånd?", "--json"], ["matter", "bistånd", "--json"]):
+        plain, masked = run("0", *cmd), run("1", *cmd)
+        assert plain.returncode == masked.returncode == 0, masked.stderr
+        assert any(v in plain.stdout for v in fx.valid), cmd
+        assert not any(v in masked.stdout for v in _digits_of_valid(fx) + fx.emails), cmd
+    hits = json.loads(run("1", "search", "ansökan om ekonomiskt bistånd", "--json").stdout)
+    assert any("personnummer" in h["masked"] for h in hits)
+    bad = run("ja tack", "search", "bistånd")
+    assert bad.returncode == 1 and "NAMNDSOK_REDACT must be 1 or 0" in bad.stderr
