@@ -333,3 +333,27 @@ def test_namndsok_redact_masks_what_the_cli_prints_too(tmp_path, fx):
     assert any("personnummer" in h["masked"] for h in hits)
     bad = run("ja tack", "search", "bistånd")
     assert bad.returncode == 1 and "NAMNDSOK_REDACT must be 1 or 0" in bad.stderr
+
+
+def test_an_index_from_before_spans_is_masked_all_the_same(tmp_path, fx):
+    """An index parsed before personal data was looked for (parser version 4, no spans) is
+    searched for it when loaded with --redact, instead of trusting that it holds none."""
+    import dataclasses
+
+    from namndsok.app.redaction import redact_index
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.store import load_index
+
+    d = _write(tmp_path, fx)
+    root = tmp_path / "ix"
+    ingest([d / "individutskott.txt"], root, create_embedder("toy"), progress=False)
+    ix = load_index(root)
+    old = dataclasses.replace(
+        ix, manifest={**ix.manifest, "parser_version": 4},
+        documents=[dataclasses.replace(x, personal=[]) for x in ix.documents],
+        chunks=[dataclasses.replace(c, personal=[]) for c in ix.chunks])
+    masked = redact_index(old)
+    assert not any(v in c.text for c in masked.chunks for v in fx.valid + fx.emails)
+    assert not any(v in x.text for x in masked.documents for v in fx.valid)
+    assert sum(c.text.count("[personnummer]") for c in masked.chunks) >= len(fx.valid) - len(fx.coordination)
