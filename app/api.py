@@ -46,6 +46,7 @@ class Hit(TypedDict):
     subsection: Optional[str]  # the innermost numbered heading above the passage
     heading_path: List[str]
     text: str  # the passage, verbatim
+    masked: List[str]  # kinds of personal data masked in text (serve --redact): "personnummer", "telefon", …
 
 
 class Citation(Hit):

@@ -278,9 +278,9 @@ DOC_SORTS = {"date-": "Datum, nyast först", "date": "Datum, äldst först", "ti
              "indexed-": "Senast indexerad"}
 
 
-def document_page(doc: Document, mark: tuple[int, int] | None) -> str:
+def document_page(doc: Document, mark: tuple[int, int] | None, note: str | None = None) -> str:
     """A text document as a page: each line addressable as #L<n>, the cited stretch marked
-    (id ns-hit) and scrolled to the middle of the screen."""
+    (id ns-hit) and scrolled to the middle of the screen; `note` (that text was masked) above it."""
     lines, pos, hit = [], 0, False
     for i, line in enumerate(doc.text.split("\n")):
         a, b = pos, pos + len(line)
@@ -293,7 +293,8 @@ def document_page(doc: Document, mark: tuple[int, int] | None) -> str:
         "<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{esc(doc.title or doc.source)}</title><style>{DOC_CSS}</style></head><body>"
-        f"<header>{BACK_LINK}<h1>{esc(doc.title or doc.source)}</h1><p>{esc(label)}</p></header>"
+        f"<header>{BACK_LINK}<h1>{esc(doc.title or doc.source)}</h1><p>{esc(label)}</p>"
+        + (f"<p class='ns-note' role='note'>{esc(note)}</p>" if note else "") + "</header>"
         f"<pre>{chr(10).join(lines)}</pre>"
         # the #ns-hit fragment brings the quote to the top; then it is put in the middle
         "<script>window.addEventListener('load',function(){var m=document.getElementById('ns-hit');"

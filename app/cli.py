@@ -32,6 +32,7 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok meeting --organ produktionsutskott  a meeting from its protocol: roles, yrkanden, votes
   namndsok person "Ann-Christine Furustrand"   what a person (or --party S) proposed, voted, reserved
   namndsok serve                               the web app on http://127.0.0.1:7860
+  namndsok personuppgifter                     where the documents hold personal data
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="parse and embed on this Dask cluster, e.g. tcp://10.0.0.5:8786 (needs namndsok[cluster])")
     where.add_argument("--workers", type=_positive(int), metavar="N",
                        help="parse and embed on N Dask worker processes on this machine (needs namndsok[cluster])")
+    p.add_argument("--redact", action="store_true",
+                   help="mask personal data (personnummer, samordningsnummer, phone numbers, e-mail and postal "
+                        "addresses) before chunking and embedding: the index never holds it. An index built so "
+                        "stays so (later runs redact too) until --rebuild")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_common(p)
 
@@ -159,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "not inside the repository or the index) and ingested in the background. Needs a login")
     p.add_argument("--max-upload-mb", type=_positive(float), default=50.0, metavar="MB",
                    help="largest PDF an upload may be (default 50)")
+    p.add_argument("--redact", action="store_true", default=None,
+                   help="mask personal data in everything the app shows (answers, cards, documents, exports, "
+                        "the API) as [personnummer], [telefon], [e-post], [adress]; a search for it finds nothing "
+                        "(default: $NAMNDSOK_REDACT=1)")
+    _add_common(p)
+
+    p = sub.add_parser("personuppgifter", help="list where the indexed documents hold personal data",
+                       description="Per document and §, the kinds of personal data found at ingest (personnummer, "
+                                   "samordningsnummer, phone numbers, e-mail and postal addresses) with their lines "
+                                   "and pages; organisationsnummer apart, as not personal. Values only with --show.")
+    p.add_argument("--show", action="store_true", help="also print the values found")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
     _add_common(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
@@ -234,6 +251,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    from namndsok.index.settings import DEFAULT_INDEX
+
     work = None
     if args.scheduler or args.workers:  # Dask is imported only then
         from namndsok.index.distributed import DaskWork
@@ -243,7 +262,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
         report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
                         limits=limits, follow_links=args.follow_links, ocr=OcrSettings(enabled=not args.no_ocr),
-                        work=work)
+                        work=work, settings=DEFAULT_INDEX.with_(redact=args.redact))
     finally:
         if work is not None:
             work.close()
@@ -276,10 +295,25 @@ def _manifest_or_none(root: Path) -> dict | None:
         return None
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from namndsok.index.search import Searcher
+def _searcher(args: argparse.Namespace):
+    """The index for search, ask, decisions and matter; with NAMNDSOK_REDACT=1 personal data
+    is masked in what they print, as in the app (app/redaction.py)."""
+    from namndsok.app.redaction import open_searcher
 
-    searcher = Searcher.open(_root(args))
+    return open_searcher(_root(args), redact=_env_flag("NAMNDSOK_REDACT"))
+
+
+def _index(args: argparse.Namespace):
+    """The loaded index for decisions and matter (masked with NAMNDSOK_REDACT=1)."""
+    from namndsok.app.redaction import redact_index
+    from namndsok.index.store import load_index
+
+    index = load_index(_root(args))
+    return redact_index(index) if _env_flag("NAMNDSOK_REDACT") else index
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    searcher = _searcher(args)
     hits = searcher.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
@@ -298,9 +332,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from namndsok.app.answering.answer import Answerer
     from namndsok.app.answering.llm import LLMConfig
-    from namndsok.index.search import Searcher
 
-    searcher = Searcher.open(_root(args))
+    searcher = _searcher(args)
     llm = LLMConfig.from_env(url=args.llm_url, model=args.llm_model)
     result = Answerer(searcher, llm=llm).ask(args.question, k=args.k, filters=_filters(args))
     if args.json:
@@ -337,16 +370,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     auth = args.auth or (parse_auth(env, "NAMNDSOK_AUTH") if env else None)
     if args.allow_upload and not auth:
         raise UsageError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
+    redact = args.redact if args.redact is not None else _env_flag("NAMNDSOK_REDACT")
     serve(_root(args), host=args.host, port=args.port, auth=auth,
-          upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb)
+          upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb,
+          redact=redact)
+    return 0
+
+
+def _env_flag(name: str) -> bool:
+    """An on/off setting from the environment: 1/true/yes/ja on, 0/false/no/nej/empty off."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "nej", "off"):
+        return False
+    if value in ("1", "true", "yes", "ja", "on"):
+        return True
+    raise UsageError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def cmd_personuppgifter(args: argparse.Namespace) -> int:
+    from namndsok.app.personal_report import documents_with_personal, findings, render
+    from namndsok.index.store import json_text, load_index
+
+    index = load_index(_root(args))
+    found = findings(documents_with_personal(index), show=args.show)
+    if args.json:
+        print(json_text([d.to_json() for d in found], indent=1))
+    else:
+        print(render(found, len(index.documents)))
     return 0
 
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     from namndsok.app.matters import list_decisions
-    from namndsok.index.store import load_index
 
-    rows = list_decisions(load_index(_root(args)), _filters(args), kind=args.kind)
+    rows = list_decisions(_index(args), _filters(args), kind=args.kind)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
         return 0
@@ -366,9 +423,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 def cmd_matter(args: argparse.Namespace) -> int:
     from namndsok.app.matters import matter_timeline
-    from namndsok.index.store import load_index
 
-    steps = matter_timeline(load_index(_root(args)), args.key)
+    steps = matter_timeline(_index(args), args.key)
     if args.json:
         print(json.dumps([s.to_json() for s in steps], ensure_ascii=False, indent=1))
         return 0
@@ -429,6 +485,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
     "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval, "meeting": cmd_meeting, "person": cmd_person,
+    "personuppgifter": cmd_personuppgifter,
 }
 
 

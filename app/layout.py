@@ -11,6 +11,7 @@ A view is a link: `/?q=…` (with `lage=sok`, `organ`, `typ`, `fran`, `till`) as
 from __future__ import annotations
 
 from namndsok.model import DECISION_KINDS, DOC_TYPES
+from namndsok.personal import MASKED_NOTE
 
 from . import api
 from .labels import type_label
@@ -35,6 +36,8 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
 
     with gr.Blocks(title="namndsok – sök i nämndhandlingar") as demo:
         gr.Markdown("# namndsok\nSök och få svar med källhänvisning i protokoll, kallelser och tjänsteutlåtanden.")
+        if webapp.redact:
+            gr.Markdown(MASKED_NOTE, elem_id="ns-masked-note")
         with gr.Tabs() as tabs:
             with gr.Tab("Fråga", id="fraga"):
                 question = gr.Textbox(label="Fråga eller sökord", placeholder="Vad beslutade vi om Minirosen?", lines=1,

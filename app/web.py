@@ -21,6 +21,7 @@ from pathlib import Path
 from fastapi import Request  # at module level: the routes' annotations are read by name
 
 from namndsok.errors import NamndsokError
+from namndsok.personal import MASKED_NOTE
 
 from .guard import ApiSpec, Guard
 from .layout import CSS, build_blocks
@@ -74,9 +75,10 @@ def _cell(v) -> str | int | None:
 
 
 def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] | None = None,
-               upload_dir: Path | None = None, max_upload_mb: float | None = None):
+               upload_dir: Path | None = None, max_upload_mb: float | None = None, redact: bool = False):
     """A FastAPI app with the Gradio UI at / and the app's own routes, behind the Guard.
-    `upload_dir` turns uploads on; it needs `auth`."""
+    `upload_dir` turns uploads on; it needs `auth`. `redact` masks personal data in
+    everything the app shows (app/redaction.py)."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -85,7 +87,7 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
 
     from .uploads import DEFAULT_MAX_MB, UploadError, Uploads, check_folder
 
-    webapp = WebApp(root, llm=llm)
+    webapp = WebApp(root, llm=llm, redact=redact)
     uploads = None
     if upload_dir is not None:
         if auth is None:
@@ -105,7 +107,7 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         if doc is None:
             return HTMLResponse(message_page("Dokumentet finns inte", "Dokumentet finns inte i indexet. Det kan ha tagits "
                                              "bort eller ersatts när indexet byggdes om."), status_code=404)
-        if doc.page_starts:
+        if doc.page_starts and not webapp.redact:  # the file itself holds what is masked: its text instead
             p = Path(doc.path)
             if not p.is_file():
                 return HTMLResponse(message_page("Filen finns inte längre", f"PDF-filen {doc.source} finns i indexet men "
@@ -118,7 +120,7 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
             mark = (int(m[1]), int(m[2]))
         from .cards import document_page
 
-        return HTMLResponse(document_page(doc, mark))
+        return HTMLResponse(document_page(doc, mark, note=MASKED_NOTE if webapp.redact else None))
 
     def _export(rows: list[dict], columns: list[str], name: str, fmt: str) -> Response:
         if fmt == "json":
@@ -219,7 +221,8 @@ def _theme(gr):
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-          llm: LLMConfig | None = None, upload_dir: Path | None = None, max_upload_mb: float | None = None) -> None:
+          llm: LLMConfig | None = None, upload_dir: Path | None = None, max_upload_mb: float | None = None,
+          redact: bool = False) -> None:
     """`auth` is (user, password), checked by the CLI (`parse_auth`)."""
     import uvicorn
 
@@ -232,7 +235,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str
     if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         log.warning("serving on %s without a login: anyone who reaches this address can read the index; set --auth or NAMNDSOK_AUTH", host)
         print(f"WARNING: serving on {host} without a login; set --auth USER:PASSWORD or NAMNDSOK_AUTH", flush=True)
-    app, _ = create_app(root, llm=llm or LLMConfig.from_env(), auth=auth, upload_dir=upload_dir, max_upload_mb=max_upload_mb)
+    app, _ = create_app(root, llm=llm or LLMConfig.from_env(), auth=auth, upload_dir=upload_dir, max_upload_mb=max_upload_mb,
+                        redact=redact)
     if upload_dir is not None:
         print(f"namndsok: uploads go to {app.state.uploads.folder}", flush=True)
     print(f"namndsok: http://{host if host != '0.0.0.0' else '127.0.0.1'}:{port}/  (Ctrl+C to stop)", flush=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from namndsok.dates import DateError
-from namndsok.errors import ModelMismatchError, NamndsokError
+from namndsok.errors import NamndsokError
 from namndsok.index.search import Filters, IndexedDocument, Searcher
 from namndsok.model import Chunk, Document, Hit, Section
 
@@ -30,6 +30,7 @@ from .cards import CardOptions
 from .answering.llm import LLMConfig
 from .matters import DecisionRow, Step, list_decisions, matter_timeline
 from .passages import Passage
+from .redaction import open_searcher
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,10 @@ def one_snapshot(fn):
 
 
 class WebApp:
-    def __init__(self, root: Path, llm: LLMConfig | None = None):
+    def __init__(self, root: Path, llm: LLMConfig | None = None, redact: bool = False):
         self.root = root
         self.llm = llm
+        self.redact = redact  # personal data masked in everything shown (app/redaction.py)
         self._reload_lock = threading.Lock()
         self._failed_key: tuple | None = None
         self._snap = self._load(self._current_key(), None)
@@ -92,7 +94,7 @@ class WebApp:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _load(self, key: tuple | None, embedder) -> Snapshot:
-        searcher = Searcher.open(self.root) if embedder is None else _reopen(self.root, embedder)
+        searcher = open_searcher(self.root, embedder, self.redact)
         docs = searcher.documents
         return Snapshot(
             searcher=searcher,
@@ -377,10 +379,3 @@ def _doc_citation(doc: Document):
 
     return Citation(doc.source, doc.title, doc.organ, doc.date, None, None, None, None, doc.doc_type)
 
-
-def _reopen(root: Path, embedder) -> Searcher:
-    """The index at `root` with the embedder already loaded, unless it was built with another model."""
-    try:
-        return Searcher.open(root, embedder)
-    except ModelMismatchError:
-        return Searcher.open(root)

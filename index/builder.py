@@ -210,7 +210,9 @@ def ingest(
     a function called with the step's Progress (what, unit, done, total) as it advances;
     `limits` bound what one file may cost; `follow_links` indexes links that lead outside
     the folders given; `ocr` says how scanned pages are read; `work` runs parsing and
-    embedding (default: here, in order; index/distributed.py: on a Dask cluster)."""
+    embedding (default: here, in order; index/distributed.py: on a Dask cluster);
+    `settings.redact` masks personal data before anything is chunked or embedded (an index
+    built so stays so: later runs redact too, until --rebuild)."""
     report = IngestReport()
     options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings())
     limits = options.limits
@@ -247,6 +249,14 @@ def ingest(
                 if not same_format:
                     log.info("%s embedded another chunk text format: every chunk is embedded again", root)
                     stale_parse = True
+                was_redacted = bool((manifest.get("index_settings") or {}).get("redact"))
+                if was_redacted and not settings.redact:  # never un-mask an index by leaving out a flag
+                    log.info("%s was built with personal data masked (--redact); it stays so", root)
+                    settings = settings.with_(redact=True)
+                elif settings.redact and not was_redacted:
+                    log.info("%s held personal data: every file is parsed and masked again", root)
+                    stale_parse = True
+        options = dataclasses.replace(options, redact=settings.redact)
         files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
             asked = {str(f.resolve()) for f in files}

@@ -66,6 +66,7 @@ class IndexSettings:
     units: bool = True  # a vector per sentence unit (index/units.py)
     unit_context: bool = False  # embed each unit after the heading it stands under
     bm25_ngram: int = 4  # character n-grams in the BM25 field (0: words only)
+    redact: bool = False  # personal data masked before chunking: the index never holds it (ingest --redact)
 
     def with_(self, **changes: Any) -> "IndexSettings":
         return replace(self, **changes)

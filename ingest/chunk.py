@@ -25,6 +25,7 @@ from namndsok.model import Chunk, Citation, Document, Section, TableRow
 
 from .headings import find_headings, heading_paths
 from .lines import Line, split_lines
+from .personal import chunk_spans
 from .running import running_lines
 from .tables import find_rows
 
@@ -227,4 +228,5 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
                     rows=[r for r in rows if start <= r.start and r.end <= end],
                     omitted=omitted,
                 ))
+                chunks[-1].personal = chunk_spans(doc, chunks[-1])
     return chunks

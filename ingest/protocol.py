@@ -275,7 +275,7 @@ def _yrkanden(sent: _Span, people: People, label: str, cite) -> list[Yrkande]:
         if inv:
             name = people.resolve(inv["name"])
             who, what = [(name, party_code(inv["party"]) or people.party(name))], inv["what"]
-    extra = re.match(rf"^\s*,?\s*med instämmande (?:av|från)\s+(?P<with>.+?),\s*(?P<what>.*)$", what)
+    extra = re.match(r"^\s*,?\s*med instämmande (?:av|från)\s+(?P<with>.+?),\s*(?P<what>.*)$", what)
     if extra:
         who += _persons(extra["with"], people)
         what = extra["what"]

@@ -13,6 +13,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .personal import Span, masked_kinds, spans_from_json
+
 # The version of what Chunk.embed_text() builds: an index written with another format embeds its
 # chunks again instead of reusing vectors of text built differently. (Sentence units are keyed
 # by their own text, which no header changes.)
@@ -55,6 +57,12 @@ class Document:
     page_starts: list[int] | None = None  # offsets where PDF pages 1..n start; None for text
     sections: list[Section] = field(default_factory=list)
     ocr_pages: list[int] | None = None  # 1-based PDF pages whose text was read by OCR
+    # personal data (and organisationsnummer) found at ingest, offsets into text (namndsok.personal)
+    personal: list[Span] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # documents.json stores spans as [kind, start, end] lists; an older index has none
+        self.personal = spans_from_json(self.personal)
 
     def ocr_between(self, start: int, end: int) -> bool:
         """Whether any text in [start, end) comes from a page read by OCR."""
@@ -94,6 +102,7 @@ class Document:
             "date": self.date,
             "page_starts": self.page_starts,
             "ocr_pages": self.ocr_pages,
+            "personal": [list(p) for p in self.personal],
         }
 
 
@@ -203,6 +212,8 @@ class Chunk:
     # document spans [start, end) inside the chunk left out of `text`: running page heads and
     # feet. text == Document.text[start:end] with these spans cut out.
     omitted: list[tuple[int, int]] = field(default_factory=list)
+    # personal data (and organisationsnummer) in `text`: (kind, start, end), offsets into text
+    personal: list[Span] = field(default_factory=list)
 
     def embed_text(self) -> str:
         """What is embedded: a short header — the section's title and the headings above the
@@ -246,6 +257,7 @@ class Chunk:
         d["citation"] = Citation(**d["citation"])
         d["rows"] = [TableRow.from_json(r) for r in d.get("rows", [])]
         d["omitted"] = [(s, e) for s, e in d.get("omitted", [])]
+        d["personal"] = spans_from_json(d.get("personal"))
         return cls(**d)
 
 
@@ -278,4 +290,6 @@ class Hit:
             "subsection": self.chunk.subsection,
             "heading_path": list(self.chunk.heading_path),
             "text": self.chunk.text,
+            # the kinds of personal data masked in text ([] when nothing was masked)
+            "masked": masked_kinds(self.chunk.text, self.chunk.personal),
         }
