@@ -290,7 +290,8 @@ def ingest(
                     parsing.update()
                     continue
                 prev = old_docs.get(abspath)
-                if prev is not None and not stale_parse and prev.sha256 == sha256_bytes(data):
+                if prev is not None and not stale_parse and prev.sha256 == sha256_bytes(data) \
+                        and parser_of(old, abspath) == PARSER_VERSION:
                     keep(prev)
                     report.unchanged.append(str(f))
                     parsing.update()
@@ -369,14 +370,26 @@ def ingest(
             # cheap (regexes over the stored text); a file indexed under two paths counts once
             seen: set[str] = set()
             facts = [f for d in documents if not (d.sha256 in seen or seen.add(d.sha256)) for f in protocol_facts(d)]
+            fresh = {d.path for d, _ in new}
+            older = {d.path: parser_of(old, d.path) for d in documents if d.path not in fresh}
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
-                        chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts)
+                        chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts,
+                        {p: v for p, v in older.items() if v != PARSER_VERSION})
         if directory.WORK in directory.owned(root):  # the index now holds every vector
             cache.clear()
             shutil.rmtree(root / directory.WORK, ignore_errors=True)
             directory.forget(root, directory.WORK)
         report.chunks = len(all_chunks)
     return report
+
+
+def parser_of(old: StoredIndex | None, path: str) -> int | None:
+    """The parser version a stored document was read with (its own, when a failed re-parse
+    kept an older one; else the index's)."""
+    if old is None:
+        return None
+    entry = (old.manifest.get("documents") or {}).get(path) or {}
+    return entry.get("parser_version", old.manifest.get("parser_version"))
 
 
 def _indexed_at(documents: list[Document], new: list[tuple[Document, list[Chunk]]], old: StoredIndex | None) -> dict[str, str]:

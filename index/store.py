@@ -182,8 +182,12 @@ def write_index(
     settings: dict[str, Any] | None = None,
     indexed_at: dict[str, str] | None = None,
     facts: list[ProtocolFacts] | None = None,
+    parsed_by: dict[str, int] | None = None,
 ) -> Path:
     """Write a complete new data folder and make it current. The caller holds write_lock.
+
+    `parsed_by` (document path → parser version) names documents kept from an older parser
+    because their file failed to parse anew: the next ingest parses them again.
 
     `chunk_counts[i]` is the number of chunks of documents[i] (chunks follow document order);
     without it, chunks are counted by (source, hash), which cannot tell identical copies apart.
@@ -228,7 +232,8 @@ def write_index(
                 "dense_index": "flat" if isinstance(dense, faiss.IndexFlat) else "hnsw",
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": {
-                    d.path: {"source": d.source, "sha256": d.sha256, "chunks": n}
+                    d.path: {"source": d.source, "sha256": d.sha256, "chunks": n,
+                             **({"parser_version": parsed_by[d.path]} if d.path in (parsed_by or {}) else {})}
                     for d, n in zip(documents, chunk_counts or _count_by_document(documents, chunks))
                 },
                 "indexed_at": {d.path: indexed_at[d.path] for d in documents if (indexed_at or {}).get(d.path)},

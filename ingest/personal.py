@@ -171,7 +171,7 @@ def chunk_spans(doc: Document, chunk: Chunk) -> list[Span]:
         if s.end <= chunk.start or s.start >= chunk.end:
             continue
         a, b = max(s.start, chunk.start), min(s.end, chunk.end)
-        ta, tb = chunk._text_offset(a), chunk._text_offset(b)
+        ta, tb = chunk.text_offset(a), chunk.text_offset(b)
         if tb > ta:
             out.append(Span(s.kind, ta, tb))
     return out

@@ -241,3 +241,32 @@ def test_each_document_records_when_it_was_read_into_the_index(tmp_path, docs):
     assert now[corpus_file("003").name].indexed > max(e.indexed for e in first.values())
     assert {k: e.chunks for k, e in now.items()} == dict(Counter(c.source for c in s.chunks))
     assert [e.number for e in s.indexed_documents()] == list(range(len(s.documents)))
+
+
+def test_a_file_that_fails_under_a_new_parser_is_parsed_again_next_time(tmp_path, docs, monkeypatch):
+    """After a parser change every file is parsed again; one that fails keeps its previous
+    version (bad input never loses indexed work) — and is not taken for current next time."""
+    import namndsok.index.builder as builder
+    import namndsok.index.store as store
+    import namndsok.index.work as work
+
+    root = tmp_path / "ix"
+    emb = create_embedder("toy")
+    ingest([docs], root, emb, progress=False)
+    victim = sorted(docs.iterdir())[0].name
+    real = work.parse_file
+
+    def failing(path, *a, **kw):
+        if path.name == victim:
+            raise RuntimeError("a parser bug")
+        return real(path, *a, **kw)
+
+    for mod in (builder, store):
+        monkeypatch.setattr(mod, "PARSER_VERSION", mod.PARSER_VERSION + 1)
+    monkeypatch.setattr(work, "parse_file", failing)
+    report = ingest([docs], root, emb, progress=False)
+    assert [p for p, _ in report.failed] == [str(docs / victim)] and victim in {d.source for d in load_index(root).documents}
+    monkeypatch.setattr(work, "parse_file", real)
+    report = ingest([docs], root, emb, progress=False)
+    assert report.ok and [os.path.basename(p) for p in report.indexed] == [victim]
+    assert len(report.unchanged) == len(list(docs.iterdir())) - 1
