@@ -65,9 +65,9 @@ class Answer(TypedDict):
     no_answer_kind: Optional[Literal["nothing", "near_miss"]]
     decision: Optional[Literal["beslut", "förslag"]]  # when the answer gives a decision
     language: str  # the question's language ("sv", "en", …)
-    confidence: Optional[float]  # how sure the answerability model is that the documents answer it
+    confidence: Optional[float]  # kept for older clients; always null (answers are verified by checks, not a score)
     citations: List[Citation]  # in marker order
-    mode: Literal["extractive", "generative"]
+    mode: Literal["extractive", "generative", "facts"]  # facts: from the protocols' parsed record
     note: Optional[str]  # e.g. that the sources are Swedish, or that a section only holds a proposal
     dropped_citations: List[str]
     passages: List[Hit]  # the closest passages, when there is no answer

@@ -17,6 +17,8 @@ import re
 import time
 from typing import Any
 
+from namndsok.identifiers import find_dnr_keys
+
 from . import metrics as M
 from .qset import Question
 from .retrieval import gold_sections, section_right, subsection_right
@@ -71,6 +73,14 @@ def true_negative(q: Question, ans) -> bool:
     return bool(_NONE_RECORDED_RE.match(ans.answer)) and ans.citations[0].chunk.source == q.doc
 
 
+def dnr_given(q: Question, ans) -> bool:
+    """A dnr question answered with the gold dnr (compared by key: "UBN.2023.428" is 2023/428)."""
+    if q.kind != "dnr" or not q.dnr:
+        return False
+    gold = set(find_dnr_keys(q.dnr))
+    return bool(gold) and bool(gold & set(find_dnr_keys(ans.answer)))
+
+
 def variants(question: str) -> list[str]:
     """The same question as people also type it: without its "?", lower-cased, with extra
     spaces and a trailing "tack", and with "vi" / "nämnden" / "kommunen" swapped."""
@@ -97,7 +107,7 @@ def question_row(q: Question, ans, documents: dict[str, Any], ask_ms: float) -> 
     claimed = outcome == "answer"
     quoted = [t for texts in ans.highlights.values() for t in texts] if claimed else []
     holds = claimed and q.answerable and (evidence_in_answer(ans.answer, q.evidences, quoted)
-                                          or true_negative(q, ans))
+                                          or true_negative(q, ans) or dnr_given(q, ans))
     row: dict[str, Any] = {
         "id": q.id, "group": q.group, "kind": q.kind, "lang": q.lang, "answerable": q.answerable,
         "near_miss": q.near_miss, "refused": not claimed, "outcome": outcome, "ask_ms": ask_ms,

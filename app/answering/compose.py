@@ -76,7 +76,7 @@ def identifier(out: Composed, q: Question, hit: Hit) -> None:
 
 def table(out: Composed, q: Question, hit: Hit, check: Check, vocab: Vocabulary) -> bool:
     """Every row of the passage's tables that matches the subject; False when none does."""
-    rows = figures.matching_rows(hit, check.matched, vocab)
+    rows = [r for r in figures.matching_rows(hit, check.matched, vocab) if q.holds_kind(r.render())]
     if not rows:
         return False
     n = None

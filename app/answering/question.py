@@ -94,6 +94,8 @@ class Question:
     identifiers: tuple[str, ...] = ()  # the dnr keys and § numbers it names
     identifier_words: frozenset[str] = frozenset()  # their letter prefixes ("pu", "ubn", "kspu")
     asked_words: tuple[str, ...] = ()  # the words as typed (their case tells a name)
+    numbers: tuple[str, ...] = ()  # the numbers it names ("2023", "5")
+    counted: str | None = None  # what "hur många" counts ("elever")
 
     def holds_kind(self, sentence: str) -> bool:
         """Whether a sentence holds the kind of answer asked for (always, for a question of
@@ -103,8 +105,13 @@ class Question:
         pattern = ANSWER_KINDS[self.kind][1]
         if pattern is None:
             return True
-        for y in self.years:
-            sentence = sentence.replace(y, " ")
+        # a number the question names itself (a year, "årskurs 5") is no answer to it
+        for number in self.numbers:
+            sentence = re.sub(rf"(?<![\d,]){re.escape(number)}(?![\d,])", " ", sentence)
+        if self.kind == "count" and self.counted and self.language == "sv":
+            # "hur många elever": a number that counts them ("6 elever", "10-12 platser för elever")
+            stem = self.counted[: max(4, len(self.counted) - 2)]
+            return bool(re.search(rf"(?:{COUNT_RE.pattern})\s+(?:\S+\s+){{0,3}}?{re.escape(stem)}", sentence, re.IGNORECASE))
         return bool(pattern.search(sentence))
 
 
@@ -136,6 +143,7 @@ def kind_of(text: str) -> str | None:
     return None
 
 
+_COUNTED_RE = re.compile(r"\b(?:hur många|antalet|antal|how many|number of)\s+(?:\w+\s+)??([^\W\d_]{3,})", re.IGNORECASE)
 WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
@@ -156,4 +164,6 @@ def read_question(raw: str, limit: int, truecase: Callable[[str], str] | None = 
         identifiers=tuple(m[0] for m in ids),
         identifier_words=frozenset(w.lower() for m in ids for w in WORD_RE.findall(m[0])),
         asked_words=tuple(WORD_RE.findall(asked)),
+        numbers=tuple(dict.fromkeys(re.findall(r"\d+", text))),
+        counted=(m[1].lower() if (m := _COUNTED_RE.search(text)) else None),
     )
