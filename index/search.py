@@ -302,11 +302,13 @@ class Searcher:
 
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, mode: str | None = None,
-        settings: SearchSettings | None = None,
+        settings: SearchSettings | None = None, lexical: str | None = None,
     ) -> list[Hit]:
         """The k best passages. `settings` (default: the Searcher's) choose the retrievers, their
         weights and the fusion; `mode` overrides its mode ("hybrid", "dense", "bm25").
-        The exact dnr/§ path is added on top of the fused score in hybrid mode."""
+        The exact dnr/§ path is added on top of the fused score in hybrid mode. `lexical`: the
+        words BM25 scores instead of the query's (a foreign question's names and dictionary
+        translations), weighted by `translated_bm25_factor`."""
         s = settings or self.settings
         if mode is not None and mode != s.mode:
             if mode not in MODES:
@@ -320,12 +322,12 @@ class Searcher:
         if not allowed.any():
             return []
         limit = max(s.candidates, k * 3)
-        weights = s.weights(foreign=is_foreign(query))
+        weights = s.weights(foreign=is_foreign(query), translated=bool(lexical))
         ranked: dict[str, list[tuple[int, float]]] = {}
         if "dense" in weights:
             ranked["dense"] = self.dense_ranked(query, allowed, limit)
         if "bm25" in weights:
-            ranked["bm25"] = self.bm25_ranked(query, allowed, limit)
+            ranked["bm25"] = self.bm25_ranked(lexical or query, allowed, limit)
         if "units" in weights:
             ranked["units"] = self.units_ranked(query, allowed, limit)
         t = time.perf_counter()

@@ -28,6 +28,8 @@ class SearchSettings:
     # a question not in Swedish shares few words with the documents: its BM25 weight is
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
     foreign_bm25_factor: float = 0.0
+    # … unless the question's words were translated (Searcher.search's `lexical`): then this
+    translated_bm25_factor: float = 1.0
     exact: bool = True  # the exact dnr/§ path (hybrid only)
 
     def __post_init__(self) -> None:
@@ -38,7 +40,7 @@ class SearchSettings:
         if self.candidates < 1 or self.rrf_k < 0:
             raise ValueError("candidates must be ≥ 1 and rrf_k ≥ 0")
 
-    def weights(self, foreign: bool = False) -> dict[str, float]:
+    def weights(self, foreign: bool = False, translated: bool = False) -> dict[str, float]:
         """Retriever → weight for this mode (only retrievers that take part)."""
         if self.mode == "dense":
             return {"dense": 1.0}
@@ -46,7 +48,7 @@ class SearchSettings:
             return {"bm25": 1.0}
         w = {"dense": self.dense_weight, "bm25": self.bm25_weight, "units": self.units_weight}
         if foreign:
-            w["bm25"] *= self.foreign_bm25_factor
+            w["bm25"] *= self.translated_bm25_factor if translated else self.foreign_bm25_factor
         return {k: v for k, v in w.items() if v > 0}
 
     def with_(self, **changes: Any) -> "SearchSettings":

@@ -60,8 +60,9 @@ class Answerer:
         # protocol facts first: roles, attendance, yrkanden, votes, reservations, jäv
         if (facts := answer_from_facts(q.asked, self.searcher, filters)) is not None:
             return facts
+        lexical = self.vocab.translated(q)
         hits = self.searcher.search(q.text, k=max(k or s.k, s.read_hits, s.reader_hits if self.llm and self.llm.url else 0),
-                                    filters=filters)
+                                    filters=filters, lexical=lexical)
         if not hits:
             return Answer(q.asked, NO_ANSWER, True, [], [], note="inga passager matchar", no_answer_kind="nothing",
                           language=q.language, reason="Inga passager matchar frågan och filtren.")
@@ -70,7 +71,8 @@ class Answerer:
             # the decision-carrying passages are searched on their own and added behind
             decided = replace(filters, decided=True) if filters else Filters(decided=True)
             seen = {h.chunk.id for h in hits}
-            hits += [h for h in self.searcher.search(q.text, k=s.decision_hits, filters=decided) if h.chunk.id not in seen]
+            hits += [h for h in self.searcher.search(q.text, k=s.decision_hits, filters=decided, lexical=lexical)
+                     if h.chunk.id not in seen]
         sentences = self.searcher.sentences(q.text, hits[: s.read_hits])
         verdict = verify(q, hits, sentences, self.vocab, s)
         if self.llm and self.llm.url:

@@ -22,6 +22,8 @@ class AnswerSettings:
     subject_coverage: float = 1.0
     # a decision answers when its title, decision text and dnr hold this share
     decision_coverage: float = 0.7
+    # a sentence answers only when it names more than this share of the subject's weight itself
+    sentence_subject: float = 0.3
     max_sentences: int = 3
     max_list_items: int = 8  # items of a list quoted after the sentence that introduces it
     # a sentence's score: its similarity to the question plus this × the share of the

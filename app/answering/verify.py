@@ -91,7 +91,7 @@ def check_passage(q: Question, n: int, hit: Hit, terms: list[Term], vocab: Vocab
         own = set(tokenize(x.rendered))
         share = sum(t.weight for t in matched if vocab.found(t, own)) / heavy
         # the sentence itself names the subject (a question that is only an identifier has none)
-        if share > 0 or not terms:
+        if share > s.sentence_subject or not terms:
             holding.append((x.score + s.term_weight * share, x))
     holding.sort(key=lambda p: -p[0])
     return Check(n, matched, coverage, years, [x for _, x in holding], [sc for sc, _ in holding], heaviest=heaviest)

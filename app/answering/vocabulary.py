@@ -183,6 +183,24 @@ class Vocabulary:
             out.append(Term(named or self.truecase(w), float(weight), alts, telling=bool(named) or len(w) >= MIN_TELLING))
         return out
 
+    def translated(self, q: Question) -> str | None:
+        """For a question in another language: the words BM25 can match — its names (words the
+        corpus uses as they are) and the dictionary's Swedish words for the rest."""
+        if q.language == "sv":
+            return None
+        english = _english_stopwords()
+        words: list[str] = []
+        for w in dict.fromkeys(q.words):
+            if w in english:
+                continue
+            stem = stem_of(w)
+            if stem and stem in self.stems:
+                words.append(w)
+                continue
+            forms = [w, re.sub(r"ies$", "y", w), re.sub(r"es$", "", w), re.sub(r"s$", "", w)]
+            words += next((list(self.lists.english[f]) for f in forms if f in self.lists.english), [])
+        return " ".join(words) or None
+
     def found(self, term: Term, tokens: set[str]) -> bool:
         """Whether a text (its lexical `tokens`) holds the term by one of its alternatives."""
         return any(all(stem_matches(s, tokens) for s in alt) for alt in term.alternatives)
