@@ -75,6 +75,8 @@ fick får får ska skulle kommer blev blir bli vara är var varit har hade haft 
 något någon några ngt typ egentligen ungefär cirka exakt senaste förra nästa
 om angående kring gällande rörande beträffande enligt genom inför bland samt även också per
 år året åren hela mer mest fram upp ut in ned
+ärende ärendet ärenden fråga frågan frågor möte mötet mötets sammanträde sammanträdet sammanträdets
+utskottet utskottets styrelsen styrelsens protokollet protokollets handlingarna dokumentet
 what which who whom whose when where why how much many does did do is are was were has have had
 decide decided decision proposal proposed propose say said says mention mentioned about regarding
 cost costs money amount number date dates
@@ -162,7 +164,8 @@ def read_question(raw: str, limit: int, truecase: Callable[[str], str] | None = 
         words=words,
         months=tuple(dict.fromkeys(w for w in words if w in MONTHS)),
         identifiers=tuple(m[0] for m in ids),
-        identifier_words=frozenset(w.lower() for m in ids for w in WORD_RE.findall(m[0])),
+        identifier_words=frozenset(w.lower() for m in ids for w in WORD_RE.findall(m[0]))
+        | frozenset(p.lower() for m in ids for p in re.findall(r"([^\W\d_]{1,6})[ .]?$", text[: m.start()])),
         asked_words=tuple(WORD_RE.findall(asked)),
         numbers=tuple(dict.fromkeys(re.findall(r"\d+", text))),
         counted=(m[1].lower() if (m := _COUNTED_RE.search(text)) else None),

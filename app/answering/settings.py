@@ -20,6 +20,9 @@ class AnswerSettings:
     # a passage verifies the subject when it holds the question's rarest content word and at
     # least this weighted share of them all
     subject_coverage: float = 1.0
+    # … for a question in another language, whose words reach the documents only through a
+    # small dictionary
+    foreign_subject_coverage: float = 1.0
     # a decision answers when its title, decision text and dnr hold this share
     decision_coverage: float = 0.7
     # a sentence answers only when it names more than this share of the subject's weight itself

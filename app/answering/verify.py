@@ -46,8 +46,11 @@ class Check:
 
     heaviest: bool = False  # the question's rarest word is among the matched
 
+    foreign: bool = False  # the question is not Swedish: its words were translated
+
     def subject(self, s: AnswerSettings) -> bool:
-        return self.years and self.heaviest and self.coverage >= s.subject_coverage - 1e-9
+        need = s.foreign_subject_coverage if self.foreign else s.subject_coverage
+        return self.years and self.heaviest and self.coverage >= need - 1e-9
 
 
 @dataclass
@@ -75,7 +78,7 @@ def check_passage(q: Question, n: int, hit: Hit, terms: list[Term], vocab: Vocab
     tokens = passage_tokens(hit)
     matched = [t for t in terms if vocab.found(t, tokens)]
     total = sum(t.weight for t in terms)
-    coverage = sum(t.weight for t in matched) / total if total else 0.0
+    coverage = sum(t.weight for t in matched) / total if total else 1.0
     where = f"{hit.chunk.lexical_text()} {hit.chunk.citation.date or ''}"
     years = all(y in where for y in q.years) and names_identifiers(q, hit) and names_months(q, hit)
     top = max((t.weight for t in terms), default=0.0)
@@ -94,7 +97,8 @@ def check_passage(q: Question, n: int, hit: Hit, terms: list[Term], vocab: Vocab
         if share > s.sentence_subject or not terms:
             holding.append((x.score + s.term_weight * share, x))
     holding.sort(key=lambda p: -p[0])
-    return Check(n, matched, coverage, years, [x for _, x in holding], [sc for sc, _ in holding], heaviest=heaviest)
+    return Check(n, matched, coverage, years, [x for _, x in holding], [sc for sc, _ in holding], heaviest=heaviest,
+                 foreign=q.language != "sv")
 
 
 def names_months(q: Question, hit: Hit) -> bool:

@@ -107,6 +107,10 @@ class Vocabulary:
                 best[lw] = (n, w)
         return {lw: w for lw, (n, w) in best.items() if n > lower[lw]}
 
+    def _context(self, stem: str) -> bool:
+        """The stem is (a form of) a word of an organ's name ("arbetsutskottets")."""
+        return stem in self.context or any(len(c) >= MIN_PART and stem.startswith(c) for c in self.context)
+
     def truecase(self, word: str) -> str:
         return self._case.get(word, word)
 
@@ -171,7 +175,7 @@ class Vocabulary:
             if w in QUESTION_WORDS or w in english or w in MONTHS or len(w) < 2 or w in q.identifier_words:
                 continue
             s = stem_of(w)
-            if s is None or s not in stop or s in self.context:
+            if s is None or s not in stop or self._context(s):
                 continue
             if q.language == "sv" and _VERB_SHAPE_RE.search(w) and not _NOT_VERB_RE.search(w):
                 continue  # a verb form says what happened, not what about ("ledde", "anmält")
