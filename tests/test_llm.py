@@ -65,6 +65,36 @@ def test_good_reply_maps_citations(searcher, chat_server):
     assert "[1] Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3" in prompt
 
 
+def test_structured_answer_maps_citations_and_reads_twenty_passages(searcher, chat_server):
+    """The reader gets the 20 closest passages and replies with a JSON verdict; its markers are
+    checked against the passages it was given."""
+    chat_server.reply = json.dumps({"verdict": "answer", "order": [1, 2], "answer": "Minirosen har 10-12 platser [1].",
+                                    "reason": ""})
+    chat_server.delay = 0
+    ans = Answerer(searcher, LLMConfig(url=chat_server.url)).ask("Hur många platser har Minirosen?")
+    assert ans.mode == "generative" and ans.outcome == "answer" and ans.answer == "Minirosen har 10-12 platser [1]."
+    prompt = chat_server.requests[-1]["body"]["messages"][-1]["content"]
+    assert "[20] " in prompt and "[21] " not in prompt and '"verdict"' in chat_server.requests[-1]["body"]["messages"][0]["content"]
+
+
+def test_structured_closest_reranks_and_gives_the_reason(searcher, chat_server):
+    """A reader that finds no answer: the closest places in its order, its reason, no claim."""
+    chat_server.reply = "```json\n" + json.dumps({"verdict": "closest", "order": [3, 1, 3, 99], "answer": "",
+                                                   "reason": "Källorna nämner inte vad Minirosen kostar."}) + "\n```"
+    chat_server.delay = 0
+    answerer = Answerer(searcher, LLMConfig(url=chat_server.url))
+    ans = answerer.ask("Vad kostar Minirosen?")
+    assert ans.outcome == "closest" and ans.no_answer and ans.reason == "Källorna nämner inte vad Minirosen kostar."
+    hits = searcher.search(answerer.read("Vad kostar Minirosen?").text, k=20)
+    assert [h.chunk.id for h in ans.citations] == [hits[2].chunk.id, hits[0].chunk.id]  # 99 named no passage
+
+
+def test_a_verdict_that_is_not_json_falls_back(searcher, chat_server):
+    chat_server.reply, chat_server.delay = '{"verdict": "kanske"}', 0
+    ans = Answerer(searcher, LLMConfig(url=chat_server.url)).ask("Hur många platser har Minirosen?")
+    assert ans.mode == "extractive" and "Språkmodellen svarade inte" in ans.note
+
+
 def test_bogus_citation_is_dropped_and_flagged(searcher, chat_server):
     chat_server.reply, chat_server.delay = "Minirosen har 10-12 platser [1]. Skolan får en ny aula [99].", 0
     ans = Answerer(searcher, LLMConfig(url=chat_server.url)).ask("Hur många platser har Minirosen?")
