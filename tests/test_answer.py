@@ -83,6 +83,17 @@ def test_a_proposal_that_exists_for_the_subject_is_found(answerer):
     assert first.dnr_key == "2023/428"
 
 
+def test_a_decision_asked_for_is_not_answered_with_a_proposal_or_another_organs_decision(answerer):
+    """Utbildningsnämnden has only a proposal on the agreement (the tjänsteutlåtande of
+    2023/428); VästKom's board decided on it, but that is another organ. Asked what
+    utbildningsnämnden decided: no claim, the proposal shown first and why."""
+    ans = answerer.ask("Vad beslutade utbildningsnämnden om samverkansavtalet för familjecentraler?")
+    assert ans.outcome == "closest" and ans.decision is None and "inget fattat beslut" in ans.reason
+    first = ans.citations[0].chunk
+    assert first.dnr_key == "2023/428" and ans.highlights[0] == [" ".join(first.decision.split())]
+    assert all(c.chunk.citation.section != "§ 43" for c in ans.citations)
+
+
 @pytest.mark.parametrize("question", ["vad beslutade vi om Minirosen", "Vad beslutade vi om Minirosen?",
                                       "VAD BESLUTADE NÄMNDEN OM MINIROSEN", "vad beslutade kommunen om minirosen, tack"])
 def test_minirosen_is_never_answered_with_another_matters_decision(answerer, question):

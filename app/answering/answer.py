@@ -47,6 +47,9 @@ class Answerer:
         lexical = searcher.index.lexical
         self.vocab = Vocabulary(lexical.vocabulary, lexical.idf, [c.text for c in searcher.chunks], searcher.organs(),
                                 words or WordLists.load())
+        self._by_section: dict[tuple[str, str, int], list[int]] = {}
+        for i, c in enumerate(searcher.chunks):
+            self._by_section.setdefault((c.source, c.doc_sha256, c.section_index), []).append(i)
 
     def read(self, question: str) -> Question:
         return read_question(question, self.settings.max_question_chars, self.vocab.truecase)
@@ -74,7 +77,7 @@ class Answerer:
             hits += [h for h in self.searcher.search(q.text, k=s.decision_hits, filters=decided, lexical=lexical)
                      if h.chunk.id not in seen]
         sentences = self.searcher.sentences(q.text, hits[: s.read_hits])
-        verdict = verify(q, hits, sentences, self.vocab, s)
+        verdict = verify(q, hits, sentences, self.vocab, s, self.decision_label)
         if self.llm and self.llm.url:
             try:
                 return self.generative(q, hits, verdict)
@@ -87,15 +90,33 @@ class Answerer:
 
     # ------------------------------------------------------------ composing the outcome
 
+    def where_decided(self, hit: Hit) -> Hit:
+        """The passage of the hit's section whose text holds its decision (a decision is the
+        section's, and the passage retrieved may be another part of it)."""
+        want = " ".join((hit.chunk.decision or "").split())
+        if not want or want in " ".join(hit.chunk.text.split()):
+            return hit
+        c = hit.chunk
+        for other in self._by_section.get((c.source, c.doc_sha256, c.section_index), []):
+            if want in " ".join(self.searcher.chunks[other].text.split()):
+                return Hit(self.searcher.chunks[other], hit.score, dict(hit.why))
+        return hit
+
     def extractive(self, q: Question, hits: list[Hit], sentences, v: Verdict) -> Answer:
         if v.outcome == "none":
             return Answer(q.asked, f"{NO_ANSWER} {v.reason}", True, [], hits[:5], note="visar de närmaste passagerna",
                           no_answer_kind="nothing", language=q.language, outcome="none", reason=v.reason)
         if v.outcome == "closest":
+            if v.check is not None:  # a proposal that is no decision: the passage that holds it
+                hits = list(hits)
+                hits[v.check.n] = self.where_decided(hits[v.check.n])
             out = compose.closest(v, hits, sentences)
             return Answer(q.asked, v.reason or "", True, out.cited, hits[:5], note="inget verifierat svar",
                           highlights=out.highlights, no_answer_kind="near_miss", language=q.language,
                           outcome="closest", reason=v.reason)
+        if q.decision and v.check is not None:
+            hits = list(hits)
+            hits[v.check.n] = self.where_decided(hits[v.check.n])
         out = compose.answer(q, v, hits, sentences, self.vocab, self.settings, self.decision_label)
         if out.decision:
             out.notes.extend(self.later_steps(hits[v.check.n]))

@@ -152,9 +152,14 @@ def answer(q: Question, v: Verdict, hits: list[Hit], all_sentences: list[Sentenc
 
 
 def closest(v: Verdict, hits: list[Hit], all_sentences: list[Sentence]) -> Composed:
-    """The closest places, each with its best sentence marked; the reason is the text."""
+    """The closest places, each with its best sentence marked (a proposal that is no decision:
+    its text); the reason is the text."""
     out = Composed()
+    if v.check is not None and hits[v.check.n].chunk.decision:
+        out.cite(hits[v.check.n], " ".join((hits[v.check.n].chunk.decision or "").split()))
     for n in v.shown:
+        if any(c.chunk.id == hits[n].chunk.id for c in out.cited):
+            continue
         own = [x for x in all_sentences if x.hit == n and not x.text.endswith("?")]
         best = max(own, key=lambda x: x.score, default=None)
         out.cite(hits[n], best.text if best else None)

@@ -98,6 +98,8 @@ class Question:
     asked_words: tuple[str, ...] = ()  # the words as typed (their case tells a name)
     numbers: tuple[str, ...] = ()  # the numbers it names ("2023", "5")
     counted: str | None = None  # what "hur många" counts ("elever")
+    # asks what was decided, not what is proposed: a proposal does not answer it
+    made: bool = False
 
     def holds_kind(self, sentence: str) -> bool:
         """Whether a sentence holds the kind of answer asked for (always, for a question of
@@ -145,6 +147,9 @@ def kind_of(text: str) -> str | None:
     return None
 
 
+_MADE_RE = re.compile(r"\b(?:beslutade|beslöt|beslutat|fattade|fattat|fattades|beslut (?:togs|fattades)|"
+                      r"vilket beslut|vilka beslut|decided|decision was)\b", re.IGNORECASE)
+_PROPOSED_RE = re.compile(r"\b(?:föreslå\w*|föreslog|förslag\w*|propos\w*|recommend\w*)\b", re.IGNORECASE)
 _COUNTED_RE = re.compile(r"\b(?:hur många|antalet|antal|how many|number of)\s+(?:\w+\s+)??([^\W\d_]{3,})", re.IGNORECASE)
 WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -169,4 +174,5 @@ def read_question(raw: str, limit: int, truecase: Callable[[str], str] | None = 
         asked_words=tuple(WORD_RE.findall(asked)),
         numbers=tuple(dict.fromkeys(re.findall(r"\d+", text))),
         counted=(m[1].lower() if (m := _COUNTED_RE.search(text)) else None),
+        made=bool(_MADE_RE.search(text)) and not _PROPOSED_RE.search(text),
     )

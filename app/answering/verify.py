@@ -17,6 +17,7 @@ its best sentence, and one line saying what is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from namndsok.identifiers import PARA_REF_RE, find_dnr_keys, key_matches
 from namndsok.index.lexical import tokenize
@@ -134,7 +135,10 @@ def decision_about(q: Question, hit: Hit, terms: list[Term], vocab: Vocabulary, 
     return sum(t.weight for t in terms if vocab.found(t, own)) / total >= s.decision_coverage - 1e-9
 
 
-def verify(q: Question, hits: list[Hit], sentences: list[Sentence], vocab: Vocabulary, s: AnswerSettings) -> Verdict:
+def verify(q: Question, hits: list[Hit], sentences: list[Sentence], vocab: Vocabulary, s: AnswerSettings,
+           label_of: Callable[[Hit], str] = lambda h: h.chunk.decision_kind or "förslag") -> Verdict:
+    """The outcome and its reason; `label_of(hit)` says whether a section's decision is a
+    "beslut" an organ made or a "förslag" (the index knows which organ wrote what)."""
     terms = vocab.terms(q)
     unknown = [t.word for t in terms if not t.known and t.telling]
     terms = [t for t in terms if t.known]  # an unknown short word cannot be checked either way
@@ -148,12 +152,20 @@ def verify(q: Question, hits: list[Hit], sentences: list[Sentence], vocab: Vocab
         for n, h in enumerate(hits):
             if h.chunk.decision and n >= s.verify_hits:
                 checks.append(check_passage(q, n, h, terms, vocab, sentences, s))
+    proposal: Check | None = None
+    organs = vocab.organs_named(q)
     for c in checks:
         if not (terms or q.identifiers) or not (c.subject(s) or (q.decision and c.years and hits[c.n].chunk.decision)):
             continue
         hit = hits[c.n]
         if q.decision:
-            c.decision = decision_about(q, hit, terms, vocab, s) and c.years
+            # "vad beslutade utbildningsnämnden": another organ's decision does not answer it
+            by = set(tokenize(hit.chunk.citation.organ or ""))
+            c.decision = decision_about(q, hit, terms, vocab, s) and c.years and (
+                not organs or any(any(o == b or b.startswith(o) or o.startswith(b) for b in by) for o in organs))
+            if c.decision and q.made and label_of(hit) != "beslut":
+                proposal = proposal or c  # asked what was decided: a proposal is not that
+                continue
             if c.decision:
                 return Verdict("answer", None, terms, c, score=_score(c))
             continue
@@ -164,6 +176,10 @@ def verify(q: Question, hits: list[Hit], sentences: list[Sentence], vocab: Vocab
             continue
         if c.sentences:
             return Verdict("answer", None, terms, c, score=_score(c))
+    if proposal is not None:
+        reason = "Handlingarna innehåller ett förslag till beslut om det, men inget fattat beslut."
+        shown = [proposal.n] + [n for n in shown_order(checks, s) if n != proposal.n]
+        return Verdict("closest", reason, terms, proposal, shown=shown[: s.closest_shown])
     return Verdict("closest", closest_reason(q, terms, checks, s), terms, shown=shown_order(checks, s))
 
 

@@ -107,6 +107,10 @@ class Vocabulary:
                 best[lw] = (n, w)
         return {lw: w for lw, (n, w) in best.items() if n > lower[lw]}
 
+    def organs_named(self, q: Question) -> list[str]:
+        """The stems of the organ names the question uses ("utbildningsnämnden" → utbildningsnämnd)."""
+        return [s for s in (stem_of(w) for w in dict.fromkeys(q.words)) if s and self._context(s)]
+
     def _context(self, stem: str) -> bool:
         """The stem is (a form of) a word of an organ's name ("arbetsutskottets")."""
         return stem in self.context or any(len(c) >= MIN_PART and stem.startswith(c) for c in self.context)
@@ -184,7 +188,8 @@ class Vocabulary:
                 continue  # an English word the small dictionary lacks says nothing about the documents
             weight = self._idf([s])[0] if alts and alts[0][0] == s else max(self._idf(["\0"]))
             named = next((a for a in q.asked_words if a.lower() == w and a[:1].isupper()), None)
-            out.append(Term(named or self.truecase(w), float(weight), alts, telling=bool(named) or len(w) >= MIN_TELLING))
+            shown = self._case.get(w) or (named if named and not named.isupper() else None) or w
+            out.append(Term(shown, float(weight), alts, telling=bool(named) or len(w) >= MIN_TELLING))
         return out
 
     def translated(self, q: Question) -> str | None:
