@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -36,7 +37,7 @@ def corpus_index(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("corpus-index") / "ix"
     seed = os.environ.get("NAMNDSOK_TEST_INDEX_SEED")
-    if seed and not os.environ.get("CI"):
+    if seed and not under_ci():
         # a developer's shortcut: start from an index built before, so that only what changed
         # is embedded again (ingest checks every file and chunk text as always); never under CI
         import shutil
@@ -150,13 +151,35 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+def under_ci() -> bool:
+    """The one rule for "this run is CI": the `CI` variable is set to anything non-empty."""
+    return bool(os.environ.get("CI"))
+
+
+def missing_dependency(what: str, install: str, *, module_level: bool = False) -> NoReturn:
+    """A test cannot run because `what` is missing: skip it with the reason, or, under CI, fail
+    the run with what to install — CI must run every test, never report a skip as a pass."""
+    why = f"{what}: {install}"
+    if under_ci():
+        pytest.fail(f"CI must run this test, but {why}", pytrace=False)
+    pytest.skip(why, allow_module_level=module_level)
+
+
+def require_module(name: str, install: str, *, module_level: bool = False):
+    """The module `name`, imported; when it is missing, `missing_dependency` with `install`."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        missing_dependency(f"{name} is not installed", install, module_level=module_level)
+
+
 def require_ocr() -> None:
-    """Skip when the OCR engine is missing, with the reason; under CI (`CI` set) fail instead:
-    `make test` installs it there."""
+    """The OCR engine (pypdfium2 and Tesseract with its models), or `missing_dependency`:
+    `make ocr-engine` installs it."""
     from namndsok.ingest.ocr import engine_problem
 
     problem = engine_problem()
     if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the OCR tests: {problem}")
-        pytest.skip(problem)
+        missing_dependency("the OCR engine is missing", f"{problem} (make ocr-engine)")

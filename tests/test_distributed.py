@@ -9,19 +9,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import CORPUS, ROOT, corpus_file, free_port
+from conftest import CORPUS, ROOT, corpus_file, free_port, require_module
 from namndsok.index.builder import ingest
 from namndsok.index.embedders import create_embedder
 from namndsok.index.store import load_index
 from pdfs import make_pdf, protocol_pages
 
-distributed = pytest.importorskip("distributed", reason="needs namndsok[cluster]")
+CLUSTER_EXTRA = "pip install -e '.[cluster]'"
 
 PRELOAD = Path(__file__).with_name("dask_preload.py")
 
@@ -30,6 +29,7 @@ PRELOAD = Path(__file__).with_name("dask_preload.py")
 def cluster(tmp_path_factory):
     """(scheduler address, arm file): a scheduler and two single-threaded workers with the
     test preload; a task is given to another worker once when its worker dies."""
+    require_module("distributed", CLUSTER_EXTRA)
     folder = tmp_path_factory.mktemp("dask")
     arm = folder / "arm"
     port = free_port()
@@ -136,7 +136,6 @@ def test_file_that_kills_every_worker_is_reported(cluster, tmp_path):
     for prefix in ("002", "004"):
         (docs / corpus_file(prefix).name).write_bytes(corpus_file(prefix).read_bytes())
     (docs / "poison.txt").write_text("KSPU § 1\n\nEtt ärende som fäller varje arbetare.\n", encoding="utf-8")
-    started = time.monotonic()
     done = _cli_ingest(str(docs), "--index", str(tmp_path / "ix"), "--embedder", "toy", "--scheduler", address)
     assert done.returncode == 1
     assert "2 indexed" in done.stdout and "1 failed" in done.stdout
@@ -145,8 +144,7 @@ def test_file_that_kills_every_worker_is_reported(cluster, tmp_path):
     from distributed import Client
 
     with Client(address, timeout="30s") as client:
-        client.wait_for_workers(2, timeout=120)
-    assert time.monotonic() - started < 300
+        client.wait_for_workers(2, timeout=120)  # the cluster is whole again for the next test
 
 
 def test_local_ingest_does_not_import_dask(tmp_path):
