@@ -246,3 +246,35 @@ def test_bench_quick_runs(tmp_path):
     # flat is exact; HNSW (M 32, efSearch 128) on 2,000 clustered vectors misses almost nothing
     assert kinds["flat"]["recall@10"] == 1.0 and kinds["hnsw"]["recall@10"] >= 0.9, kinds["hnsw"]
     assert "Dense index at 2,000" in proc.stdout
+
+
+# ------------------------------------------------------------------ OCR accuracy (eval/ocr.py)
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """The textbook dynamic programme, a cell at a time: what eval/ocr.py's numpy rows must equal."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def test_edit_distance_and_char_accuracy():
+    import random
+
+    from namndsok.eval.ocr import char_accuracy, edit_distance
+
+    assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "abc") == 3 and edit_distance("abc", "abc") == 0
+    assert edit_distance("Sammanträde", "Sammantrade") == 1 and edit_distance("§ 10:3", "$ 10:3") == 1
+    rnd = random.Random(17)
+    for _ in range(300):
+        a = "".join(rnd.choice("abåö §1 ") for _ in range(rnd.randint(0, 25)))
+        b = "".join(rnd.choice("abåö §1 ") for _ in range(rnd.randint(0, 25)))
+        assert edit_distance(a, b) == edit_distance(b, a) == _levenshtein(a, b), (a, b)
+    # whitespace runs count as one space, on either side
+    assert char_accuracy("Nämnden  beslutar\natt", "Nämnden beslutar att") == 1.0
+    assert char_accuracy("abcd", "abxd") == 0.75 and char_accuracy("abcd", "") == 0.0
+    assert char_accuracy("ab", "abcdef") == -1.0  # more read than printed counts against it, below zero

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import MEASURED, corpus_file, require_ocr
+from conftest import MEASURED, corpus_file, require_module, require_ocr
 from namndsok.errors import IngestError
 from namndsok.eval.ocr import char_accuracy, make_pdf
 from namndsok.index.builder import ingest, parse_file
@@ -118,12 +118,13 @@ def test_missing_language_model_is_one_sentence():
 def test_missing_engine_is_one_sentence(monkeypatch, tmp_path):
     import shutil
 
+    require_module("pypdfium2", "pip install -e '.[ocr]'")  # present: the engine is what is missing
     _check_engine.cache_clear()
     monkeypatch.setattr(shutil, "which", lambda name: None)
     try:
         problem = engine_problem()
         assert problem == ("OCR needs the Tesseract program; pip install 'namndsok[ocr]' and apt-get install "
-                           "tesseract-ocr tesseract-ocr-script-latn tesseract-ocr-swe") or "pypdfium2" in problem
+                           "tesseract-ocr tesseract-ocr-script-latn tesseract-ocr-swe")
         path = tmp_path / "skannad.pdf"
         make_pdf(["KSPU § 10:6\n\nDnr. KS 2020/0158\n\nSammanträdestider 2021"], path)
         with pytest.raises(IngestError, match="OCR it first \\(OCR needs"):
