@@ -8,8 +8,9 @@ The exact path exists because tokenizers and embeddings break identifiers such a
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +88,8 @@ class Sentence:
 
 @dataclass
 class Timings:
+    """Seconds one search spent in each part; returned by `Searcher.search_timed`, never kept."""
+
     embed: float = 0.0
     dense: float = 0.0
     bm25: float = 0.0
@@ -94,8 +97,37 @@ class Timings:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+class RecentCache:
+    """The last `size` values by key, shared by threads: every read and eviction under one lock.
+    A value is made outside the lock (embedding takes milliseconds); two threads asking for the
+    same new key may both make it, and both get an equal value."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make(key)
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > max(self.size, 1):
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
 class Searcher:
-    """Loads an index once and answers many queries (thread-safe for reads)."""
+    """Loads an index once and answers many queries. Reads are thread-safe: a search keeps
+    nothing of its own on the Searcher (its timings are returned), and the shared caches (query
+    vectors, background similarities, filter columns) are guarded by locks."""
 
     def __init__(self, index: StoredIndex, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH):
         self.index = index
@@ -111,23 +143,25 @@ class Searcher:
         self.chunks: list[Chunk] = index.chunks
         self.n = len(self.chunks)
         self._sections = [c.citation.section or "" for c in self.chunks]
-        self._query_cache: dict[str, np.ndarray] = {}
-        self.query_cache_size = 64  # an answer re-uses its search's vector; an evaluation keeps all
-        self._background: dict[str, tuple[float, float]] = {}
+        # an answer re-uses its search's vector; an evaluation keeps all (query_cache_size)
+        self._query_cache = RecentCache(settings.query_cache)
+        self._background = RecentCache(settings.query_cache)
         self._docs = {(d.source, d.sha256): d for d in index.documents}
         self._identifier_tables()
         self._columns: MetadataColumns | None = None
-        self.last_timings = Timings()
+        self._columns_lock = threading.Lock()
+
+    @property
+    def query_cache_size(self) -> int:
+        return self._query_cache.size
+
+    @query_cache_size.setter
+    def query_cache_size(self, size: int) -> None:
+        self._query_cache.size = self._background.size = size
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last few are kept, since an answer re-uses its search's."""
-        vec = self._query_cache.get(query)
-        if vec is None:
-            vec = self.embedder.encode_queries([query])[0].astype(np.float32)
-            if len(self._query_cache) >= self.query_cache_size:
-                self._query_cache.pop(next(iter(self._query_cache)))
-            self._query_cache[query] = vec
-        return vec
+        return self._query_cache.get(query, lambda q: self.embedder.encode_queries([q])[0].astype(np.float32))
 
     def forget_queries(self) -> None:
         """Empty the recent-query cache (benchmarks time the embedding of every question)."""
@@ -194,17 +228,16 @@ class Searcher:
     def background(self, query: str) -> tuple[float, float]:
         """Mean and standard deviation of the query's similarity to every stored sentence (to a
         sample of 20,000 on a large index): what "similar" means for this query."""
-        key = " ".join(query.split())
-        if key not in self._background:
+        def measure(key: str) -> tuple[float, float]:
             units = self.index.units
             vecs = units.vectors if units is not None and len(units) else self.index.vectors
-            if len(vecs) > 20_000:
-                vecs = vecs[:: len(vecs) // 20_000]
+            sample = self.settings.background_sample
+            if len(vecs) > sample:
+                vecs = vecs[:: len(vecs) // sample]
             sims = similarities(vecs, self.embed_query(key))
-            if len(self._background) >= self.query_cache_size:
-                self._background.pop(next(iter(self._background)))
-            self._background[key] = (float(sims.mean()), float(sims.std() or 1.0))
-        return self._background[key]
+            return float(sims.mean()), float(sims.std() or 1.0)
+
+        return self._background.get(" ".join(query.split()), measure)
 
     def term_stats(self, text: str) -> list[tuple[str, float, bool]]:
         """(token, idf, whether the corpus uses it) for each distinct lexical token of a text."""
@@ -220,8 +253,9 @@ class Searcher:
         """The chunks the filters admit (Filters.admits), from columns built on first use."""
         if not f or not f.active():
             return np.ones(self.n, dtype=bool)
-        if self._columns is None:
-            self._columns = MetadataColumns.of_chunks(self.chunks)
+        with self._columns_lock:  # built once, by the first thread that needs them
+            if self._columns is None:
+                self._columns = MetadataColumns.of_chunks(self.chunks)
         return self._columns.mask(f)
 
     # ------------------------------------------------------------ retrievers
@@ -243,30 +277,35 @@ class Searcher:
                 by_para[m["num"]].append(i)
         self._by_dnr, self._mentions, self._by_para = dict(by_dnr), dict(mentions), dict(by_para)
 
-    def exact_scores(self, query: str) -> np.ndarray:
-        """2 for a section whose dnr or § label the query names, 1 for a chunk that mentions it."""
+    def exact_scores(self, query: str, settings: SearchSettings | None = None) -> np.ndarray:
+        """`exact_section` (2) for a section whose dnr or § label the query names,
+        `exact_mention` (1) for a chunk that mentions it."""
+        st = settings or self.settings
         s = np.zeros(self.n, dtype=np.float32)
         for k in find_dnr_keys(query):
-            s[self._mentions.get(k, [])] = 1
-            s[self._by_dnr.get(k, [])] = 2
+            s[self._mentions.get(k, [])] = st.exact_mention
+            s[self._by_dnr.get(k, [])] = st.exact_section
         for m in PARA_REF_RE.finditer(query):
             org = m["org"]
             for i in self._by_para.get(m["num"], []):
                 if not org or self._sections[i].startswith(org):
-                    s[i] = 2
+                    s[i] = st.exact_section
         return s
 
-    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int,
+                     timings: Timings | None = None) -> list[tuple[int, float]]:
+        timings = timings or Timings()
         t = time.perf_counter()
         qv = self.embed_query(query)
-        self.last_timings.embed = time.perf_counter() - t
+        timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
         ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit)
-        self.last_timings.dense = time.perf_counter() - t
+        timings.dense = time.perf_counter() - t
         return ranked
 
-    def units_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def units_ranked(self, query: str, allowed: np.ndarray, limit: int,
+                     timings: Timings | None = None) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence unit's similarity to the query."""
         units = self.index.units
         if units is None or len(units) == 0:
@@ -279,10 +318,11 @@ class Searcher:
             return []
         top = np.argpartition(-best, k - 1)[:k]
         top = top[np.lexsort((top, -best[top]))]
-        self.last_timings.extra["units"] = time.perf_counter() - t
+        (timings or Timings()).extra["units"] = time.perf_counter() - t
         return [(int(i), float(best[i])) for i in top]
 
-    def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int,
+                    timings: Timings | None = None) -> list[tuple[int, float]]:
         t = time.perf_counter()
         scores = self.index.lexical.scores(query)
         scores = np.where(allowed, scores, 0.0)
@@ -291,7 +331,7 @@ class Searcher:
             top = part[np.lexsort((part, -scores[part]))]
         else:
             top = np.lexsort((np.arange(len(scores)), -scores))
-        self.last_timings.bm25 = time.perf_counter() - t
+        (timings or Timings()).bm25 = time.perf_counter() - t
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     # ------------------------------------------------------------ search
@@ -303,38 +343,45 @@ class Searcher:
         """The k best passages. `settings` (default: the Searcher's) choose the retrievers, their
         weights and the fusion; `mode` overrides its mode ("hybrid", "dense", "bm25").
         The exact dnr/§ path is added on top of the fused score in hybrid mode."""
+        return self.search_timed(query, k, filters, mode, settings)[0]
+
+    def search_timed(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str | None = None,
+        settings: SearchSettings | None = None,
+    ) -> tuple[list[Hit], Timings]:
+        """`search`, and the seconds this search spent in each part (benchmarks)."""
+        timings = Timings()
         s = settings or self.settings
         if mode is not None and mode != s.mode:
             if mode not in MODES:
                 raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
             s = s.with_(mode=mode)
         query = " ".join(query.split())
-        self.last_timings = Timings()
         if not query or self.n == 0:
-            return []
+            return [], timings
         allowed = self.mask(filters)
         if not allowed.any():
-            return []
+            return [], timings
         limit = max(s.candidates, k * 3)
         weights = s.weights(foreign=is_foreign(query))
         ranked: dict[str, list[tuple[int, float]]] = {}
         if "dense" in weights:
-            ranked["dense"] = self.dense_ranked(query, allowed, limit)
+            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings)
         if "bm25" in weights:
-            ranked["bm25"] = self.bm25_ranked(query, allowed, limit)
+            ranked["bm25"] = self.bm25_ranked(query, allowed, limit, timings)
         if "units" in weights:
-            ranked["units"] = self.units_ranked(query, allowed, limit)
+            ranked["units"] = self.units_ranked(query, allowed, limit, timings)
         t = time.perf_counter()
         fused, why = fuse(ranked, weights, s)
         if s.mode == "hybrid" and s.exact:
-            exact = self.exact_scores(query)
+            exact = self.exact_scores(query, s)
             for i in np.flatnonzero((exact > 0) & allowed):
                 # an exact identifier match outranks any fused score (fused scores stay below 1)
                 fused[int(i)] = fused.get(int(i), 0.0) + float(exact[i])
                 why.setdefault(int(i), {})["exact"] = float(exact[i])
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-        self.last_timings.fusion = time.perf_counter() - t
-        return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order]
+        timings.fusion = time.perf_counter() - t
+        return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order], timings
 
 
 def fuse(

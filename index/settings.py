@@ -29,6 +29,12 @@ class SearchSettings:
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
     foreign_bm25_factor: float = 0.0
     exact: bool = True  # the exact dnr/§ path (hybrid only)
+    # the exact path's additions to a fused score (which stays below 1): a section whose dnr
+    # or § label the query names, and a chunk that only mentions it
+    exact_section: float = 2.0
+    exact_mention: float = 1.0
+    query_cache: int = 64  # recent query vectors (and background similarities) a Searcher keeps
+    background_sample: int = 20_000  # stored sentences a question's background similarity is measured on
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -37,6 +43,10 @@ class SearchSettings:
             raise ValueError(f"unknown fusion {self.fusion!r}; use one of {', '.join(FUSIONS)}")
         if self.candidates < 1 or self.rrf_k < 0:
             raise ValueError("candidates must be ≥ 1 and rrf_k ≥ 0")
+        if not 1.0 <= self.exact_mention <= self.exact_section:
+            raise ValueError("the exact path must outrank any fused score: 1 ≤ exact_mention ≤ exact_section")
+        if self.query_cache < 1 or self.background_sample < 1:
+            raise ValueError("query_cache and background_sample must be ≥ 1")
 
     def weights(self, foreign: bool = False) -> dict[str, float]:
         """Retriever → weight for this mode (only retrievers that take part)."""
