@@ -211,7 +211,7 @@ def ingest(
     the folders given; `ocr` says how scanned pages are read; `work` runs parsing and
     embedding (default: here, in order; index/distributed.py: on a Dask cluster)."""
     report = IngestReport()
-    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings())
+    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings(), settings.chunking())
     limits = options.limits
     work = work or LocalWork()
     mode = progress_mode(progress)
@@ -240,6 +240,9 @@ def ingest(
                 old = load_index(root, upgrade=True)
                 if manifest.get("parser_version") != PARSER_VERSION:
                     log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+                    stale_parse = True
+                if IndexSettings.from_json(manifest.get("index_settings")).chunking() != settings.chunking():
+                    log.info("%s was chunked with other sizes: every file is chunked again", root)
                     stale_parse = True
                 # chunk vectors of texts built another way are never reused, even for equal strings
                 same_format = manifest.get("embed_format") == EMBED_FORMAT

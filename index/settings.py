@@ -7,8 +7,10 @@ chosen on the dev split of eval/questions (see eval/RESULTS.md).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from namndsok.ingest.settings import ChunkSettings
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "weighted", "z")
@@ -71,17 +73,36 @@ DEFAULT_SEARCH = SearchSettings()
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """What `ingest` builds beside the chunk vectors; recorded in the index it builds."""
+    """What `ingest` builds and how; recorded in the index it builds."""
 
     units: bool = True  # a vector per sentence unit (index/units.py)
     unit_context: bool = False  # embed each unit after the heading it stands under
     bm25_ngram: int = 4  # character n-grams in the BM25 field (0: words only)
+    # chunk sizes in characters (ingest/chunk.py): multilingual-e5-small reads 512 tokens,
+    # Swedish runs about 3.5 characters a token, so 900 plus the header stays well inside
+    chunk_chars: int = 900
+    chunk_overlap: int = 120
+    chunk_min_chars: int = 300
+    # the dense index: exact (flat) up to this many chunks, an HNSW graph above (store.build_dense)
+    flat_limit: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 128
 
     def with_(self, **changes: Any) -> "IndexSettings":
         return replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "IndexSettings":
+        """The settings an index records; a key it lacks (an older index) has today's default."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def chunking(self) -> ChunkSettings:
+        return ChunkSettings(self.chunk_chars, self.chunk_overlap, self.chunk_min_chars)
 
 
 DEFAULT_INDEX = IndexSettings()

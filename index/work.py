@@ -19,6 +19,7 @@ import numpy as np
 
 from namndsok.errors import IngestError
 from namndsok.ingest.chunk import chunk_document
+from namndsok.ingest.settings import DEFAULT_CHUNKING, ChunkSettings
 from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import ReadLimits, read_document
 from namndsok.ingest.structure import parse_structure
@@ -54,13 +55,14 @@ class Parsed:
 class ParseOptions:
     limits: ReadLimits = ReadLimits()
     ocr: OcrSettings = OcrSettings()
+    chunking: ChunkSettings = DEFAULT_CHUNKING
 
 
 def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None = None,
-               ocr: OcrSettings | None = None) -> tuple[Document, list[Chunk]]:
+               ocr: OcrSettings | None = None, chunking: ChunkSettings = DEFAULT_CHUNKING) -> tuple[Document, list[Chunk]]:
     """Read, structure and chunk one file (three pure steps)."""
     doc = parse_structure(read_document(path, data, limits, ocr))
-    chunks = chunk_document(doc)
+    chunks = chunk_document(doc, settings=chunking)
     if not chunks:
         raise IngestError(str(path), "no text to index after parsing")
     return doc, chunks
@@ -69,7 +71,7 @@ def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None 
 def parse_job(job: ParseJob, options: ParseOptions) -> Parsed:
     """A job's result; never raises for a bad file (a parser bug is reported as such)."""
     try:
-        doc, chunks = parse_file(job.path, job.data, options.limits, options.ocr)
+        doc, chunks = parse_file(job.path, job.data, options.limits, options.ocr, options.chunking)
     except IngestError as exc:
         log.warning("%s", exc)
         return Parsed(job.n, job.path, error=exc.reason)

@@ -6,6 +6,7 @@ killed at known points (tests/dask_preload.py), never after a guessed sleep."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -107,6 +108,28 @@ def test_cluster_ingest_equals_local_ingest(cluster, inputs, tmp_path):
     # incremental as ever: a second run through the cluster embeds nothing
     again = _cli_ingest(str(inputs), "--index", str(tmp_path / "dask"), "--scheduler", address)
     assert again.returncode == 0 and "3 unchanged" in again.stdout and "0 embedded now" in again.stdout
+
+
+def test_ingest_on_local_workers_equals_local_ingest(inputs, tmp_path):
+    """`ingest --workers 2`: a Dask cluster of two local worker processes, started and stopped
+    by the command itself (README), gives what a local ingest gives."""
+    require_module("distributed", CLUSTER_EXTRA)
+    local = tmp_path / "local"
+    assert ingest([inputs], local, create_embedder("toy"), progress=False).ok
+    seen = tmp_path / "parsed-by"
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "tests"), NAMNDSOK_TEST_WORKER_LOG=str(seen),
+               DASK_DISTRIBUTED__WORKER__PRELOAD=json.dumps([str(PRELOAD)]))
+    done = subprocess.Popen([sys.executable, "-m", "namndsok.app.cli", "ingest", str(inputs), "--index", str(tmp_path / "dask"),
+                             "--embedder", "toy", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=ROOT)
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err
+    assert "3 indexed" in out and "0 failed" in out
+    assert_same_index(local, tmp_path / "dask")
+    # parsed in the workers' processes, not in the command's own
+    parsed = [line.split() for line in seen.read_text(encoding="utf-8").splitlines()]
+    assert sorted(name for _, name in parsed) == sorted(p.name for p in inputs.iterdir())
+    assert done.pid not in {int(pid) for pid, _ in parsed}
 
 
 def test_worker_killed_mid_ingest_loses_nothing(cluster, inputs, tmp_path):
