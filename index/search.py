@@ -22,7 +22,7 @@ from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_m
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
 from .embedders import Embedder, create_embedder, spec_for
-from .filtered import MetadataColumns, dense_search
+from .filtered import FilterSettings, MetadataColumns, dense_search
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
@@ -133,12 +133,12 @@ class Searcher:
         self.index = index
         self.settings = settings
         name = index.embedder_name
-        self.embedder = embedder or create_embedder(_spec_for(name))
+        self.embedder = embedder or create_embedder(spec_for(name))
         if self.embedder.name != name or self.embedder.dim != index.manifest["embedder"]["dim"]:
             raise ModelMismatchError(
                 f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
                 f"it cannot be queried with {self.embedder.name!r} ({self.embedder.dim}-d). "
-                f"Use --embedder {_spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
+                f"Use --embedder {spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
             )
         self.chunks: list[Chunk] = index.chunks
         self.n = len(self.chunks)
@@ -292,15 +292,17 @@ class Searcher:
                     s[i] = st.exact_section
         return s
 
-    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int,
-                     timings: Timings | None = None) -> list[tuple[int, float]]:
+    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int, timings: Timings | None = None,
+                     settings: SearchSettings | None = None) -> list[tuple[int, float]]:
         timings = timings or Timings()
+        s = settings or self.settings
         t = time.perf_counter()
         qv = self.embed_query(query)
         timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
-        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit)
+        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit,
+                              FilterSettings(s.filter_exact_limit, s.filter_max_ef))
         timings.dense = time.perf_counter() - t
         return ranked
 
@@ -366,7 +368,7 @@ class Searcher:
         weights = s.weights(foreign=is_foreign(query))
         ranked: dict[str, list[tuple[int, float]]] = {}
         if "dense" in weights:
-            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings)
+            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings, s)
         if "bm25" in weights:
             ranked["bm25"] = self.bm25_ranked(query, allowed, limit, timings)
         if "units" in weights:
@@ -440,8 +442,3 @@ def _fuse_z(ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float
             z[i] += w * got.get(i, floor)
     # a logistic squash keeps the order and the bound below 1
     return {i: 0.999 / (1.0 + float(np.exp(-v))) for i, v in z.items()}
-
-
-def _spec_for(embedder_name: str) -> str:
-    """The create_embedder spec that rebuilds the embedder an index records."""
-    return spec_for(embedder_name)

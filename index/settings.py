@@ -36,6 +36,11 @@ class SearchSettings:
     exact_section: float = 2.0
     exact_mention: float = 1.0
     query_cache: int = 64  # recent query vectors (and background similarities) a Searcher keeps
+    # a filtered dense search (filtered.py): at most this many allowed chunks are scored exactly
+    # (a 384-d dot product each; 50,000 take about 10 ms on one core), above it the HNSW graph
+    # is searched with the filter, its efSearch widened by 1/selectivity up to filter_max_ef
+    filter_exact_limit: int = 50_000
+    filter_max_ef: int = 1024
     background_sample: int = 20_000  # stored sentences a question's background similarity is measured on
 
     def __post_init__(self) -> None:

@@ -4,6 +4,7 @@ and smoke runs of `namndsok eval` and the benchmark."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -278,3 +279,11 @@ def test_edit_distance_and_char_accuracy():
     assert char_accuracy("Nämnden  beslutar\natt", "Nämnden beslutar att") == 1.0
     assert char_accuracy("abcd", "abxd") == 0.75 and char_accuracy("abcd", "") == 0.0
     assert char_accuracy("ab", "abcdef") == -1.0  # more read than printed counts against it, below zero
+
+
+def test_importing_the_load_test_leaves_the_environment_alone():
+    code = ("import os; before = dict(os.environ); import namndsok.eval.loadtest; "
+            "assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())")
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_DISABLE_TELEMETRY")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
