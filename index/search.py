@@ -1,6 +1,10 @@
 """Hybrid retrieval over one loaded index: an exact path for dnrs and § labels, BM25,
 dense (FAISS), fused by reciprocal rank, restricted by metadata filters.
 
+`Searcher` is retrieval. What it is handed beside the index — the document catalogue
+(catalogue.py) and the statistics an answer weighs (evidence.py) — live in their own modules;
+a Searcher holds one of each and passes their methods through, so callers keep one object.
+
 The exact path exists because tokenizers and embeddings break identifiers such as
 `2023/395` or `§ 43` apart: a query naming one finds the section that carries it first.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +25,16 @@ from namndsok.errors import ModelMismatchError
 from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_matches
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
+from .catalogue import Catalogue, IndexedDocument
+from .evidence import AnswerStats, Sentence
+from .queries import QueryVectors, RecentCache
+
 from .embedders import Embedder, create_embedder, spec_for
 from .filtered import FilterSettings, MetadataColumns, dense_search
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
-from .lexical import tokenize
-from .units import best_per_chunk, chunk_units, similarities
+from .units import best_per_chunk, similarities
 
 log = logging.getLogger(__name__)
 
@@ -65,28 +72,6 @@ class Filters:
 
 
 @dataclass
-class IndexedDocument:
-    """A document as the index holds it: its position, its chunks and when it was read."""
-
-    number: int  # position in Searcher.documents (a reload may renumber)
-    document: Document
-    chunks: int
-    indexed: str | None  # ISO time it was read into the index; None when not recorded
-
-
-@dataclass
-class Sentence:
-    """A sentence unit of a retrieved passage, scored against the question."""
-
-    hit: int  # position of its passage in the hits it was taken from
-    text: str  # whitespace-normalised, verbatim otherwise
-    score: float  # cosine similarity to the question
-    start: int  # span in the passage's text
-    end: int
-    rendered: str  # what was embedded: a table row is written out with its column headers
-
-
-@dataclass
 class Timings:
     """Seconds one search spent in each part; returned by `Searcher.search_timed`, never kept."""
 
@@ -97,155 +82,94 @@ class Timings:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class RecentCache:
-    """The last `size` values by key, shared by threads: every read and eviction under one lock.
-    A value is made outside the lock (embedding takes milliseconds); two threads asking for the
-    same new key may both make it, and both get an equal value."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._values: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, make):
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        value = make(key)
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > max(self.size, 1):
-                self._values.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
+__all__ = ["Filters", "IndexedDocument", "RecentCache", "Searcher", "Sentence", "Timings", "fuse"]
 
 
 class Searcher:
     """Loads an index once and answers many queries. Reads are thread-safe: a search keeps
     nothing of its own on the Searcher (its timings are returned), and the shared caches (query
-    vectors, background similarities, filter columns) are guarded by locks."""
+    vectors, background similarities, filter columns) are guarded by locks.
+
+    `catalogue` (documents, document_of, section_of, organs, indexed_documents) and `stats`
+    (sentences, background, term_stats) are reachable through the Searcher as well."""
 
     def __init__(self, index: StoredIndex, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH):
         self.index = index
         self.settings = settings
         name = index.embedder_name
-        self.embedder = embedder or create_embedder(spec_for(name))
-        if self.embedder.name != name or self.embedder.dim != index.manifest["embedder"]["dim"]:
+        embedder = embedder or create_embedder(spec_for(name))
+        if embedder.name != name or embedder.dim != index.manifest["embedder"]["dim"]:
             raise ModelMismatchError(
                 f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
-                f"it cannot be queried with {self.embedder.name!r} ({self.embedder.dim}-d). "
+                f"it cannot be queried with {embedder.name!r} ({embedder.dim}-d). "
                 f"Use --embedder {spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
             )
         self.chunks: list[Chunk] = index.chunks
         self.n = len(self.chunks)
         self._sections = [c.citation.section or "" for c in self.chunks]
         # an answer re-uses its search's vector; an evaluation keeps all (query_cache_size)
-        self._query_cache = RecentCache(settings.query_cache)
-        self._background = RecentCache(settings.query_cache)
-        self._docs = {(d.source, d.sha256): d for d in index.documents}
+        self.queries = QueryVectors(embedder, settings.query_cache)
+        self.catalogue = Catalogue(index)
+        self.stats = AnswerStats(index, self.queries, settings)
         self._identifier_tables()
         self._columns: MetadataColumns | None = None
         self._columns_lock = threading.Lock()
 
     @property
+    def embedder(self) -> Embedder:
+        return self.queries.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:  # one embedder for retrieval and the answer statistics
+        self.queries.embedder = embedder
+
+    @property
     def query_cache_size(self) -> int:
-        return self._query_cache.size
+        return self.queries.cache.size
 
     @query_cache_size.setter
     def query_cache_size(self, size: int) -> None:
-        self._query_cache.size = self._background.size = size
+        self.queries.cache.size = self.stats.backgrounds.size = size
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last few are kept, since an answer re-uses its search's."""
-        return self._query_cache.get(query, lambda q: self.embedder.encode_queries([q])[0].astype(np.float32))
+        return self.queries.vector(query)
 
     def forget_queries(self) -> None:
         """Empty the recent-query cache (benchmarks time the embedding of every question)."""
-        self._query_cache.clear()
-        self._background.clear()
+        self.queries.cache.clear()
+        self.stats.backgrounds.clear()
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH) -> "Searcher":
         return cls(load_index(root), embedder, settings)
 
+    # ------------------------------------------------------------ passed through
+
     @property
     def documents(self) -> list[Document]:
-        return self.index.documents
+        return self.catalogue.documents
 
     def organs(self) -> list[str]:
-        """Every organ a passage is cited with, sorted."""
-        return sorted({c.citation.organ for c in self.chunks if c.citation.organ})
+        return self.catalogue.organs()
 
     def indexed_documents(self) -> list[IndexedDocument]:
-        """The documents with their chunk counts and the time each was read into the index."""
-        recorded = self.index.manifest.get("documents") or {}
-        times = self.index.manifest.get("indexed_at") or {}
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for c in self.chunks:
-            counts[(c.source, c.doc_sha256)] += 1
-        out = []
-        for n, d in enumerate(self.documents):
-            chunks = (recorded.get(d.path) or {}).get("chunks", counts[(d.source, d.sha256)])
-            out.append(IndexedDocument(n, d, int(chunks), times.get(d.path)))
-        return out
+        return self.catalogue.indexed_documents()
 
     def document_of(self, chunk: Chunk) -> Document | None:
-        return self._docs.get((chunk.source, chunk.doc_sha256))
+        return self.catalogue.document_of(chunk)
 
     def section_of(self, chunk: Chunk) -> Section | None:
-        doc = self.document_of(chunk)
-        return doc.sections[chunk.section_index] if doc is not None and chunk.section_index < len(doc.sections) else None
+        return self.catalogue.section_of(chunk)
 
     def sentences(self, query: str, hits: list[Hit]) -> list[Sentence]:
-        """Every sentence unit of these passages with its similarity to the query, from the
-        vectors stored at ingest (an index without them embeds the sentences now)."""
-        qv = self.embed_query(" ".join(query.split()))
-        out: list[Sentence] = []
-        units = self.index.units
-        for n, h in enumerate(hits):
-            i = h.chunk.id
-            if units is not None:
-                rng = units.of_chunk(i)
-                if not len(rng):
-                    continue
-                scores = similarities(units.vectors[rng.start : rng.stop], qv)
-                pairs = chunk_units(h.chunk)
-                for u, sc, (unit, rendered) in zip(rng, scores, pairs):
-                    out.append(Sentence(n, units.text(self.chunks, u), float(sc), int(units.start[u]), int(units.end[u]), rendered))
-            else:
-                pairs = chunk_units(h.chunk)
-                if not pairs:
-                    continue
-                vecs = self.embedder.encode_passages([r for _, r in pairs])
-                for (unit, rendered), sc in zip(pairs, vecs @ qv):
-                    out.append(Sentence(n, unit.text, float(sc), unit.start, unit.end, rendered))
-        return out
+        return self.stats.sentences(query, hits)
 
     def background(self, query: str) -> tuple[float, float]:
-        """Mean and standard deviation of the query's similarity to every stored sentence (to a
-        sample of 20,000 on a large index): what "similar" means for this query."""
-        def measure(key: str) -> tuple[float, float]:
-            units = self.index.units
-            vecs = units.vectors if units is not None and len(units) else self.index.vectors
-            sample = self.settings.background_sample
-            if len(vecs) > sample:
-                vecs = vecs[:: len(vecs) // sample]
-            sims = similarities(vecs, self.embed_query(key))
-            return float(sims.mean()), float(sims.std() or 1.0)
-
-        return self._background.get(" ".join(query.split()), measure)
+        return self.stats.background(query)
 
     def term_stats(self, text: str) -> list[tuple[str, float, bool]]:
-        """(token, idf, whether the corpus uses it) for each distinct lexical token of a text."""
-        toks = list(dict.fromkeys(tokenize(text)))
-        if not toks:
-            return []
-        vocab = self.index.lexical.vocabulary
-        return [(t, w, t in vocab) for t, w in zip(toks, self.index.lexical.idf(toks))]
+        return self.stats.term_stats(text)
 
     # ------------------------------------------------------------ filters
 
