@@ -220,35 +220,7 @@ def ingest(
     def tracker(what: str, unit: str, total: int = 0) -> Progress:
         return Progress(what, unit, mode, total=total, listener=listener)
     with write_lock(root):
-        old = None
-        stale_parse = False
-        same_format = False
-        if not rebuild:
-            try:
-                manifest = read_manifest(root, upgrade=True)
-            except NotOurs:
-                raise
-            except IndexError_ as exc:
-                raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
-            if manifest is not None:
-                name = manifest["embedder"]["name"]
-                if name != embedder.name:
-                    raise ModelMismatchError(
-                        f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
-                        f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
-                    )
-                old = load_index(root, upgrade=True)
-                if manifest.get("parser_version") != PARSER_VERSION:
-                    log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
-                    stale_parse = True
-                if IndexSettings.from_json(manifest.get("index_settings")).chunking() != settings.chunking():
-                    log.info("%s was chunked with other sizes: every file is chunked again", root)
-                    stale_parse = True
-                # chunk vectors of texts built another way are never reused, even for equal strings
-                same_format = manifest.get("embed_format") == EMBED_FORMAT
-                if not same_format:
-                    log.info("%s embedded another chunk text format: every chunk is embedded again", root)
-                    stale_parse = True
+        old, stale_parse, same_format = (None, False, False) if rebuild else _previous(root, embedder, settings)
         files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
             asked = {str(f.resolve()) for f in files}
@@ -365,6 +337,39 @@ def ingest(
             directory.forget(root, directory.WORK)
         report.chunks = len(all_chunks)
     return report
+
+
+def _previous(root: Path, embedder: Embedder, settings: IndexSettings) -> tuple[StoredIndex | None, bool, bool]:
+    """The index ingest starts from: (the index or None, whether every file must be parsed
+    again, whether its chunk vectors may be reused for equal texts)."""
+    try:
+        manifest = read_manifest(root, upgrade=True)
+    except NotOurs:
+        raise
+    except IndexError_ as exc:
+        raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
+    if manifest is None:
+        return None, False, False
+    name = manifest["embedder"]["name"]
+    if name != embedder.name:
+        raise ModelMismatchError(
+            f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
+            f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
+        )
+    old = load_index(root, upgrade=True)
+    stale_parse = False
+    if manifest.get("parser_version") != PARSER_VERSION:
+        log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+        stale_parse = True
+    if IndexSettings.from_json(manifest.get("index_settings")).chunking() != settings.chunking():
+        log.info("%s was chunked with other sizes: every file is chunked again", root)
+        stale_parse = True
+    # chunk vectors of texts built another way are never reused, even for equal strings
+    same_format = manifest.get("embed_format") == EMBED_FORMAT
+    if not same_format:
+        log.info("%s embedded another chunk text format: every chunk is embedded again", root)
+        stale_parse = True
+    return old, stale_parse, same_format
 
 
 def _indexed_at(documents: list[Document], new: list[tuple[Document, list[Chunk]]], old: StoredIndex | None) -> dict[str, str]:
