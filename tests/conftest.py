@@ -52,11 +52,23 @@ def corpus_index(tmp_path_factory) -> Path:
 
 def _copy_seed(seed: Path, root: Path) -> None:
     """Copy the index `seed`, its documents' paths moved to this checkout's corpus: the seed may
-    have been built from another checkout, whose files would otherwise be kept beside ours."""
+    have been built from another checkout, whose files would otherwise be kept beside ours. A
+    seed this checkout cannot load (written by a newer document model) is not used: the index
+    is built from scratch, with a warning."""
     import hashlib
     import shutil
+    import warnings
+
+    from namndsok.errors import IndexError_
+    from namndsok.index.store import load_index
 
     shutil.copytree(seed, root, symlinks=True)
+    try:
+        load_index(root)
+    except IndexError_ as exc:
+        warnings.warn(f"NAMNDSOK_TEST_INDEX_SEED={seed} is not used: {exc}")
+        shutil.rmtree(root)
+        return
     folder = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
     manifest_path, docs_path = folder / "manifest.json", folder / "documents.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
