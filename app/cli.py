@@ -241,14 +241,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # take 17 min 45 s instead of 9 min 52 s (README, "Quality and speed"). Set before the model loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from namndsok.index.builder import ingest
-    from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
-    from namndsok.index.search import _spec_for
+    from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder, spec_for
 
     root = _root(args)
     spec = args.embedder
     if spec is None:  # keep the model the index was built with
         manifest = None if args.rebuild else _manifest_or_none(root)
-        spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
+        spec = spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
     from namndsok.index.settings import DEFAULT_INDEX

@@ -35,8 +35,18 @@ from .redaction import open_searcher
 log = logging.getLogger(__name__)
 
 ALL = "Alla"
-MAX_K = 50  # passages per request through the app
-SEARCH_K = 20  # passages a search shows
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """The web app's tuning values, passed to WebApp."""
+
+    max_k: int = 50  # passages per request through the app
+    search_k: int = 20  # passages a search shows
+
+
+DEFAULT_APP = AppSettings()
+MAX_K, SEARCH_K = DEFAULT_APP.max_k, DEFAULT_APP.search_k  # the API documents its bounds from these
 MODES = {"svar": "Svar", "sok": "Sök"}  # the URL's word → the form's
 CLOSEST_PLACES = 3  # places shown when a claim could not be verified
 
@@ -74,10 +84,12 @@ def one_snapshot(fn):
 
 
 class WebApp:
-    def __init__(self, root: Path, llm: LLMConfig | None = None, redact: bool = False):
+    def __init__(self, root: Path, llm: LLMConfig | None = None, redact: bool = False,
+                 settings: AppSettings = DEFAULT_APP):
         self.root = root
         self.llm = llm
         self.redact = redact  # personal data masked in everything shown (app/redaction.py)
+        self.settings = settings
         self._reload_lock = threading.Lock()
         self._failed_key: tuple | None = None
         self._snap = self._load(self._current_key(), None)
@@ -168,8 +180,8 @@ class WebApp:
         return self.answer(question, self.filters(organ, doc_type, date_from, date_to)).to_json()
 
     @one_snapshot
-    def search(self, query: str, f: Filters, k: int = SEARCH_K) -> list[Hit]:
-        k = max(1, min(int(k), MAX_K))
+    def search(self, query: str, f: Filters, k: int | None = None) -> list[Hit]:
+        k = max(1, min(int(self.settings.search_k if k is None else k), self.settings.max_k))
         with self._lock:
             return self.searcher.search(query or "", k=k, filters=f)
 

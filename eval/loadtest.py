@@ -43,9 +43,6 @@ BUILTIN_QUESTIONS = [
     "Minirosen platser",
 ]
 
-# no telemetry from gradio_client (it reads these when a Client is made)
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 # ------------------------------------------------------------------ inputs
@@ -195,7 +192,8 @@ def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20
     clients: list = []
     try:
         for _ in range(concurrency):  # made before the clock starts: a client fetches the config once
-            clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": request_timeout}))
+            # no telemetry, said to the client itself (the environment is the caller's)
+            clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": request_timeout}, analytics_enabled=False))
         for q in questions[:warmup]:  # first requests pay one-off costs, which are not growth per request
             clients[0].submit(q, api_name="/answer").result(timeout=request_timeout)
         rss_before = rss_kb(pid)

@@ -98,10 +98,10 @@ def phase_search(n: int, workdir: Path, quick: bool) -> dict[str, Any]:
         parts: dict[str, list[float]] = {k: [] for k in ("dense", "bm25", "fusion", "search")}
         for _ in range(reps):
             t = time.perf_counter()
-            searcher.search(q, k=10, filters=f)
+            _, timings = searcher.search_timed(q, k=10, filters=f)
             parts["search"].append(time.perf_counter() - t)
             for k in ("dense", "bm25", "fusion"):
-                parts[k].append(getattr(searcher.last_timings, k))
+                parts[k].append(getattr(timings, k))
         out[label] = {k: stats_ms(v)["median"] for k, v in parts.items()}
     return {"chunks": n, "bm25_build_s": bm25_build_s, "dense_build_s": dense_build_s, "searcher_init_s": init_s,
             "rss_growth_mib": rss_mib() - rss0, "median_ms": out, "peak_rss_mib": peak_rss_mib()}

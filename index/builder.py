@@ -214,7 +214,7 @@ def ingest(
     `settings.redact` masks personal data before anything is chunked or embedded (an index
     built so stays so: later runs redact too, until --rebuild)."""
     report = IngestReport()
-    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings())
+    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings(), settings.chunking())
     limits = options.limits
     work = work or LocalWork()
     mode = progress_mode(progress)
@@ -223,39 +223,10 @@ def ingest(
     def tracker(what: str, unit: str, total: int = 0) -> Progress:
         return Progress(what, unit, mode, total=total, listener=listener)
     with write_lock(root):
-        old = None
-        stale_parse = False
-        same_format = False
-        if not rebuild:
-            try:
-                manifest = read_manifest(root, upgrade=True)
-            except NotOurs:
-                raise
-            except IndexError_ as exc:
-                raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
-            if manifest is not None:
-                name = manifest["embedder"]["name"]
-                if name != embedder.name:
-                    raise ModelMismatchError(
-                        f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
-                        f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
-                    )
-                old = load_index(root, upgrade=True)
-                if manifest.get("parser_version") != PARSER_VERSION:
-                    log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
-                    stale_parse = True
-                # chunk vectors of texts built another way are never reused, even for equal strings
-                same_format = manifest.get("embed_format") == EMBED_FORMAT
-                if not same_format:
-                    log.info("%s embedded another chunk text format: every chunk is embedded again", root)
-                    stale_parse = True
-                was_redacted = bool((manifest.get("index_settings") or {}).get("redact"))
-                if was_redacted and not settings.redact:  # never un-mask an index by leaving out a flag
-                    log.info("%s was built with personal data masked (--redact); it stays so", root)
-                    settings = settings.with_(redact=True)
-                elif settings.redact and not was_redacted:
-                    log.info("%s held personal data: every file is parsed and masked again", root)
-                    stale_parse = True
+        if rebuild:
+            old, stale_parse, same_format = None, False, False
+        else:
+            old, stale_parse, same_format, settings = _previous(root, embedder, settings)
         options = dataclasses.replace(options, redact=settings.redact)
         files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
@@ -390,6 +361,48 @@ def parser_of(old: StoredIndex | None, path: str) -> int | None:
         return None
     entry = (old.manifest.get("documents") or {}).get(path) or {}
     return entry.get("parser_version", old.manifest.get("parser_version"))
+
+
+def _previous(root: Path, embedder: Embedder, settings: IndexSettings
+              ) -> tuple[StoredIndex | None, bool, bool, IndexSettings]:
+    """The index ingest starts from: (the index or None, whether every file must be parsed
+    again, whether its chunk vectors may be reused for equal texts, the settings to build
+    with — an index built with personal data masked stays so)."""
+    try:
+        manifest = read_manifest(root, upgrade=True)
+    except NotOurs:
+        raise
+    except IndexError_ as exc:
+        raise IndexError_(f"{exc} (or pass --rebuild to start over)") from exc
+    if manifest is None:
+        return None, False, False, settings
+    name = manifest["embedder"]["name"]
+    if name != embedder.name:
+        raise ModelMismatchError(
+            f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
+            f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
+        )
+    old = load_index(root, upgrade=True)
+    stale_parse = False
+    if manifest.get("parser_version") != PARSER_VERSION:
+        log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+        stale_parse = True
+    if IndexSettings.from_json(manifest.get("index_settings")).chunking() != settings.chunking():
+        log.info("%s was chunked with other sizes: every file is chunked again", root)
+        stale_parse = True
+    # chunk vectors of texts built another way are never reused, even for equal strings
+    same_format = manifest.get("embed_format") == EMBED_FORMAT
+    if not same_format:
+        log.info("%s embedded another chunk text format: every chunk is embedded again", root)
+        stale_parse = True
+    was_redacted = bool((manifest.get("index_settings") or {}).get("redact"))
+    if was_redacted and not settings.redact:  # never un-mask an index by leaving out a flag
+        log.info("%s was built with personal data masked (--redact); it stays so", root)
+        settings = settings.with_(redact=True)
+    elif settings.redact and not was_redacted:
+        log.info("%s held personal data: every file is parsed and masked again", root)
+        stale_parse = True
+    return old, stale_parse, same_format, settings
 
 
 def _indexed_at(documents: list[Document], new: list[tuple[Document, list[Chunk]]], old: StoredIndex | None) -> dict[str, str]:

@@ -44,16 +44,49 @@ class ClusterError(NamndsokError):
 
 # ------------------------------------------------------------------ on the workers
 
-_embedders: dict[str, Embedder] = {}
-_lock = threading.Lock()
+PLUGIN = "namndsok-embedders"
+
+
+class WorkerEmbedders:
+    """A worker's embedders, loaded on first use and kept on the worker itself (a Dask worker
+    plugin that DaskWork registers): the state belongs to the worker it serves, and a worker
+    started again after a crash gets a fresh one."""
+
+    name = PLUGIN
+
+    def __init__(self) -> None:
+        self._embedders: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def setup(self, worker: Any) -> None:
+        with self._lock:
+            self._embedders = {}
+
+    def teardown(self, worker: Any) -> None:
+        with self._lock:
+            self._embedders.clear()
+
+    def embedder(self, spec: str) -> Embedder:
+        with self._lock:
+            if spec not in self._embedders:
+                self._embedders[spec] = create_embedder(spec)
+            return self._embedders[spec]
+
+    def __getstate__(self) -> dict:  # sent to the workers empty
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
 
 
 def worker_embedder(spec: str) -> Embedder:
-    """The embedder of this worker process, loaded on first use and kept."""
-    with _lock:
-        if spec not in _embedders:
-            _embedders[spec] = create_embedder(spec)
-        return _embedders[spec]
+    """The embedder of the worker running this task (its WorkerEmbedders plugin)."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN)
+    if plugin is None:
+        raise RuntimeError(f"this Dask worker has no {PLUGIN} plugin; ingest registers it (DaskWork)")
+    return plugin.embedder(spec)
 
 
 def parse_task(job: ParseJob, options: ParseOptions) -> Parsed:
@@ -106,6 +139,7 @@ class DaskWork:
             self.close()
             raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         self._check_workers()
+        self._register_embedders()
         # tasks in flight: enough to keep every worker busy, few enough to bound memory
         self.window = window or max(4, 3 * self._n_threads())
 
@@ -125,6 +159,13 @@ class DaskWork:
                 raise ClusterError(f"the Dask worker {address} runs namndsok parser version "
                                    f"{info.get('parser_version')}, not {PARSER_VERSION}; install the same "
                                    "namndsok on every worker")
+
+    def _register_embedders(self) -> None:
+        """Every worker, and each one that joins later, keeps its embedders in a plugin."""
+        from distributed.diagnostics.plugin import WorkerPlugin
+
+        plugin = type("WorkerEmbeddersPlugin", (WorkerEmbedders, WorkerPlugin), {})
+        self.client.register_plugin(plugin(), name=PLUGIN)
 
     def _run(self, fn: Callable, calls: Iterable[tuple[Any, tuple]]) -> Iterator[tuple[Any, Any]]:
         """Submit fn(*args) for each (tag, args), at most `window` at a time; yield (tag, future)

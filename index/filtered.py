@@ -29,6 +29,8 @@ from namndsok.model import Chunk
 
 @dataclass(frozen=True)
 class FilterSettings:
+    """How a filtered dense search runs; the Searcher makes it from its SearchSettings."""
+
     # at most this many allowed chunks are scored exactly (a 384-d dot product each; 50,000
     # take about 10 ms on one core); above it the HNSW graph is searched with the filter
     exact_limit: int = 50_000

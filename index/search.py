@@ -1,6 +1,10 @@
 """Hybrid retrieval over one loaded index: an exact path for dnrs and § labels, BM25,
 dense (FAISS), fused by reciprocal rank, restricted by metadata filters.
 
+`Searcher` is retrieval. What it is handed beside the index — the document catalogue
+(catalogue.py) and the statistics an answer weighs (evidence.py) — live in their own modules;
+a Searcher holds one of each and passes their methods through, so callers keep one object.
+
 The exact path exists because tokenizers and embeddings break identifiers such as
 `2023/395` or `§ 43` apart: a query naming one finds the section that carries it first.
 """
@@ -8,6 +12,7 @@ The exact path exists because tokenizers and embeddings break identifiers such a
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,13 +25,16 @@ from namndsok.errors import ModelMismatchError
 from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_matches
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
+from .catalogue import Catalogue, IndexedDocument
+from .evidence import AnswerStats, Sentence
+from .queries import QueryVectors, RecentCache
+
 from .embedders import Embedder, create_embedder, spec_for
-from .filtered import MetadataColumns, dense_search
+from .filtered import FilterSettings, MetadataColumns, dense_search
 from .language import is_foreign
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
-from .lexical import tokenize
-from .units import best_per_chunk, chunk_units, similarities
+from .units import best_per_chunk, similarities
 
 log = logging.getLogger(__name__)
 
@@ -68,29 +76,9 @@ class Filters:
 
 
 @dataclass
-class IndexedDocument:
-    """A document as the index holds it: its position, its chunks and when it was read."""
-
-    number: int  # position in Searcher.documents (a reload may renumber)
-    document: Document
-    chunks: int
-    indexed: str | None  # ISO time it was read into the index; None when not recorded
-
-
-@dataclass
-class Sentence:
-    """A sentence unit of a retrieved passage, scored against the question."""
-
-    hit: int  # position of its passage in the hits it was taken from
-    text: str  # whitespace-normalised, verbatim otherwise
-    score: float  # cosine similarity to the question
-    start: int  # span in the passage's text
-    end: int
-    rendered: str  # what was embedded: a table row is written out with its column headers
-
-
-@dataclass
 class Timings:
+    """Seconds one search spent in each part; returned by `Searcher.search_timed`, never kept."""
+
     embed: float = 0.0
     dense: float = 0.0
     bm25: float = 0.0
@@ -98,125 +86,94 @@ class Timings:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+__all__ = ["Filters", "IndexedDocument", "RecentCache", "Searcher", "Sentence", "Timings", "fuse"]
+
+
 class Searcher:
-    """Loads an index once and answers many queries (thread-safe for reads)."""
+    """Loads an index once and answers many queries. Reads are thread-safe: a search keeps
+    nothing of its own on the Searcher (its timings are returned), and the shared caches (query
+    vectors, background similarities, filter columns) are guarded by locks.
+
+    `catalogue` (documents, document_of, section_of, organs, indexed_documents) and `stats`
+    (sentences, background, term_stats) are reachable through the Searcher as well."""
 
     def __init__(self, index: StoredIndex, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH):
         self.index = index
         self.settings = settings
         name = index.embedder_name
-        self.embedder = embedder or create_embedder(_spec_for(name))
-        if self.embedder.name != name or self.embedder.dim != index.manifest["embedder"]["dim"]:
+        embedder = embedder or create_embedder(spec_for(name))
+        if embedder.name != name or embedder.dim != index.manifest["embedder"]["dim"]:
             raise ModelMismatchError(
                 f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
-                f"it cannot be queried with {self.embedder.name!r} ({self.embedder.dim}-d). "
-                f"Use --embedder {_spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
+                f"it cannot be queried with {embedder.name!r} ({embedder.dim}-d). "
+                f"Use --embedder {spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
             )
         self.chunks: list[Chunk] = index.chunks
         self.n = len(self.chunks)
         self._sections = [c.citation.section or "" for c in self.chunks]
-        self._query_cache: dict[str, np.ndarray] = {}
-        self.query_cache_size = 64  # an answer re-uses its search's vector; an evaluation keeps all
-        self._background: dict[str, tuple[float, float]] = {}
-        self._docs = {(d.source, d.sha256): d for d in index.documents}
+        # an answer re-uses its search's vector; an evaluation keeps all (query_cache_size)
+        self.queries = QueryVectors(embedder, settings.query_cache)
+        self.catalogue = Catalogue(index)
+        self.stats = AnswerStats(index, self.queries, settings)
         self._identifier_tables()
         self._columns: MetadataColumns | None = None
-        self.last_timings = Timings()
+        self._columns_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.queries.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:  # one embedder for retrieval and the answer statistics
+        self.queries.embedder = embedder
+
+    @property
+    def query_cache_size(self) -> int:
+        return self.queries.cache.size
+
+    @query_cache_size.setter
+    def query_cache_size(self, size: int) -> None:
+        self.queries.cache.size = self.stats.backgrounds.size = size
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last few are kept, since an answer re-uses its search's."""
-        vec = self._query_cache.get(query)
-        if vec is None:
-            vec = self.embedder.encode_queries([query])[0].astype(np.float32)
-            if len(self._query_cache) >= self.query_cache_size:
-                self._query_cache.pop(next(iter(self._query_cache)))
-            self._query_cache[query] = vec
-        return vec
+        return self.queries.vector(query)
 
     def forget_queries(self) -> None:
         """Empty the recent-query cache (benchmarks time the embedding of every question)."""
-        self._query_cache.clear()
-        self._background.clear()
+        self.queries.cache.clear()
+        self.stats.backgrounds.clear()
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder | None = None, settings: SearchSettings = DEFAULT_SEARCH) -> "Searcher":
         return cls(load_index(root), embedder, settings)
 
+    # ------------------------------------------------------------ passed through
+
     @property
     def documents(self) -> list[Document]:
-        return self.index.documents
+        return self.catalogue.documents
 
     def organs(self) -> list[str]:
-        """Every organ a passage is cited with, sorted."""
-        return sorted({c.citation.organ for c in self.chunks if c.citation.organ})
+        return self.catalogue.organs()
 
     def indexed_documents(self) -> list[IndexedDocument]:
-        """The documents with their chunk counts and the time each was read into the index."""
-        recorded = self.index.manifest.get("documents") or {}
-        times = self.index.manifest.get("indexed_at") or {}
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for c in self.chunks:
-            counts[(c.source, c.doc_sha256)] += 1
-        out = []
-        for n, d in enumerate(self.documents):
-            chunks = (recorded.get(d.path) or {}).get("chunks", counts[(d.source, d.sha256)])
-            out.append(IndexedDocument(n, d, int(chunks), times.get(d.path)))
-        return out
+        return self.catalogue.indexed_documents()
 
     def document_of(self, chunk: Chunk) -> Document | None:
-        return self._docs.get((chunk.source, chunk.doc_sha256))
+        return self.catalogue.document_of(chunk)
 
     def section_of(self, chunk: Chunk) -> Section | None:
-        doc = self.document_of(chunk)
-        return doc.sections[chunk.section_index] if doc is not None and chunk.section_index < len(doc.sections) else None
+        return self.catalogue.section_of(chunk)
 
     def sentences(self, query: str, hits: list[Hit]) -> list[Sentence]:
-        """Every sentence unit of these passages with its similarity to the query, from the
-        vectors stored at ingest (an index without them embeds the sentences now)."""
-        qv = self.embed_query(" ".join(query.split()))
-        out: list[Sentence] = []
-        units = self.index.units
-        for n, h in enumerate(hits):
-            i = h.chunk.id
-            if units is not None:
-                rng = units.of_chunk(i)
-                if not len(rng):
-                    continue
-                scores = similarities(units.vectors[rng.start : rng.stop], qv)
-                pairs = chunk_units(h.chunk)
-                for u, sc, (unit, rendered) in zip(rng, scores, pairs):
-                    out.append(Sentence(n, units.text(self.chunks, u), float(sc), int(units.start[u]), int(units.end[u]), rendered))
-            else:
-                pairs = chunk_units(h.chunk)
-                if not pairs:
-                    continue
-                vecs = self.embedder.encode_passages([r for _, r in pairs])
-                for (unit, rendered), sc in zip(pairs, vecs @ qv):
-                    out.append(Sentence(n, unit.text, float(sc), unit.start, unit.end, rendered))
-        return out
+        return self.stats.sentences(query, hits)
 
     def background(self, query: str) -> tuple[float, float]:
-        """Mean and standard deviation of the query's similarity to every stored sentence (to a
-        sample of 20,000 on a large index): what "similar" means for this query."""
-        key = " ".join(query.split())
-        if key not in self._background:
-            units = self.index.units
-            vecs = units.vectors if units is not None and len(units) else self.index.vectors
-            if len(vecs) > 20_000:
-                vecs = vecs[:: len(vecs) // 20_000]
-            sims = similarities(vecs, self.embed_query(key))
-            if len(self._background) >= self.query_cache_size:
-                self._background.pop(next(iter(self._background)))
-            self._background[key] = (float(sims.mean()), float(sims.std() or 1.0))
-        return self._background[key]
+        return self.stats.background(query)
 
     def term_stats(self, text: str) -> list[tuple[str, float, bool]]:
-        """(token, idf, whether the corpus uses it) for each distinct lexical token of a text."""
-        toks = list(dict.fromkeys(tokenize(text)))
-        if not toks:
-            return []
-        vocab = self.index.lexical.vocabulary
-        return [(t, w, t in vocab) for t, w in zip(toks, self.index.lexical.idf(toks))]
+        return self.stats.term_stats(text)
 
     # ------------------------------------------------------------ filters
 
@@ -224,8 +181,9 @@ class Searcher:
         """The chunks the filters admit (Filters.admits), from columns built on first use."""
         if not f or not f.active():
             return np.ones(self.n, dtype=bool)
-        if self._columns is None:
-            self._columns = MetadataColumns.of_chunks(self.chunks)
+        with self._columns_lock:  # built once, by the first thread that needs them
+            if self._columns is None:
+                self._columns = MetadataColumns.of_chunks(self.chunks)
         return self._columns.mask(f)
 
     # ------------------------------------------------------------ retrievers
@@ -247,30 +205,37 @@ class Searcher:
                 by_para[m["num"]].append(i)
         self._by_dnr, self._mentions, self._by_para = dict(by_dnr), dict(mentions), dict(by_para)
 
-    def exact_scores(self, query: str) -> np.ndarray:
-        """2 for a section whose dnr or § label the query names, 1 for a chunk that mentions it."""
+    def exact_scores(self, query: str, settings: SearchSettings | None = None) -> np.ndarray:
+        """`exact_section` (2) for a section whose dnr or § label the query names,
+        `exact_mention` (1) for a chunk that mentions it."""
+        st = settings or self.settings
         s = np.zeros(self.n, dtype=np.float32)
         for k in find_dnr_keys(query):
-            s[self._mentions.get(k, [])] = 1
-            s[self._by_dnr.get(k, [])] = 2
+            s[self._mentions.get(k, [])] = st.exact_mention
+            s[self._by_dnr.get(k, [])] = st.exact_section
         for m in PARA_REF_RE.finditer(query):
             org = m["org"]
             for i in self._by_para.get(m["num"], []):
                 if not org or self._sections[i].startswith(org):
-                    s[i] = 2
+                    s[i] = st.exact_section
         return s
 
-    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def dense_ranked(self, query: str, allowed: np.ndarray, limit: int, timings: Timings | None = None,
+                     settings: SearchSettings | None = None) -> list[tuple[int, float]]:
+        timings = timings or Timings()
+        s = settings or self.settings
         t = time.perf_counter()
         qv = self.embed_query(query)
-        self.last_timings.embed = time.perf_counter() - t
+        timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
-        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit)
-        self.last_timings.dense = time.perf_counter() - t
+        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit,
+                              FilterSettings(s.filter_exact_limit, s.filter_max_ef))
+        timings.dense = time.perf_counter() - t
         return ranked
 
-    def units_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def units_ranked(self, query: str, allowed: np.ndarray, limit: int,
+                     timings: Timings | None = None) -> list[tuple[int, float]]:
         """Chunks ranked by their best sentence unit's similarity to the query."""
         units = self.index.units
         if units is None or len(units) == 0:
@@ -283,10 +248,11 @@ class Searcher:
             return []
         top = np.argpartition(-best, k - 1)[:k]
         top = top[np.lexsort((top, -best[top]))]
-        self.last_timings.extra["units"] = time.perf_counter() - t
+        (timings or Timings()).extra["units"] = time.perf_counter() - t
         return [(int(i), float(best[i])) for i in top]
 
-    def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def bm25_ranked(self, query: str, allowed: np.ndarray, limit: int,
+                    timings: Timings | None = None) -> list[tuple[int, float]]:
         t = time.perf_counter()
         scores = self.index.lexical.scores(query)
         scores = np.where(allowed, scores, 0.0)
@@ -295,7 +261,7 @@ class Searcher:
             top = part[np.lexsort((part, -scores[part]))]
         else:
             top = np.lexsort((np.arange(len(scores)), -scores))
-        self.last_timings.bm25 = time.perf_counter() - t
+        (timings or Timings()).bm25 = time.perf_counter() - t
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     # ------------------------------------------------------------ search
@@ -309,38 +275,45 @@ class Searcher:
         The exact dnr/§ path is added on top of the fused score in hybrid mode. `lexical`: the
         words BM25 scores instead of the query's (a foreign question's names and dictionary
         translations), weighted by `translated_bm25_factor`."""
+        return self.search_timed(query, k, filters, mode, settings, lexical)[0]
+
+    def search_timed(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str | None = None,
+        settings: SearchSettings | None = None, lexical: str | None = None,
+    ) -> tuple[list[Hit], Timings]:
+        """`search`, and the seconds this search spent in each part (benchmarks)."""
+        timings = Timings()
         s = settings or self.settings
         if mode is not None and mode != s.mode:
             if mode not in MODES:
                 raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
             s = s.with_(mode=mode)
         query = " ".join(query.split())
-        self.last_timings = Timings()
         if not query or self.n == 0:
-            return []
+            return [], timings
         allowed = self.mask(filters)
         if not allowed.any():
-            return []
+            return [], timings
         limit = max(s.candidates, k * 3)
         weights = s.weights(foreign=is_foreign(query), translated=bool(lexical))
         ranked: dict[str, list[tuple[int, float]]] = {}
         if "dense" in weights:
-            ranked["dense"] = self.dense_ranked(query, allowed, limit)
+            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings, s)
         if "bm25" in weights:
-            ranked["bm25"] = self.bm25_ranked(lexical or query, allowed, limit)
+            ranked["bm25"] = self.bm25_ranked(lexical or query, allowed, limit, timings)
         if "units" in weights:
-            ranked["units"] = self.units_ranked(query, allowed, limit)
+            ranked["units"] = self.units_ranked(query, allowed, limit, timings)
         t = time.perf_counter()
         fused, why = fuse(ranked, weights, s)
         if s.mode == "hybrid" and s.exact:
-            exact = self.exact_scores(query)
+            exact = self.exact_scores(query, s)
             for i in np.flatnonzero((exact > 0) & allowed):
                 # an exact identifier match outranks any fused score (fused scores stay below 1)
                 fused[int(i)] = fused.get(int(i), 0.0) + float(exact[i])
                 why.setdefault(int(i), {})["exact"] = float(exact[i])
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-        self.last_timings.fusion = time.perf_counter() - t
-        return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order]
+        timings.fusion = time.perf_counter() - t
+        return [Hit(self.chunks[i], fused[i], why.get(i, {})) for i in order], timings
 
 
 def fuse(
@@ -399,8 +372,3 @@ def _fuse_z(ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float
             z[i] += w * got.get(i, floor)
     # a logistic squash keeps the order and the bound below 1
     return {i: 0.999 / (1.0 + float(np.exp(-v))) for i, v in z.items()}
-
-
-def _spec_for(embedder_name: str) -> str:
-    """The create_embedder spec that rebuilds the embedder an index records."""
-    return spec_for(embedder_name)

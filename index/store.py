@@ -43,13 +43,13 @@ from namndsok.model import EMBED_FORMAT, Chunk, Document, Section
 from . import directory
 from .directory import SCHEMA_VERSION, claim, current_name, writing
 from .lexical import LexicalIndex
+from .settings import DEFAULT_INDEX, IndexSettings
 from .units import UnitTable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INDEX_DIR = ".namndsok"
 REBUILD_HINT = "rebuild it with `namndsok ingest --rebuild PATH…`"
-FLAT_LIMIT = 200_000  # above this many chunks an HNSW graph replaces the exact flat index
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -105,18 +105,19 @@ def write_lock(root: Path) -> Iterator[None]:
         fh.close()
 
 
-def build_dense(vectors: np.ndarray, kind: str | None = None):
-    """Inner product on normalised vectors: flat (exact) for small corpora, HNSW for large."""
+def build_dense(vectors: np.ndarray, kind: str | None = None, settings: IndexSettings = DEFAULT_INDEX):
+    """Inner product on normalised vectors: flat (exact) up to `settings.flat_limit` vectors,
+    an HNSW graph above."""
     import faiss
 
     dim = vectors.shape[1]
-    kind = kind or ("flat" if len(vectors) <= FLAT_LIMIT else "hnsw")
+    kind = kind or ("flat" if len(vectors) <= settings.flat_limit else "hnsw")
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = settings.hnsw_ef_construction
+        index.hnsw.efSearch = settings.hnsw_ef_search
     else:
         raise ValueError(f"unknown dense index type {kind!r}")
     if len(vectors):
@@ -213,7 +214,7 @@ def write_index(
                 for c in chunks:
                     fh.write(json_text(c.to_json()) + "\n")
             np.save(tmp / "vectors.npy", np.asarray(vectors, dtype=np.float32), allow_pickle=False)
-            dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind)
+            dense = build_dense(np.asarray(vectors, dtype=np.float32), dense_kind, IndexSettings.from_json(settings))
             faiss.write_index(dense, str(tmp / "dense.faiss"))
             LexicalIndex.build([c.lexical_text() for c in chunks] or [""], int((settings or {}).get("bm25_ngram", 0))).save(tmp / "bm25")
             if units is not None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from namndsok.errors import IngestError
 from namndsok.ingest.chunk import chunk_document
+from namndsok.ingest.settings import DEFAULT_CHUNKING, ChunkSettings
 from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.personal import with_personal
 from namndsok.ingest.read import ReadLimits, read_document
@@ -56,14 +57,16 @@ class ParseOptions:
     limits: ReadLimits = ReadLimits()
     ocr: OcrSettings = OcrSettings()
     redact: bool = False  # mask personal data before structure, chunks and embedding
+    chunking: ChunkSettings = DEFAULT_CHUNKING
 
 
 def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None = None,
-               ocr: OcrSettings | None = None, redact: bool = False) -> tuple[Document, list[Chunk]]:
+               ocr: OcrSettings | None = None, redact: bool = False,
+               chunking: ChunkSettings = DEFAULT_CHUNKING) -> tuple[Document, list[Chunk]]:
     """Read, structure and chunk one file (three pure steps); personal data is found in the
     text read (and with `redact` masked there) before it is structured."""
     doc = parse_structure(with_personal(read_document(path, data, limits, ocr), redact))
-    chunks = chunk_document(doc)
+    chunks = chunk_document(doc, settings=chunking)
     if not chunks:
         raise IngestError(str(path), "no text to index after parsing")
     return doc, chunks
@@ -72,7 +75,7 @@ def parse_file(path: Path, data: bytes | None = None, limits: ReadLimits | None 
 def parse_job(job: ParseJob, options: ParseOptions) -> Parsed:
     """A job's result; never raises for a bad file (a parser bug is reported as such)."""
     try:
-        doc, chunks = parse_file(job.path, job.data, options.limits, options.ocr, options.redact)
+        doc, chunks = parse_file(job.path, job.data, options.limits, options.ocr, options.redact, options.chunking)
     except IngestError as exc:
         log.warning("%s", exc)
         return Parsed(job.n, job.path, error=exc.reason)

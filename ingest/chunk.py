@@ -27,18 +27,16 @@ from .headings import find_headings, heading_paths
 from .lines import Line, split_lines
 from .personal import chunk_spans
 from .running import running_lines
+from .settings import DEFAULT_CHUNKING, ChunkSettings
 from .tables import find_rows
 
-CHUNK_CHARS = 900
-OVERLAP_CHARS = 120
-MIN_CHUNK_CHARS = 300  # a block of long rendered table rows still gets chunks of this size
 # parsed and kept in the document, but not searchable: e-signature audit trails
 SKIPPED_KINDS = {"audit"}
 # sections whose numbered lines are not headings: an agenda lists its items by number
 NO_HEADINGS_KINDS = {"agenda", "audit"}
 
 
-def make_splitter(chunk_chars: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> RecursiveCharacterTextSplitter:
+def make_splitter(chunk_chars: int = DEFAULT_CHUNKING.chars, overlap: int = DEFAULT_CHUNKING.overlap) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(
         chunk_size=chunk_chars,
         chunk_overlap=min(overlap, chunk_chars // 4),
@@ -157,14 +155,14 @@ def _rows(doc: Document, block: _Block, drop: set[int]) -> list[TableRow]:
     return find_rows(kept)
 
 
-def _size_for(text: str, rows: list[TableRow]) -> int:
+def _size_for(text: str, rows: list[TableRow], settings: ChunkSettings = DEFAULT_CHUNKING) -> int:
     """Chunk size for a block: rows written out with their headers are longer than the raw
     lines; a table-heavy block gets smaller chunks so that its embedded text still fits."""
     if not rows or not text:
-        return CHUNK_CHARS
+        return settings.chars
     grown = sum(len(r.render()) - (r.end - r.start) for r in rows)
     ratio = (len(text) + max(grown, 0)) / len(text)
-    return max(MIN_CHUNK_CHARS, int(CHUNK_CHARS / ratio)) if ratio > 1.1 else CHUNK_CHARS
+    return max(settings.min_chars, int(settings.chars / ratio)) if ratio > 1.1 else settings.chars
 
 
 def _pieces(split: RecursiveCharacterTextSplitter, text: str, path: list[str]) -> list[tuple[int, str]]:
@@ -186,9 +184,10 @@ def _pieces(split: RecursiveCharacterTextSplitter, text: str, path: list[str]) -
     return out
 
 
-def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacterTextSplitter | None = None) -> list[Chunk]:
+def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacterTextSplitter | None = None,
+                   settings: ChunkSettings = DEFAULT_CHUNKING) -> list[Chunk]:
     """`splitter` fixes one splitter for every block (tests); by default each block gets one
-    sized for its table rows."""
+    sized for its table rows, from `settings`."""
     lines = split_lines(doc.text)
     drop = running_lines(doc, lines)
     starts = [ln.start for ln in lines]
@@ -204,8 +203,8 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
             if not text.text.strip():
                 continue
             rows = _rows(doc, block, drop)
-            size = _size_for(text.text, rows)
-            split = splitter or splitters.setdefault(size, make_splitter(size))
+            size = _size_for(text.text, rows, settings)
+            split = splitter or splitters.setdefault(size, make_splitter(size, settings.overlap))
             ctx = context_header(doc, section, block.path)
             for rel, content in _pieces(split, text.text, block.path):
                 start, end, omitted = text.span(rel, rel + len(content))

@@ -11,7 +11,6 @@ pure function of the PDF's bytes, so it runs wherever parsing runs (a Dask worke
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -39,9 +38,10 @@ class OcrUnavailable(Exception):
     """The OCR engine (pypdfium2 or Tesseract with the language model) is missing."""
 
 
-@functools.lru_cache(maxsize=8)
 def _check_engine(lang: str) -> str | None:
-    """None when OCR can run, else one sentence saying what is missing."""
+    """None when OCR can run, else one sentence saying what is missing. Asked again each time
+    (no cache to go stale when the engine is installed): a few milliseconds against the
+    seconds a scanned page takes to read, and only for a PDF with pages to read."""
     try:
         import pypdfium2  # noqa: F401
     except ImportError:

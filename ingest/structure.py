@@ -352,6 +352,9 @@ def _item_sections(lines: list[Line], part: Part) -> list[Section]:
     return sections
 
 
+TITLE_LABEL_MAX = 200  # a longer "title" line is running text, not a name: its label is cut
+
+
 def _short_label(title: str, limit: int = 90) -> str:
     """A label for a section named by its first line: a long line is cut at a word."""
     if len(title) <= limit:
@@ -390,7 +393,9 @@ def sections_of_part(lines: list[Line], part: Part, doc: Document, agenda: list[
         titled = [ln.text for ln in head[:2] if not rules.ORGAN_LINE_RE.match(ln.text)]
         title = titled[0] if titled else first_line
         kind = "audit" if part.kind == "audit" else ("attachment" if part.start > 0 else "front")
-        sec = _single_section(lines, part, _short_label(title), kind, title)
+        # a title line is the section's name, whole; only a first line of running text is cut
+        label = title if titled and len(title) <= TITLE_LABEL_MAX else _short_label(title)
+        sec = _single_section(lines, part, label, kind, title)
         if organ or date:
             sec.organ, sec.date = organ, date
         return [sec]

@@ -5,6 +5,7 @@ test kill a worker at a known point, so no test depends on the machine's speed.
   embedding batch after that renames it to `<ARM>.died` and kills itself with SIGKILL:
   exactly one worker dies, mid-ingest, once (its nanny starts a fresh one).
 - A file whose name starts with `poison` kills any worker that parses it.
+- When NAMNDSOK_TEST_WORKER_LOG names a file, each parse appends "PID FILENAME" to it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def embed_task(spec, name, texts):
 
 
 def parse_task(job, options):
+    seen = os.environ.get("NAMNDSOK_TEST_WORKER_LOG")
+    if seen:  # which process parsed which file
+        with open(seen, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {job.path.name}\n")
     if job.path.name.startswith("poison"):
         os.kill(os.getpid(), signal.SIGKILL)
     return _real_parse(job, options)

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 
 import pytest
@@ -23,7 +22,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from conftest import ROOT, free_port, quiet_env  # noqa: E402
+from conftest import ROOT, corpus_file, free_port, quiet_env  # noqa: E402
 from namndsok.eval.loadtest import load_questions, run_load, stop_server  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -99,9 +98,14 @@ def test_search_api_bounds_k(client):
     assert len(client.predict("Minirosen", "Alla", "Alla", "", "", 10**9, api_name="/search")) == 50
 
 
-def test_api_date_filters_read_years_like_the_cli(client):
+def test_api_date_filters_read_years_like_the_cli(client, searcher):
     hits = client.predict("Minirosen", "Alla", "Alla", "2020", "2020", 50, api_name="/search")
-    assert len(hits) == 27 and {h["date"] for h in hits} == {"2020-09-16"}  # every chunk of the 2020 protocol
+    # the corpus's only document of 2020 is the protocol of 2020-09-16: every chunk of it, nothing else
+    protocol = corpus_file("000").name
+    chunks = [c for c in searcher.chunks if c.source == protocol]
+    assert all(c.source == protocol for c in searcher.chunks if str(c.citation.date).startswith("2020"))
+    assert {h["source"] for h in hits} == {protocol} and {h["date"] for h in hits} == {"2020-09-16"}
+    assert sorted(h["section"] for h in hits) == sorted(c.citation.section for c in chunks)
     res = client.predict("vad beslutade vi om Minirosen?", "Alla", "Alla", "2020-09", "2020-09", api_name="/answer")
     assert res["citations"][0]["section"] == "KSPU § 10:3"
     assert client.predict("Minirosen", "Alla", "Alla", "2021", "2023", 50, api_name="/search")[0]["date"] != "2020-09-16"
@@ -109,9 +113,7 @@ def test_api_date_filters_read_years_like_the_cli(client):
 
 @pytest.mark.parametrize("question", list(BAD_QUESTIONS.values()), ids=list(BAD_QUESTIONS))
 def test_bad_questions_return_cleanly(client, question):
-    t = time.monotonic()
-    res = client.predict(question, api_name="/answer")
-    assert time.monotonic() - t < 30
+    res = client.predict(question, api_name="/answer")  # the client's own timeout bounds the wait
     assert isinstance(res, dict) and isinstance(res["answer"], str) and res["answer"].strip()
     assert isinstance(res["no_answer"], bool)
     assert "Traceback" not in res["answer"]
@@ -185,8 +187,30 @@ def test_document_route_refuses_anything_else(app_server, path):
 # ------------------------------------------------------------------ bind address and warning
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the TCP sockets listening on `port` (Linux: /proc/net/tcp, tcp6)."""
+    import ipaddress
+
+    found = set()
+    for table, size in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        try:
+            rows = open(table, encoding="ascii").read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            addr, p = local.split(":")
+            if state == "0A" and int(p, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(addr)
+                # the kernel writes each 32-bit word in host (little-endian) order
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, size, 4))
+                found.add(str(ipaddress.ip_address(raw)))
+    return found
+
+
 def test_serve_binds_loopback_by_default(app_server):
-    assert urllib.parse.urlsplit(app_server).hostname == "127.0.0.1"
+    # the server's own listening socket, as the kernel reports it (not the URL the test built)
+    assert _listening_addresses(urllib.parse.urlsplit(app_server).port) == {"127.0.0.1"}
     out = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "serve", "--help"],
                          capture_output=True, text=True, check=True, env=quiet_env()).stdout
     assert "default 127.0.0.1" in out
@@ -197,10 +221,9 @@ def test_serve_binds_loopback_by_default(app_server):
             ip = s.getsockname()[0]
         except OSError:
             ip = "127.0.0.1"
-    if ip.startswith("127."):
-        return
-    with pytest.raises(OSError):
-        socket.create_connection((ip, urllib.parse.urlsplit(app_server).port), timeout=3).close()
+    if not ip.startswith("127."):  # a machine with only loopback has no other address to try
+        with pytest.raises(OSError):
+            socket.create_connection((ip, urllib.parse.urlsplit(app_server).port), timeout=3).close()
 
 
 def _serve_output(args: list[str], until: tuple[str, ...], timeout: float = 90) -> str:
@@ -249,8 +272,18 @@ def test_loadtest_smoke(app_server):
     assert len(questions) == 6
     res = run_load(app_server, questions, n=6, concurrency=2, timeout=120, request_timeout=60)
     assert res["errors"] == 0 and res["timeouts"] == 0 and res["not_sent"] == 0, res["error_samples"]
-    assert res["completed"] == 6 and res["throughput_rps"] > 0
-    assert res["latency_s"]["p50"] is not None and res["latency_s"]["p95"] >= res["latency_s"]["p50"]
+    assert res["completed"] == res["ok"] == 6 and res["throughput_rps"] > 0  # every answer a valid one
+    # each request's own time, in seconds: measured, and none longer than the whole run
+    lat = res["latency_s"]
+    assert 0 < lat["p50"] and lat["max"] <= res["wall_s"], (lat, res["wall_s"])
+
+
+def test_load_percentiles_interpolate():
+    from namndsok.eval.loadtest import _pct
+
+    assert _pct([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert _pct([1.0, 2.0, 3.0, 4.0, 5.0], 0.95) == pytest.approx(4.8)
+    assert _pct([7.0], 0.95) == 7.0 and _pct([], 0.5) is None
 
 
 def test_load_target_is_checked_round_by_round():

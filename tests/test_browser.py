@@ -3,7 +3,7 @@
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (`make browser`, or
 `apt-get install chromium chromium-driver`); skipped when they are missing, except in CI
-(CI=true), where a missing browser fails the run. Screenshots (desktop 1400×1000, phone
+(`CI` set), where a missing browser fails the run (conftest.missing_dependency). Screenshots (desktop 1400×1000, phone
 390×844) are saved to $NAMNDSOK_SCREENSHOT_DIR, else tests/artifacts/."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from conftest import missing_dependency, require_module
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,17 +43,12 @@ def screenshot_dir() -> Path:
 def browser():
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
-        why = (f"headless browser not installed ({', '.join(missing)} missing): "
-               "run `make browser` or `apt-get install chromium chromium-driver`")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(why)  # CI must run the browser test, not report a skip as a pass
-        pytest.skip(why)
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("selenium is not installed (pip install -e '.[dev]')")
+        missing_dependency(f"headless browser not installed ({', '.join(missing)} missing)",
+                           "run `make browser` or `apt-get install chromium chromium-driver`")
+    require_module("selenium", "pip install -e '.[dev]'")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="namndsok-chromium-")
     opts = Options()

@@ -237,7 +237,7 @@ def test_matter_text_output(corpus_index):
         "2023-06-22  VästKom Styrelse · § 43 (kopplad via titel, ej dnr)",
         # the remissmissiv inside the kallelse, its own section with the matter's dnr (issue 9)
         "2023-12-06  Utbildningsnämndens arbetsutskott · Samverkansavtal för familjecentraler och "
-        "familjecentralsliknande verksamhet i Västra …",
+        "familjecentralsliknande verksamhet i Västra Götaland.",  # the missiv's title line (001, line 1546)
         "2023-12-06  Utbildningsnämndens arbetsutskott · Samverkansavtal för familjecentraler och "
         "familjecentralsliknande verksamheter i Västra Götalandsregionen",
     ]

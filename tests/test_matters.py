@@ -76,7 +76,7 @@ def test_familjecentral_matter_in_date_order(index):
         ("2023-06-22", "VästKom Styrelse", "§ 43", True),
         # the remiss missiv (kallelse line 1546), whose dnr is agenda item 7's
         ("2023-12-06", "Utbildningsnämndens arbetsutskott",
-         "Samverkansavtal för familjecentraler och familjecentralsliknande verksamhet i Västra …", False),
+         "Samverkansavtal för familjecentraler och familjecentralsliknande verksamhet i Västra Götaland.", False),
         ("2023-12-06", "Utbildningsnämndens arbetsutskott",
          "Samverkansavtal för familjecentraler och familjecentralsliknande verksamheter i Västra Götalandsregionen", False),
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import corpus_file
+from conftest import corpus_file, require_ocr
 from namndsok.errors import IngestError
-from namndsok.ingest.ocr import OcrSettings, engine_problem
+from namndsok.ingest.ocr import OcrSettings
 from namndsok.index.builder import ingest, parse_file
 from namndsok.index.embedders import create_embedder
 from namndsok.index.search import Searcher
@@ -62,8 +62,7 @@ def test_scanned_pdf_without_ocr_is_refused_with_reason(tmp_path):
 
 
 def test_pdf_of_only_graphics_is_refused_after_ocr(tmp_path):
-    if engine_problem():
-        pytest.skip(engine_problem())
+    require_ocr()
     path = make_scanned_pdf(tmp_path / "skannad.pdf", n_pages=1)
     with pytest.raises(IngestError, match="no text layer in 1 page.*OCR found no text") as err:
         parse_file(path)

@@ -101,7 +101,11 @@ def test_read_then_parse_keeps_sections_ordered(tmp_path_factory, text):
     path.write_bytes(text.encode("utf-8"))
     try:
         doc = read_document(path)
-    except IngestError:
+    except IngestError as exc:
+        # refused only as what is not text: nothing in it, NUL bytes or many control characters
+        controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0)
+        assert not text.strip() or "\x00" in text or controls > 3, (exc.reason, text)
+        assert exc.reason.startswith(("empty file", "no text in file", "binary content", "looks binary")), exc.reason
         return
     assert "\r" not in doc.text and "\x0c" not in doc.text and "\u2028" not in doc.text
     doc = parse_structure(doc)

@@ -232,7 +232,11 @@ def test_each_document_records_when_it_was_read_into_the_index(tmp_path, docs):
     ingest([docs], root, toy, progress=False)
     first = {e.document.source: e for e in Searcher.open(root).indexed_documents()}
     assert sorted(first) == sorted(p.name for p in docs.iterdir()) and all(e.indexed for e in first.values())
-    time.sleep(1.1)
+    # the index records seconds: wait (bounded) until the clock is past the first run's
+    deadline = time.monotonic() + 5
+    while time.strftime("%Y-%m-%dT%H:%M:%S") <= max(e.indexed for e in first.values()):
+        assert time.monotonic() < deadline, "the clock did not move"
+        time.sleep(0.02)
     shutil.copy(corpus_file("003"), extra)
     ingest([docs, extra], root, toy, progress=False)
     s = Searcher.open(root)

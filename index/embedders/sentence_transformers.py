@@ -28,6 +28,12 @@ class SentenceTransformerEmbedder:
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim())  # renamed in sentence-transformers 6
         self._prefixes = _E5_PREFIXES if "e5" in model.lower() else ("", "")
+        self.max_tokens = int(self._model.max_seq_length)  # the rest of a longer text is cut
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens each text has for the model (before the cut at max_tokens): for benchmarks."""
+        tok = self._model.tokenizer
+        return [len(tok(x, add_special_tokens=True)["input_ids"]) for x in texts]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         texts = [self._prefixes[0] + t for t in texts]
