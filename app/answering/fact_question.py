@@ -99,7 +99,7 @@ _QUESTION_WORDS = {"yrkade", "yrkanden", "yrkande", "reservationer", "reservatio
                    "attended", "voted", "reservations", "recorded", "secretary", "proposed", "which", "there",
                    "anybody", "someone", "anyone", "where", "parties", "party", "partiet", "partier", "ledamöter",
                    "fanns", "finns", "deltog", "hände", "gjorde", "blev", "utsåg", "valdes", "någon", "några",
-                   "nämnden", "nämndens", "styrelsen", "styrelsens", "utskottet", "utskottets",
+                   "nämnden", "nämndens", "kommunen", "kommunens", "styrelsen", "styrelsens", "utskottet", "utskottets",
                    }
 # further words of fact questions, skipped as whole words only ("tjänstemän" must not hide
 # "tjänstemannasvaret", a matter's word)
@@ -149,6 +149,10 @@ def party_of_text(text: str) -> str | None:
     for letter in PARTY_LETTERS:
         if re.search(rf"(?<![\w-]){letter}(?![\w-])", text):
             return letter
+    for letter in PARTY_LETTERS:  # a lower-cased question: "(s)", "hur röstade sd"
+        if re.search(rf"\({letter}\)", low, re.IGNORECASE) or (
+                len(letter) == 2 and re.search(rf"(?<![\w-]){letter}(?![\w-])", low, re.IGNORECASE)):
+            return letter
     return None
 
 
@@ -171,13 +175,33 @@ def names_of(p: ProtocolFacts) -> list[str]:
 
 
 def organ_aliases(p: ProtocolFacts) -> set[str]:
-    """What a question may call a protocol's organ: its words' stems and its § labels' prefix ("KSPU")."""
-    out = stems(p.meeting.organ or "")
+    """What a question may call a protocol's organ: its words and its § labels' prefix ("KSPU")."""
+    out = {w for w in re.findall(r"[a-zåäöéü]{4,}", (p.meeting.organ or "").lower())}
     for label in p.paragraphs:
         prefix = label.split("§", 1)[0].strip().lower()
         if len(prefix) >= 2:
             out.add(prefix)
     return out
+
+
+# "nämnden", "styrelsen" name no organ in particular ("vi" is often written "nämnden")
+_GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
+                        "utskottets", "kommun", "kommunen", "kommunens", "board", "committee"}
+
+
+def organ_score(words: list[str], p: ProtocolFacts) -> int:
+    """How well a question's words name a protocol's organ: 2 for each word as written
+    ("kommunstyrelsen"), 1 for an inflected form ("produktionsutskottets", "VästKoms")."""
+    score = 0
+    for w in words:
+        best = 0
+        for a in organ_aliases(p):
+            if w == a:
+                best = 2
+            elif min(len(w), len(a)) >= 5 and abs(len(w) - len(a)) <= 4 and (w.startswith(a) or a.startswith(w)):
+                best = max(best, 1)
+        score += best
+    return score
 
 
 def date_of(question: str) -> tuple[str | None, str | None, str | None] | None:
@@ -222,6 +246,8 @@ def kinds_of(question: str) -> list[str]:
 
 
 def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
+    # however it is typed: extra spaces, a trailing "tack", no "?"
+    question = re.sub(r"[\s,]*\btack\W*$", "", " ".join(question.split()), flags=_I)
     kinds = kinds_of(question)
     if not kinds:
         return None
@@ -251,17 +277,17 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
                 break
         if person:
             break
+    if kinds == ["signed"] and not roles and not person and not re.search(r"protokoll|\bminutes\b|justering", question, _I):
+        return None  # "När skrev förvaltningen under avtalet?" is no protocol's signature
     without_names = question
     for p in protocols:
         for name in names_of(p):
             without_names = re.sub(re.escape(name) + "s?", " ", without_names)
     party = party_of_text(without_names)
     para = PARA_REF_RE.search(question)
-    aliases = {a for p in protocols for a in organ_aliases(p)}
     q_words = set(re.findall(r"[a-zåäöéü]+", without_names.lower()))
-    q_stems = stems(without_names)
-    organ_words = sorted((q_stems | q_words) & aliases)
-    skip = stems(" ".join(_QUESTION_WORDS)) | aliases | stems(" ".join(PARTY_WORDS)) | _stopword_stems()
+    organ_words = sorted(w for w in q_words - _GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
+    skip = stems(" ".join(_QUESTION_WORDS)) | stems(" ".join(organ_words)) | stems(" ".join(PARTY_WORDS)) | _stopword_stems()
     q_stems = {w[:6] for w in _WORD_RE.findall(without_names.lower()) if w not in _KIND_WORDS}
     asked = [k for k, pat in ATTENDANCE_ASKED if pat.search(question)]
     if "beslutande" in asked and len(asked) > 1 and not re.search(r"\bbeslutande\b|\bvoting\b", question, _I):

@@ -16,7 +16,7 @@ from namndsok.ingest.protocol import name_key
 from namndsok.model import Hit
 
 from .fact_question import (PARTY_FULL, SUBJECT_MIN_SHARE, SUBJECT_MIN_WORDS, Scope, date_matches, names_of,
-                            organ_aliases, party_of_text, scope_of, stems)
+                            organ_score, party_of_text, scope_of, stems)
 from .result import Answer
 
 __all__ = ["PARTY_FULL", "answer_from_facts", "meeting_name", "party_of_text"]
@@ -42,7 +42,7 @@ def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
                 continue
             if getattr(filters, "date_to", None) and not (p.meeting.date and p.meeting.date <= filters.date_to):
                 continue
-        if scope.organ_words and not set(scope.organ_words) & organ_aliases(p):
+        if scope.organ_words and not organ_score(scope.organ_words, p):
             continue
         if not date_matches(scope.date, p.meeting.date):
             continue
@@ -55,6 +55,10 @@ def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
             if sum(1 for w in scope.subject if w in low) < SUBJECT_MIN_SHARE * len(scope.subject):
                 continue
         out.append(p)
+    if scope.organ_words and out:
+        # "kommunstyrelsen" is Kommunstyrelsen, not Kommunstyrelsens produktionsutskott
+        best = max(organ_score(scope.organ_words, p) for p in out)
+        out = [p for p in out if organ_score(scope.organ_words, p) == best]
     return out
 
 
