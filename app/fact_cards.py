@@ -12,15 +12,15 @@ from namndsok.facts import Cite
 from .matters import DecisionRow
 
 
-_WON_RE = re.compile(r"finner att \S+ beslutar (enligt .+? yrkande)|beslutar (enligt .+? yrkande) och finner att så är fallet",
+_WON_RE = re.compile(r"finner att \S+ beslutar enligt (.+? yrkande)|beslutar enligt (.+? yrkande) och finner att så är fallet",
                      re.IGNORECASE)
 
 
 def outcome_of(proposition: str) -> str:
     """"… och finner att produktionsutskottet beslutar enligt Michaela Fletchers (M) yrkande" →
-    "Beslut enligt Michaela Fletchers (M) yrkande"; the proposition as written when it says otherwise."""
+    "Enligt Michaela Fletchers (M) yrkande"; the proposition as written when it says otherwise."""
     m = _WON_RE.search(proposition)
-    return f"Beslut {m[1] or m[2]}" if m else proposition
+    return f"Enligt {m[1] or m[2]}" if m else proposition
 
 
 def decision_facts_html(row: DecisionRow) -> str:

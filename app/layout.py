@@ -177,6 +177,7 @@ blockquote.ns-said {margin: .3em 0; padding: .1em .8em; border-left: 3px solid #
 .ns-facts dt {font-weight: 600; color: #374151}
 .ns-facts dd {margin: 0}
 .ns-facts .ns-motions {font-size: 1em; margin: 0 0 0 1.1em}
+.ns-record {margin-bottom: .8em}
 .ns-record ul {margin: .2em 0 .6em 1.2em; padding: 0}
 .ns-record .ns-where {white-space: nowrap; color: #374151}
 .ns-decision {font-size: 1em}
