@@ -113,10 +113,21 @@ def test_a_true_negative_names_the_person_and_the_paragraph(searcher):
     assert ans.citations[0].chunk.source == KSPU
 
 
+def test_a_matter_named_only_in_a_paragraphs_text_scopes_the_answer(searcher):
+    # Minirosen is no § title: it is asked about in § 10:1 and answered in § 10:3, where nobody moved
+    ans = _ask(searcher, "Vad yrkade Moderaterna om Minirosen?")
+    assert ans.answer == ("Inga yrkanden från M antecknades i KSPU § 10:1 och KSPU § 10:3 "
+                          "(Kommunstyrelsens produktionsutskott 2020-09-16) [1]")
+    assert "Michaela Fletcher" not in ans.answer  # her yrkanden are on other matters
+
+
 @pytest.mark.parametrize("question", [
     "Vem skrev tjänstemannasvaret på motionen om presidieträffar?",  # an author, not a role
     "Hur många elever går i kommunens skolor?",  # a count of nothing in a protocol
     "När skrev förvaltningen under avtalet om familjecentraler?",  # a signature, of no protocol role
+    "Vilken plats har Sverige i rankingen?",  # a place, of no meeting
+    "Hur länge gäller avtalet om familjecentraler?",  # a duration, of no meeting
+    "Hur många ledamöter har kommunfullmäktige?",  # an organ with no parsed protocol
 ])
 def test_other_questions_still_go_to_the_normal_pipeline(searcher, question):
     assert answer_from_facts(question, searcher) is None

@@ -39,7 +39,7 @@ JAV_PHRASES = re.compile(r"\bjäv|\bconflict of interest|\brecus|avst(?:od|år|�
                          r"|deltog inte i (?:handläggningen|beslutet|behandlingen)|lämnade (?:lokalen|rummet|salen)"
                          r"|did not take part in the decision|left the room", _I)
 SIGN_WORDS = re.compile(r"\bskr(?:ev|iver|ivit)\b(?:\s+[\w-]+){0,4}?\s+under\b|undertecknade|undertecknat|signerade|signerat|\bsign(?:ed|ature)\b"
-                        r"|e-sign|underskrift|\bsigna", _I)
+                        r"|\bsign\b|e-sign|underskrift|\bsigna", _I)
 WHEN_WORDS = re.compile(r"\bnär\b|\bvilken tid|\bvilket klockslag|\bklockan\b|\bwhen\b|\bwhat time\b|\bat what time|\bdatum", _I)
 COUNT_WORDS = re.compile(r"\bhur många\b|\bhur stort antal|\bantal(?:et)?\b|\bhow many\b|\bnumber of\b|\bcount\b", _I)
 # a count of times ("hur många gånger") is a count of §§, not of people
@@ -48,6 +48,14 @@ MEETING_WORDS = re.compile(r"\bvar hölls|\bvar träffades|\bvar sammanträdde|\
                            r"|\bin person\b|\bdigital|\bvia teams\b|\bteams\b|\bzoom\b|\bpå distans\b|\bdistansmöte"
                            r"|\bhur länge\b|\bhow long\b|\bwhere was\b|\bwhere did\b|\bheld\b|\bbörjade\b|\bslutade mötet"
                            r"|\bstartade\b|\bavslutades\b|\bvilken tid\b|\bwhat time\b|\blasted\b|\bpågick\b|\bhöll (?:mötet|sammanträdet) på\b", _I)
+
+# place and time words ask about the meeting only beside a meeting's name ("Vilken plats har
+# Sverige i rankingen?" and "Hur länge gäller avtalet?" do not)
+MEETING_NOUNS = re.compile(r"möte|sammanträd|träffades|\bmeeting|\bmet\b|\bsession", _I)
+# an organ's name ("kommunfullmäktige", "byggnadsnämnden"): a question naming one that no
+# parsed protocol is from is not about these protocols
+ORGAN_WORD = re.compile(r"\b\w{3,}(?:nämnd|nämnden|nämndens|styrelse|styrelsen|styrelsens|fullmäktige|fullmäktiges"
+                        r"|utskott|utskottet|utskottets|rådet|rådets|förbundet|förbundets)\b", _I)
 
 # what a question asks about (several may apply; the order is the order of the answer's lines)
 KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -65,11 +73,12 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
                               r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
                               r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b", _I)),
     ("role", re.compile(r"\b(?:vice )?ordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
-                        r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b", _I)),
+                        r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
+                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
 ]
 ROLE_WORDS = [("vice ordförande", re.compile(r"vice ordf|vice chair", _I)),
               ("ordförande", re.compile(r"(?<!vice )ordförande|\bordf\b|\bchair|presided|\bledde\b|\bled the\b"
-                                        r"|mötesordförande|öppnade (?:mötet|sammanträdet)|opened the meeting", _I)),
+                                        r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
               ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet"
                                          r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
               ("justerare", re.compile(r"juster", _I))]
@@ -138,6 +147,7 @@ class Scope:
     times: bool = False  # "hur många gånger": a count of §§
     attendance: list[str] = field(default_factory=list)  # the parts of a närvarolista asked for
     by_role: str | None = None  # "ordförandens yrkande": the yrkanden of whoever held that role
+    sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
 
 
 def party_of_text(text: str) -> str | None:
@@ -230,11 +240,11 @@ def date_matches(date: tuple[str | None, str | None, str | None] | None, iso: st
 
 def kinds_of(question: str) -> list[str]:
     """The kinds of fact a question asks for, in the order its answer gives them."""
-    if SIGN_WORDS.search(question) and WHEN_WORDS.search(question):
-        return ["signed"]  # "När skrev justeraren under?": the signature's time
+    if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjusterades\b|\bjusterat\b", question, _I)):
+        return ["signed"]  # "När skrev justeraren under?": the signature's time (or the justering's date)
     kinds = ["jav"] if JAV_PHRASES.search(question) else []
     rest = JAV_PHRASES.sub(" ", question)
-    if MEETING_WORDS.search(rest):
+    if MEETING_WORDS.search(rest) and MEETING_NOUNS.search(rest):
         kinds.append("meeting")
     kinds += [k for k, pat in KIND_RULES[1:] if pat.search(rest)]
     if "proposition" in kinds:
@@ -267,6 +277,9 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
             by_role = "ordförande" if m[1].lower().startswith(("ordf", "chair")) else "sekreterare" \
                 if m[1].lower().startswith(("sekr", "secr")) else "justerare"
             kinds = [k for k in kinds if k != "role"]  # "ordförandens yrkande" asks for the yrkande
+    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in _GENERIC_ORGAN_WORDS]
+    if named_organs and not any(organ_score(named_organs, p) for p in protocols):
+        return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
     qkey = name_key(question)
     person = None
     for p in protocols:

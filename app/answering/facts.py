@@ -168,11 +168,23 @@ def _genitive(name: str, party: str | None) -> str:
 
 
 def _section_matches(label: str, p: ProtocolFacts, scope: Scope, titles: dict) -> bool:
-    if scope.paragraph and not label.endswith(f"§ {scope.paragraph}"):
-        return False
+    return scope.sections is None or label in scope.sections
+
+
+def _sections_asked(p: ProtocolFacts, scope: Scope, titles: dict, doc) -> list[str] | None:
+    """The §§ a question is about: the one it names, else those whose title names its matter,
+    else those whose text does; None (all) when it names no § and its words name no matter here."""
+    labels = [lab for lab in p.paragraphs if not scope.paragraph or lab.endswith(f"§ {scope.paragraph}")]
     if scope.subject:
-        return bool(stems(_title(titles, label)) & set(scope.subject))
-    return True
+        want = set(scope.subject)
+        by_title = [lab for lab in labels if stems(_title(titles, lab)) & want]
+        if by_title:
+            return by_title
+        if doc is not None:
+            by_text = [lab for lab in labels if lab in titles and stems(doc.text[titles[lab].start:titles[lab].end]) & want]
+            if by_text:
+                return by_text
+    return labels if scope.paragraph else None
 
 
 def _title(titles: dict, label: str) -> str:
@@ -240,20 +252,19 @@ def _meeting_line(p: ProtocolFacts, cit: _Citer) -> str | None:
 
 
 def _scoped(scope: Scope, p: ProtocolFacts, titles: dict) -> tuple[str, Cite]:
-    """How far a "none recorded" reaches, and where to cite it: a named § (or the § a matter
-    names) or the whole meeting."""
-    secs = [lab for lab in p.paragraphs if _section_matches(lab, p, scope, titles)] if (scope.paragraph or scope.subject) else []
-    if len(secs) == 1 and secs[0] in titles:
+    """How far a "none recorded" reaches, and where to cite it: the §§ asked about (named, or
+    those on the matter) or the whole meeting."""
+    secs = [lab for lab in (scope.sections or []) if lab in titles]
+    if secs:
         sec = titles[secs[0]]
-        return f"i {secs[0]} ({meeting_name(p)})", Cite(p.source, p.sha256, secs[0], sec.start, min(sec.end, sec.start + 200))
+        names = secs[0] if len(secs) == 1 else ", ".join(secs[:-1]) + " och " + secs[-1]
+        return f"i {names} ({meeting_name(p)})", Cite(p.source, p.sha256, secs[0], sec.start, min(sec.end, sec.start + 200))
     return f"vid {meeting_name(p)} ({p.range_label()})", p.meeting.cite
 
 
 def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> list[str]:
     name = meeting_name(p)
-    subject_known = scope.subject and any(stems(_title(titles, lab)) & set(scope.subject) for lab in p.paragraphs)
-    if scope.subject and not subject_known:
-        scope = Scope(**{**vars(scope), "subject": []})  # the words named no matter here
+    scope = Scope(**{**vars(scope), "sections": _sections_asked(p, scope, titles, cit._docs.get(p.sha256))})
     in_scope = lambda lab: _section_matches(lab, p, scope, titles)  # noqa: E731
     if scope.by_role and not scope.person:
         held = [r.person for r in p.roles if r.role == scope.by_role and r.person]
