@@ -68,7 +68,7 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("proposition", re.compile(r"propositionsordning|vems yrkande|vilket yrkande (?:vann|bifölls|gick igenom|segrade)|\bvann\b"
                                r"|which (?:motion|proposal) (?:won|passed)|\bmot varandra\b|\bagainst each other\b"
                                r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition", _I)),
-    ("yrkande", re.compile(r"\byrka|\byrkande|\bpropos(?:e|ed|al)|\bmoved\b|\bmotion\b", _I)),
+    ("yrkande", re.compile(r"\byrka|\byrkande|\bpropos(?:e|ed|al)|\bmoved\b|\bmotion\b|återremi|referred back", _I)),
     ("attendance", re.compile(r"närvar|\bdeltog|\bdeltagare|\bdeltagit|ersättare|tjänstgörande|tjänstgjorde|frånvar"
                               r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
                               r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b", _I)),
@@ -148,6 +148,7 @@ class Scope:
     attendance: list[str] = field(default_factory=list)  # the parts of a närvarolista asked for
     by_role: str | None = None  # "ordförandens yrkande": the yrkanden of whoever held that role
     sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
+    yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
 
 
 def party_of_text(text: str) -> str | None:
@@ -306,5 +307,7 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     if "beslutande" in asked and len(asked) > 1 and not re.search(r"\bbeslutande\b|\bvoting\b", question, _I):
         asked.remove("beslutande")  # "tjänstepersoner utöver ledamöterna", "members absent"
     count = bool(COUNT_WORDS.search(question))
+    kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else None
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
-                 sorted(q_stems - skip), question, count, count and bool(TIMES_WORDS.search(question)), asked, by_role)
+                 sorted(q_stems - skip - {"återre"}), question, count, count and bool(TIMES_WORDS.search(question)),
+                 asked, by_role, yrkande_kind=kind)

@@ -204,6 +204,9 @@ _MONTH_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "o
 _NOUNS = {"yrkande": ("yrkande", "yrkanden"), "reservation": ("reservation", "reservationer"),
           "anteckning": ("protokollsanteckning", "protokollsanteckningar"), "jav": ("jäv", "jäv"),
           "vote": ("omröstning", "omröstningar")}
+_NOUN_ASKED = {"yrkande": re.compile(r"yrkande", re.I), "reservation": re.compile(r"reservation", re.I),
+               "anteckning": re.compile(r"anteckning", re.I), "jav": re.compile(r"jäv", re.I),
+               "vote": re.compile(r"omröstning|votering|\bvotes\b", re.I)}
 _NONE = {"yrkande": "Inga yrkanden", "reservation": "Inga reservationer", "anteckning": "Inga protokollsanteckningar",
          "jav": "Inget jäv", "vote": "Ingen omröstning"}
 
@@ -264,7 +267,6 @@ def _scoped(scope: Scope, p: ProtocolFacts, titles: dict) -> tuple[str, Cite]:
 
 def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> list[str]:
     name = meeting_name(p)
-    scope = Scope(**{**vars(scope), "sections": _sections_asked(p, scope, titles, cit._docs.get(p.sha256))})
     in_scope = lambda lab: _section_matches(lab, p, scope, titles)  # noqa: E731
     if scope.by_role and not scope.person:
         held = [r.person for r in p.roles if r.role == scope.by_role and r.person]
@@ -318,8 +320,15 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
                             f"{' '.join(won[0].text.split())}{cit.mark(won[0].cite)}"
                 out.append(line)
         elif kind == "yrkande":
-            found = [y for y in p.yrkanden if in_scope(y.section) and person_ok(y.person, y.party)]
+            found = [y for y in p.yrkanden if in_scope(y.section) and person_ok(y.person, y.party)
+                     and (scope.yrkande_kind is None or y.kind == scope.yrkande_kind)]
             out += _counted(scope, kind, found, p, titles, cit)
+            if scope.yrkande_kind:  # "Återremitterades något ärende?": the yrkande and how it went
+                for y in found:
+                    out.append(f"{y.section}: {y.text}{cit.mark(y.cite)}")
+                    out += [f"{x.section}: {' '.join(x.text.split())}{cit.mark(x.cite)}" for x in p.propositions
+                            if x.section == y.section]
+                continue
             for y in found:
                 whole = _continued(cit._docs.get(p.sha256), y.cite)
                 text = _verbatim(cit, whole) if whole is not y.cite else y.text
@@ -352,7 +361,7 @@ def _counted(scope: Scope, kind: str, found: list, p: ProtocolFacts, titles: dic
     if found:
         one, many = _NOUNS[kind]
         head = f"{len(found)} {one if len(found) == 1 else many} antecknades {_scoped(scope, p, titles)[0]}"
-        return [head + cit.mark(found[0].cite)] if scope.count else []
+        return [head + cit.mark(found[0].cite)] if scope.count and _NOUN_ASKED[kind].search(scope.question) else []
     if not p.complete:
         return []
     where, cite = _scoped(scope, p, titles)
@@ -443,15 +452,26 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     scope = scope_of(question, protocols)
     if scope is None:
         return None
+    if scope.date and scope.date[1] is None and not any(date_matches(scope.date, p.meeting.date) for p in protocols):
+        # "budget 2025" names a matter, not the meeting's year
+        word = re.search(r"([a-zåäöé]+)\s+" + scope.date[0], question.lower())
+        phrase = f"{word[1]} {scope.date[0]}" if word else None
+        if phrase and any(phrase in sec.title.lower() for p in protocols for sec in _titles(searcher, p).values()):
+            scope = Scope(**{**vars(scope), "date": None})
     texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if len(scope.subject) >= SUBJECT_MIN_WORDS else None
     chosen = select_protocols(protocols, scope, filters, texts)
     chosen = _about_them(chosen, scope)
     if not chosen:
         return None
     cit = _Citer(searcher)
+    titles = {p.sha256 + str(p.meeting.cite.start): _titles(searcher, p) for p in chosen}
+    t_of = lambda p: titles[p.sha256 + str(p.meeting.cite.start)]  # noqa: E731
+    asked = [(p, _sections_asked(p, scope, t_of(p), cit._docs.get(p.sha256))) for p in chosen]
+    if scope.subject and not scope.paragraph and any(secs is not None for _, secs in asked):
+        asked = [(p, secs) for p, secs in asked if secs is not None]  # the protocols that hold the matter
     lines: list[str] = []
-    for p in chosen:
-        lines += _lines_for(p, scope, cit, _titles(searcher, p))
+    for p, secs in asked:
+        lines += _lines_for(p, Scope(**{**vars(scope), "sections": secs}), cit, t_of(p))
     lines = [ln for ln in lines if ln.rstrip().endswith("]")]  # a line must carry its source
     if not lines:
         return None
