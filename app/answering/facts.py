@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from namndsok.facts import Cite, ProtocolFacts
+from namndsok.facts import Cite, ProtocolFacts, continued
 from namndsok.ingest.protocol import name_key
 from namndsok.model import Hit
 
@@ -117,31 +117,6 @@ def _chunks_of(searcher) -> dict[str, list]:
 
 def _who(name: str, party: str | None) -> str:
     return f"{name} ({party})" if party else name
-
-
-_OPEN_END_RE = re.compile(r"(?:\batt|:|innebärande|enligt följande)\s*$", re.IGNORECASE)
-_LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•–*])\s+\S")
-
-
-def _continued(doc, cite: Cite, limit: int = 1500) -> Cite:
-    """A yrkande that ends "… innebärande att" goes on in the list below it: the cite widened to
-    that list (numbered or bulleted lines, or one paragraph), the same cite otherwise."""
-    if doc is None or not _OPEN_END_RE.search(doc.text[cite.start:cite.end]):
-        return cite
-    end = pos = cite.end
-    open_end = True  # the text so far ends "att" or ":": a plain paragraph may follow
-    for line in doc.text[cite.end: cite.end + limit].split("\n"):
-        at = pos
-        pos += len(line) + 1
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if _LIST_ITEM_RE.match(stripped) or (open_end and len(stripped) > 20 and "yrkar" not in stripped):
-            end = at + len(line)
-            open_end = bool(_OPEN_END_RE.search(stripped))
-        else:
-            break
-    return Cite(cite.source, cite.sha256, cite.section, cite.start, end) if end > cite.end else cite
 
 
 def _heading_before(doc, cite: Cite) -> Cite | None:
@@ -330,7 +305,8 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
                             if x.section == y.section]
                 continue
             for y in found:
-                whole = _continued(cit._docs.get(p.sha256), y.cite)
+                doc = cit._docs.get(p.sha256)
+                whole = continued(doc.text, y.cite) if doc is not None else y.cite
                 text = _verbatim(cit, whole) if whole is not y.cite else y.text
                 out.append(f"{y.section}: {text}{cit.mark(whole)}")
         elif kind == "vote":
