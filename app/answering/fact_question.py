@@ -113,12 +113,12 @@ _QUESTION_WORDS = {"yrkade", "yrkanden", "yrkande", "reservationer", "reservatio
 # further words of fact questions, skipped as whole words only ("tjänstemän" must not hide
 # "tjänstemannasvaret", a matter's word)
 _KIND_WORDS = {
-                   "förde", "protokollförare", "ledde", "sammanträdde", "träffades", "fysiskt", "fysiskt", "länge",
+                   "förde", "protokollförare", "ledde", "sammanträdde", "träffades", "fysiskt", "länge",
                    "höll", "hölls", "började", "slutade", "startade", "avslutades", "pågick", "skrev", "under",
                    "undertecknade", "signerade", "signed", "minutes", "justeraren", "ordföranden", "sekreteraren",
                    "tjänstepersoner", "tjänstemän", "utöver", "ledamöterna", "ledamot", "beslutande", "voting",
                    "officials", "gånger", "många", "ställa", "ställde", "varandra", "yrkanden", "against", "other",
-                   "times", "antal", "number", "extra", "extrainsatt", "extrainsatta", "extrainsatt", "styrelsemöte",
+                   "times", "antal", "number", "extra", "extrainsatt", "extrainsatta", "styrelsemöte",
                    "styrelsemötet", "board's", "avstod", "tjänstgöra", "tjänstgjorde", "conflict", "interest",
                    "interests", "propositionsordningen", "omröstningen", "voteringen", "votering", "hennes", "hans",
                    "deras", "föll", "vann", "segrade", "bifölls", "avslogs", "entered", "reserved", "teams",

@@ -9,7 +9,6 @@ reservationer antecknades vid … [1]"); one it did not read whole gives none.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from namndsok.facts import Cite, ProtocolFacts, continued
 from namndsok.ingest.protocol import name_key
