@@ -146,3 +146,15 @@ def test_the_same_answer_however_it_is_typed(searcher, own_searcher, question):
     for v in variants(question):
         again = answer_from_facts(v, s)
         assert again is not None and again.answer == first, v
+
+
+def test_a_kind_of_yrkande_and_a_kind_of_vote(own_searcher):
+    ans = _ask(own_searcher, "Återremitterades något ärende i miljönämnden?")
+    assert ans.answer.startswith("§ 50: Hans Isaksson (M) yrkar att ärendet återremitteras")
+    assert "Greta Holm" not in ans.answer and "finner att nämnden beslutar enligt Hans Isakssons (M) yrkande" in ans.answer
+    # none of that kind: the none-recorded says which kind, it does not deny Tore Gran's yrkande
+    ans = _ask(own_searcher, "Yrkade någon avslag i tekniska nämnden?")
+    assert ans.answer.startswith("Inga yrkanden om avslag antecknades vid Tekniska nämnden 2024-12-02")
+    ans = _ask(own_searcher, "Vem avstod från att rösta i byggnadsnämnden?")
+    assert ans.answer.startswith("§ 12: omröstning, 3 ja, 1 nej, 1 avstår – Eva Fors (C) avstår")
+    assert "Bertil Berg" not in ans.answer

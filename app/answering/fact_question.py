@@ -64,7 +64,7 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("anteckning", re.compile(r"anteckning", _I)),
     # "voting members" are the beslutande, not a vote
     ("vote", re.compile(r"\bröstade|\bomröstning|\bvotering|\bvoter(?:a|ade)\b|\bvot(?:e|ed|es)\b|\bvoting\b(?! (?:members|rights))"
-                        r"|\bröster\b|\bröstsiffr", _I)),
+                        r"|\bröster\b|\bröstsiffr|avst(?:od|odde|ått|år) från att rösta|nedlagda röster|\babstain|\babstention", _I)),
     ("proposition", re.compile(r"propositionsordning|vems yrkande|vilket yrkande (?:vann|bifölls|gick igenom|segrade)|\bvann\b"
                                r"|which (?:motion|proposal) (?:won|passed)|\bmot varandra\b|\bagainst each other\b"
                                r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition", _I)),
@@ -149,6 +149,7 @@ class Scope:
     by_role: str | None = None  # "ordförandens yrkande": the yrkanden of whoever held that role
     sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
     yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
+    choice: str | None = None  # "Vem avstod från att rösta?": the voters of that choice
 
 
 def party_of_text(text: str) -> str | None:
@@ -256,6 +257,16 @@ def kinds_of(question: str) -> list[str]:
     return kinds
 
 
+def _choice(question: str) -> str | None:
+    if re.search(r"avst(?:od|odde|ått|år)|nedlagda|\babstain|\babstention", question, _I):
+        return "avstår"
+    if re.search(r"röstade nej|\bnej-?röst|voted (?:no|against)", question, _I):
+        return "nej"
+    if re.search(r"röstade ja|\bja-?röst|voted (?:yes|in favour|in favor)", question, _I):
+        return "ja"
+    return None
+
+
 def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     # however it is typed: extra spaces, a trailing "tack", no "?"
     question = re.sub(r"[\s,]*\btack\W*$", "", " ".join(question.split()), flags=_I)
@@ -307,7 +318,8 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     if "beslutande" in asked and len(asked) > 1 and not re.search(r"\bbeslutande\b|\bvoting\b", question, _I):
         asked.remove("beslutande")  # "tjänstepersoner utöver ledamöterna", "members absent"
     count = bool(COUNT_WORDS.search(question))
-    kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else None
+    kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else \
+        "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
-                 sorted(q_stems - skip - {"återre"}), question, count, count and bool(TIMES_WORDS.search(question)),
-                 asked, by_role, yrkande_kind=kind)
+                 sorted(q_stems - skip - {"återre", "avslag", "reject"}), question, count, count and bool(TIMES_WORDS.search(question)),
+                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None)

@@ -295,7 +295,8 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
                 out.append(line)
         elif kind == "yrkande":
             found = [y for y in p.yrkanden if in_scope(y.section) and person_ok(y.person, y.party)
-                     and (scope.yrkande_kind is None or y.kind == scope.yrkande_kind)]
+                     and (scope.yrkande_kind is None or y.kind == scope.yrkande_kind
+                          or scope.yrkande_kind in y.text.lower())]
             out += _counted(scope, kind, found, p, titles, cit)
             if scope.yrkande_kind:  # "Återremitterades något ärende?": the yrkande and how it went
                 for y in found:
@@ -313,8 +314,10 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
             out += _counted(scope, kind, found, p, titles, cit)
             for v in found:
                 head = f"{v.section}: omröstning, {v.ja} ja, {v.nej} nej, {v.avstar or 0} avstår"
-                mine = [f"{_who(n, pa)} {c}" for n, pa, c in v.votes if person_ok(n, pa)]
-                out.append(head + (" – " + ", ".join(mine) if mine and (scope.party or scope.person) else "")
+                mine = [f"{_who(n, pa)} {c}" for n, pa, c in v.votes
+                        if person_ok(n, pa) and (scope.choice is None or c == scope.choice)]
+                shown = mine and (scope.party or scope.person or scope.choice)
+                out.append(head + (" – " + ", ".join(mine) if shown else "")
                            + cit.mark(v.cite))
         elif kind in ("reservation", "anteckning", "jav"):
             items = {"reservation": p.reservations, "anteckning": p.anteckningar, "jav": p.jav}[kind]
@@ -346,6 +349,8 @@ def _counted(scope: Scope, kind: str, found: list, p: ProtocolFacts, titles: dic
         who = f" från {_who(shown, p.party_of(shown))}"
     elif scope.party:
         who = f" från {scope.party}"
+    if kind == "yrkande" and scope.yrkande_kind:
+        who = f" om {scope.yrkande_kind}{who}"  # "Inga yrkanden om återremiss …": the others are not denied
     return [f"{_NONE[kind]}{who} antecknades {where}{cit.mark(cite)}"]
 
 
