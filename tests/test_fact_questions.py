@@ -158,3 +158,20 @@ def test_a_kind_of_yrkande_and_a_kind_of_vote(own_searcher):
     ans = _ask(own_searcher, "Vem avstod från att rösta i byggnadsnämnden?")
     assert ans.answer.startswith("§ 12: omröstning, 3 ja, 1 nej, 1 avstår – Eva Fors (C) avstår")
     assert "Bertil Berg" not in ans.answer
+
+
+def test_the_first_vice_chair_and_a_list_with_no_substitutes(searcher):
+    # närvarolistan: "L  Mathias Lindow, 1:e vice ordf." and "S  Ann-Christine Furustrand, 2:e vice ordf"
+    ans = _ask(searcher, "Vem var 1:e vice ordförande i produktionsutskottet?")
+    assert "Mathias Lindow (L)" in ans.answer and "Furustrand" not in ans.answer
+    ans = _ask(searcher, "Vem var andra vice ordförande i produktionsutskottet?")
+    assert "Ann-Christine Furustrand (S)" in ans.answer and "Lindow" not in ans.answer
+    # its column "Ersättare §§" is empty
+    ans = _ask(searcher, "Vilka ersättare fanns vid produktionsutskottets möte?")
+    assert ans.answer.startswith("Inga ersättare antecknades i närvarolistan vid Kommunstyrelsens produktionsutskott")
+    assert ans.citations[0].chunk.source == KSPU
+
+
+def test_when_the_meeting_was_held(searcher):
+    ans = _ask(searcher, "När sammanträdde produktionsutskottet?")
+    assert "2020-09-16 kl. 08.00-08.48" in ans.answer and "VästKom" not in ans.answer

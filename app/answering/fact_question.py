@@ -47,7 +47,8 @@ TIMES_WORDS = re.compile(r"\bgånger\b|\btimes\b|\bi hur många (?:ärenden|para
 MEETING_WORDS = re.compile(r"\bvar hölls|\bvar träffades|\bvar sammanträdde|\bplats\b|\blokal\b|\bfysisk|\bpå plats\b"
                            r"|\bin person\b|\bdigital|\bvia teams\b|\bteams\b|\bzoom\b|\bpå distans\b|\bdistansmöte"
                            r"|\bhur länge\b|\bhow long\b|\bwhere was\b|\bwhere did\b|\bheld\b|\bbörjade\b|\bslutade mötet"
-                           r"|\bstartade\b|\bavslutades\b|\bvilken tid\b|\bwhat time\b|\blasted\b|\bpågick\b|\bhöll (?:mötet|sammanträdet) på\b", _I)
+                           r"|\bstartade\b|\bavslutades\b|\bvilken tid\b|\bwhat time\b|\blasted\b|\bpågick\b|\bhöll (?:mötet|sammanträdet) på\b"
+                           r"|\bnär (?:hölls|sammanträdde|träffades|ägde)|\bvilket datum|\bwhen (?:was|did)\b", _I)
 
 # place and time words ask about the meeting only beside a meeting's name ("Vilken plats har
 # Sverige i rankingen?" and "Hur länge gäller avtalet?" do not)

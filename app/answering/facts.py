@@ -271,7 +271,7 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
                     if "justerare" in scope.roles:
                         out.append(f"Protokollet justerades {r.date}{cit.mark(r.cite)}")
                     continue
-                if (not scope.roles or r.role in scope.roles) and r.person:
+                if (not scope.roles or r.role in scope.roles) and r.person and _ordinal_ok(scope, r, cit):
                     where = f" (§§ {r.paragraphs})" if r.paragraphs else ""
                     marks = "".join(dict.fromkeys(cit.mark(c) for c in [r.cite, *r.also]))
                     out.append(f"{r.role.capitalize()} vid {name} var {_who(r.person, r.party)}{where}{marks}")
@@ -333,6 +333,20 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
     return out
 
 
+_ORDINAL_RE = re.compile(r"\b(1|2|3):e\b|\b(första|andra|tredje|first|second|third)\b", re.IGNORECASE)
+_ORDINALS = {"första": "1", "first": "1", "andra": "2", "second": "2", "tredje": "3", "third": "3"}
+
+
+def _ordinal_ok(scope: Scope, r, cit: _Citer) -> bool:
+    """"1:e vice ordförande" is the one whose line says 1:e (or första)."""
+    m = _ORDINAL_RE.search(scope.question) if r.role == "vice ordförande" else None
+    if not m:
+        return True
+    want = m[1] or _ORDINALS[m[2].lower()]
+    said = _verbatim(cit, r.cite).lower()
+    return f"{want}:e" in said or any(w in said for w, n in _ORDINALS.items() if n == want)
+
+
 def _counted(scope: Scope, kind: str, found: list, p: ProtocolFacts, titles: dict, cit: _Citer) -> list[str]:
     """The head of a list: a count when one was asked, "none recorded" when none is (a protocol
     read completely only), naming whose and which § when the question did."""
@@ -374,6 +388,9 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
             continue
         people = [a for a in p.attendance if a.kind == k and person_ok(a.person, a.party)]
         if not people:
+            if k in scope.attendance and k != "ledamot" and p.complete and not (scope.person or scope.party):
+                none = {"ersättare": "Inga ersättare", "övrig": "Inga övriga närvarande", "frånvarande": "Inga frånvarande"}[k]
+                out.append(f"{none} antecknades i närvarolistan vid {name}{cit.mark(p.attendance[0].cite)}")
             continue
         heading = _heading_before(cit._docs.get(p.sha256), people[0].cite)
         parts = [("", cit.mark(heading))] if heading else []
