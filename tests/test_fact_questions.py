@@ -128,6 +128,7 @@ def test_a_matter_named_only_in_a_paragraphs_text_scopes_the_answer(searcher):
     "Vilken plats har Sverige i rankingen?",  # a place, of no meeting
     "Hur länge gäller avtalet om familjecentraler?",  # a duration, of no meeting
     "Hur många ledamöter har kommunfullmäktige?",  # an organ with no parsed protocol
+    "Vad yrkade Anders Svensson?",  # nobody of that name (VästKom's Kristofer Svensson is someone else)
 ])
 def test_other_questions_still_go_to_the_normal_pipeline(searcher, question):
     assert answer_from_facts(question, searcher) is None
@@ -175,3 +176,8 @@ def test_the_first_vice_chair_and_a_list_with_no_substitutes(searcher):
 def test_when_the_meeting_was_held(searcher):
     ans = _ask(searcher, "När sammanträdde produktionsutskottet?")
     assert "2020-09-16 kl. 08.00-08.48" in ans.answer and "VästKom" not in ans.answer
+
+
+def test_a_surname_alone_names_the_member(searcher):
+    ans = _ask(searcher, "Vad yrkade Fletcher i § 10:8?")
+    assert ans.answer == "KSPU § 10:8: Michaela Fletcher (M) yrkar att ärendet bereds vidare. [1]"

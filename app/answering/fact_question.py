@@ -258,6 +258,28 @@ def kinds_of(question: str) -> list[str]:
     return kinds
 
 
+_NAME_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?) ([A-ZÅÄÖ][a-zåäöéü]+)\b")
+_NOT_NAMES = {"committee", "board", "council", "party", "democrats", "democrat", "moderates", "styrelse", "styrelsen",
+              "nämnd", "nämnden", "fullmäktige", "utskott", "utskottet", "kommun", "kommunen", "region", "regionen"}
+
+
+def _other_first_name(question: str, name: str) -> bool:
+    """"Anders Svensson" is not Kristofer Svensson: the question puts another first name before the surname."""
+    first, last = name.split(" ")[0], name.split(" ")[-1]
+    m = re.search(r"\b([A-ZÅÄÖ][\w-]+)\s+" + re.escape(last), question)
+    return bool(m) and name_key(m[1]) != name_key(first)
+
+
+def _unknown_person(question: str) -> bool:
+    """The question names someone ("Anders Svensson") — two capitalised words, not at its start,
+    not a party or an organ."""
+    for m in _NAME_PAIR.finditer(question):
+        if m.start() == 0 or m[2].lower() in _NOT_NAMES or party_of_text(m[0]) or m[1].lower() in _MONTHS_EN:
+            continue
+        return True
+    return False
+
+
 def _choice(question: str) -> str | None:
     if re.search(r"avst(?:od|odde|ått|år)|nedlagda|\babstain|\babstention", question, _I):
         return "avstår"
@@ -295,14 +317,20 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
         return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
     qkey = name_key(question)
     person = None
+    q_tokens = set(re.findall(r"[\w:]+", qkey))
     for p in protocols:
         for name in names_of(p):
             k = name_key(name)
-            if k in qkey or (k.split(" ")[-1] in qkey.split(" ") and len(k.split(" ")[-1]) > 4):
+            last = k.split(" ")[-1]
+            # the whole name, or the surname alone ("Fletcher", "Fletchers yrkande")
+            if k in qkey or (len(last) > 4 and (last in q_tokens or last + "s" in q_tokens)
+                             and not _other_first_name(question, name)):
                 person = k
                 break
         if person:
             break
+    if person is None and _unknown_person(question):
+        return None  # "Vad yrkade Anders Svensson?": no parsed protocol names him
     if kinds == ["signed"] and not roles and not person and not re.search(r"protokoll|\bminutes\b|justering", question, _I):
         return None  # "När skrev förvaltningen under avtalet?" is no protocol's signature
     without_names = question

@@ -358,7 +358,9 @@ def _counted(scope: Scope, kind: str, found: list, p: ProtocolFacts, titles: dic
         return []
     where, cite = _scoped(scope, p, titles)
     who = ""
-    if scope.person:
+    if kind == "vote":
+        pass  # a vote is the organ's, not a party's: "Ingen omröstning antecknades …"
+    elif scope.person:
         shown = next((n for n in names_of(p) if name_key(n) == scope.person), scope.person)
         who = f" från {_who(shown, p.party_of(shown))}"
     elif scope.party:
