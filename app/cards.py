@@ -199,16 +199,17 @@ def error_html(message: str) -> str:
 # ------------------------------------------------------------------ decisions, matters, documents
 
 
-def decision_extra(kind: str, title: str, events: list[str], text: str = "", motions=()) -> str:
+def decision_extra(kind: str, title: str, events: list[str], text: str = "", motions=(), facts: str | None = None) -> str:
     """A decision's head: its badge and title, the decision as quoted, then what else the
-    section records (yrkanden, reservation, …) as a line of its own, not a qualifier of the title."""
+    section records (yrkanden, reservation, …) as a line of its own, not a qualifier of the title;
+    `facts` (app/fact_cards.py: yrkanden, outcome, vote, reservations) in place of the motions."""
     label, cls = KIND_BADGES.get(kind, (kind, ""))
     out = [f'<div class="ns-dectitle"><span class="ns-badge {cls}">{esc(label)}</span> {render(title)}</div>']
     if text:
         out.append(f'<blockquote class="ns-said ns-decision">{keep_whole(render(text))}</blockquote>')
     if events:
         out.append(f'<div class="ns-events">Paragrafen tar också upp: {esc(", ".join(events))}</div>')
-    out.append(motions_html(motions))
+    out.append(facts if facts is not None else motions_html(motions))
     return "".join(out)
 
 

@@ -4,7 +4,8 @@ head: Gradio's own texts in Swedish, copying references, the address bar followi
 uploads).
 
 A view is a link: `/?q=…` (with `lage=sok`, `organ`, `typ`, `fran`, `till`) asks or searches,
-`/?flik=beslut&organ=…&slag=…` lists decisions, `/?arende=DNR` shows a matter and
+`/?flik=beslut&organ=…&slag=…&ledamot=…` lists decisions (`/?person=…` a member's or party's
+record across meetings above the §§ they took part in), `/?arende=DNR` shows a matter and
 `/?flik=dokument` the documents; opening one fills the form and shows the result.
 """
 
@@ -74,12 +75,15 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                                         elem_id="ns-d-from")
                     d_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
                                       elem_id="ns-d-to")
+                    d_person = gr.Textbox(value="", label="Ledamot eller parti", placeholder="Ann-Christine Furustrand eller S",
+                                          elem_id="ns-d-person",
+                                          info="bara paragrafer där ledamoten eller partiet yrkade, röstade eller reserverade sig")
                 d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
                 d_out = gr.HTML(elem_id="ns-decisions-out")
-                d_inputs = [d_organ, d_kind, d_from, d_to]
+                d_inputs = [d_organ, d_kind, d_from, d_to, d_person]
                 d_btn.click(webapp.decisions_html, d_inputs, d_out, api_name="decisions_html",
                             api_visibility="undocumented", show_progress=PROGRESS)
-                for box in (d_from, d_to):
+                for box in (d_from, d_to, d_person):
                     box.submit(webapp.decisions_html, d_inputs, d_out, api_visibility="private", show_progress=PROGRESS)
             with gr.Tab("Ärende", id="arende"):
                 m_key = gr.Textbox(label="Diarienummer eller ämne", placeholder="2023/428", elem_id="ns-matter-key")
@@ -104,7 +108,7 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
             keep = gr.update()
             form = [keep] * 6 + [keep]
             open_filters = keep
-            dec = [keep] * 5
+            dec = [keep] * 6
             mat = [keep, keep]
             docs = keep
             tab = keep
@@ -118,8 +122,10 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
             elif (q.get("arende") or "").strip():
                 mat = [q["arende"].strip(), webapp.matter_html(q["arende"].strip())]
                 tab = gr.Tabs(selected="arende")
-            elif q.get("flik") == "beslut":
-                vals = [pick(q.get("organ"), organs), pick(q.get("slag"), KIND_CHOICES), q.get("fran", ""), q.get("till", "")]
+            elif q.get("flik") == "beslut" or (q.get("person") or "").strip():
+                # /?person=… is a member's record: the Beslut tab filtered to that member
+                vals = [pick(q.get("organ"), organs), pick(q.get("slag"), KIND_CHOICES), q.get("fran", ""), q.get("till", ""),
+                        (q.get("ledamot") or q.get("person") or "").strip()]
                 dec = vals + [webapp.decisions_html(*vals)]
                 tab = gr.Tabs(selected="beslut")
             elif q.get("flik") in TABS:
@@ -169,6 +175,14 @@ blockquote.ns-said {margin: .3em 0; padding: .1em .8em; border-left: 3px solid #
 .ns-nearest > summary {cursor: pointer; color: #1d4ed8; font-weight: 600; margin: .5em 0}
 .ns-events {font-size: .9em; color: #374151; margin: .2em 0}
 .ns-motions {font-size: .9em; margin: .2em 0 .2em 1.2em; padding: 0}
+/* a decision's protocol facts: yrkanden, outcome, vote, reservations as a compact two-column list */
+.ns-facts {display: grid; grid-template-columns: auto 1fr; gap: 0 .6em; font-size: .9em; margin: .2em 0}
+.ns-facts dt {font-weight: 600; color: #374151}
+.ns-facts dd {margin: 0}
+.ns-facts .ns-motions {font-size: 1em; margin: 0 0 0 1.1em}
+.ns-record {margin-bottom: .8em}
+.ns-record ul {margin: .2em 0 .6em 1.2em; padding: 0}
+.ns-record .ns-where {white-space: nowrap; color: #374151}
 .ns-decision {font-size: 1em}
 .ns-nw {white-space: nowrap}
 /* a table in a passage: its figures right-aligned under their years, scrolled sideways when wide */

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from namndsok.facts import continued
 from namndsok.identifiers import find_dnr_keys, key_matches
 from namndsok.index.lexical import tokenize
 from namndsok.index.search import Filters
@@ -65,10 +66,15 @@ def facts_by_section(index: Any) -> dict[tuple[str, str], SectionFacts]:
     if protocols is None and hasattr(index, "index"):
         protocols = getattr(index.index, "facts", None)
     out: dict[tuple[str, str], SectionFacts] = {}
+    docs = {d.sha256: d for d in getattr(index, "documents", None) or []}
     for p in protocols or []:
         rows: list[tuple[int, str, Motion]] = []
+        doc = docs.get(p.sha256)
         for y in p.yrkanden:
-            rows.append((y.cite.start, y.section, Motion(_who(y.person, y.party), "yrkande", _from_verb(y.text, "yrkar"))))
+            # "… innebärande att" goes on in the list below it
+            c = continued(doc.text, y.cite) if doc is not None else y.cite
+            text = " ".join(doc.text[c.start:c.end].split()) if c is not y.cite else y.text
+            rows.append((y.cite.start, y.section, Motion(_who(y.person, y.party), "yrkande", _from_verb(text, "yrkar"))))
         for r in p.reservations:
             who = ", ".join(_who(n, r.party) for n in r.persons) or (r.party or "")
             text = "reserverar sig" + (f" mot {r.against}" if r.against else "") + (f", bilaga {r.bilaga}" if r.bilaga else "")

@@ -12,6 +12,7 @@ from namndsok.facts import Cite, ProtocolFacts
 from namndsok.ingest.protocol import name_key
 from namndsok.model import Document
 
+from .answering.fact_question import PARTY_WORDS
 from .answering.facts import PARTY_FULL, meeting_name, party_of_text
 
 
@@ -81,7 +82,11 @@ def person_record(facts: list[ProtocolFacts], name: str | None = None, party: st
     def mine(person: str | None, p_party: str | None) -> bool:
         if key is not None:
             # "Furustrands" (a genitive) is Furustrand
-            return person is not None and key in (name_key(person), name_key(person) + "s")
+            if person is None:
+                return False
+            nk = name_key(person)
+            # a surname alone ("Furustrand") is enough
+            return key in (nk, nk + "s") or (" " not in key and key in (nk.split(" ")[-1], nk.split(" ")[-1] + "s"))
         return p_party == letter
 
     out: list[dict[str, Any]] = []
@@ -127,3 +132,22 @@ def record_lines(entries: list[dict[str, Any]], docs: dict[str, Document]) -> li
 
 def party_label(letter: str) -> str:
     return f"{PARTY_FULL.get(letter, letter)} ({letter})"
+
+
+def who_of(text: str) -> tuple[str | None, str | None]:
+    """A form's "Ledamot eller parti" field → (person, party): "S", "(SD)", "Socialdemokraterna",
+    "the Moderates" are a party; anything else is a name (matched across spellings and genitives)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None, None
+    low = text.lower().strip("() ")
+    if low.upper() in PARTY_FULL:
+        return None, low.upper()
+    if any(low == w or low == f"the {w}" for w in PARTY_WORDS):
+        return None, PARTY_WORDS[low.removeprefix("the ")]
+    return text, None
+
+
+def sections_of(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The (file, § label) pairs a person's or party's record touches (yrkanden, votes, reservations, jäv)."""
+    return {(e["cite"].source, e["section"]) for e in entries if e["section"]}

@@ -163,11 +163,11 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         return _export(webapp.matter_rows(arende), MATTER_COLUMNS, "namndsok-arende", fmt)
 
     @app.get("/export/beslut.{fmt}")
-    def export_decisions(fmt: str, organ: str = ALL, slag: str = ALL, fran: str = "", till: str = ""):
+    def export_decisions(fmt: str, organ: str = ALL, slag: str = ALL, fran: str = "", till: str = "", ledamot: str = ""):
         if fmt not in ("csv", "json"):
             raise HTTPException(404, "Välj beslut.csv eller beslut.json")
         try:
-            rows = webapp.decision_rows(organ, slag, fran, till)
+            rows = webapp.decision_rows(organ, slag, fran, till, ledamot[:200])
         except InputError as exc:
             raise HTTPException(422, str(exc)) from None
         return _export(rows, DECISION_COLUMNS, "namndsok-beslut", fmt)

@@ -24,13 +24,14 @@ from namndsok.errors import NamndsokError
 from namndsok.index.search import Filters, IndexedDocument, Searcher
 from namndsok.model import Chunk, Document, Hit, Section
 
-from . import cards, labels
+from . import cards, fact_cards, labels
 from .answering.answer import Answer, Answerer
 from .cards import CardOptions
 from .answering.llm import LLMConfig
 from .matters import DecisionRow, Step, list_decisions, matter_timeline
 from .passages import Passage
 from .redaction import open_searcher
+from .record import party_label, person_record, sections_of, who_of
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ def one_snapshot(fn):
         finally:
             _REQUEST.reset(token)
     return wrapper
+
+
+MAX_PERSON = 200  # a name or a party; longer input is cut, never an error
 
 
 class WebApp:
@@ -191,9 +195,37 @@ class WebApp:
         return [h.to_json() for h in self.search(query, self.filters(organ, doc_type, date_from, date_to), k)]
 
     @one_snapshot
-    def decisions(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> list[DecisionRow]:
+    def decisions(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "",
+                  person: str = "") -> list[DecisionRow]:
+        """The decisions; with `person` (a name or a party), only the §§ where that member or
+        party moved, voted, reserved or declared jäv (from the protocol facts)."""
         f = self.filters(organ, None, date_from, date_to)
-        return list_decisions(self.searcher, f, kind=None if kind in (ALL, "", None) else kind)
+        rows = list_decisions(self.searcher, f, kind=None if kind in (ALL, "", None) else kind)
+        name, party = who_of((person or "")[:MAX_PERSON])
+        if name or party:
+            touched = sections_of(person_record(self.facts(), name, party))
+            rows = [r for r in rows if (r.citation.source, r.citation.section) in touched]
+        return rows
+
+    def facts(self) -> list:
+        return list(getattr(self.searcher.index, "facts", None) or [])
+
+    @one_snapshot
+    def person_record_html(self, person: str) -> str:
+        """One member's (or party's) record across meetings, each line linked to its protocol."""
+        name, party = who_of((person or "")[:MAX_PERSON])
+        if not (name or party):
+            return ""
+        entries = person_record(self.facts(), name, party)
+        title = f"Ledamot: {name}" if name else f"Parti: {party_label(party)}"
+        return fact_cards.record_html(title, entries, self.cite_link)
+
+    def cite_link(self, cite) -> str:
+        """The URL of a fact's place in its document (marked), "" when the document is gone."""
+        doc = next((d for d in self.searcher.documents if d.sha256 == cite.sha256), None)
+        if doc is None:
+            return ""
+        return self.link(Passage(doc, None, None, "", cite.start, cite.end), cite.start, cite.end)
 
     @one_snapshot
     def documents(self) -> list[IndexedDocument]:
@@ -294,25 +326,28 @@ class WebApp:
         return cards.search_html(shown, cards.query_link(params), exports)
 
     @one_snapshot
-    def decisions_html(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> str:
+    def decisions_html(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "",
+                       person: str = "") -> str:
         try:
-            rows = self.decisions(organ, kind, date_from, date_to)
+            rows = self.decisions(organ, kind, date_from, date_to, person)
         except InputError as exc:
             return cards.error_html(str(exc))
-        params = {"flik": "beslut", "organ": organ, "slag": kind, "fran": date_from, "till": date_to}
+        person = " ".join((person or "").split())
+        params = {"flik": "beslut", "organ": organ, "slag": kind, "fran": date_from, "till": date_to, "ledamot": person}
         link = cards.query_link(params)
         exports = {"CSV": "/export/beslut.csv" + link[1:], "JSON": "/export/beslut.json" + link[1:]}
+        record = self.person_record_html(person) if person else ""
         if not rows:
-            return "<p>Inga beslut hittades.</p>" + cards.permalink_html(link, "Länk till listan")
+            return record + "<p>Inga beslut hittades.</p>" + cards.permalink_html(link, "Länk till listan")
         out = []
         for r in rows:
             p = self.section_passage(r.document, r.section, r.citation)
-            extra = cards.decision_extra(r.kind, r.title, r.events, r.text, r.motions)
+            extra = cards.decision_extra(r.kind, r.title, r.events, r.text, facts=fact_cards.decision_facts_html(r))
             out.append(cards.card(p, self.link, CardOptions(sentences=[r.text], extra=extra, where_title=False,
                                                             passage_folded="Visa paragrafens text")))
         n_dec = sum(r.kind == "beslut" for r in rows)
         head = f"<p><b>{n_dec} beslut och {len(rows) - n_dec} förslag till beslut</b>, äldst först</p>"
-        return head + cards.permalink_html(link, "Länk till listan", exports) + "".join(out)
+        return record + head + cards.permalink_html(link, "Länk till listan", exports) + "".join(out)
 
     @one_snapshot
     def matter_html(self, key: str) -> str:
@@ -377,8 +412,10 @@ class WebApp:
                 for n, s in enumerate(matter_timeline(self.searcher, key or ""), 1)]
 
     @one_snapshot
-    def decision_rows(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "") -> list[dict]:
-        return [{**_described(r.document, r.section, r.citation), **r.to_json()} for r in self.decisions(organ, kind, date_from, date_to)]
+    def decision_rows(self, organ: str = ALL, kind: str = ALL, date_from: str = "", date_to: str = "",
+                      person: str = "") -> list[dict]:
+        return [{**_described(r.document, r.section, r.citation), **r.to_json()}
+                for r in self.decisions(organ, kind, date_from, date_to, person)]
 
 
 def _described(doc: Document | None, sec: Section | None, c) -> dict:

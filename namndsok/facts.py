@@ -7,6 +7,7 @@ the character span in Document.text (line and page follow from Document.line_at/
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -184,3 +185,28 @@ def _load(typ: type, d: dict[str, Any]) -> Any:
         d["votes"] = [tuple(v) for v in d["votes"]]
     names = {f.name for f in fields(typ)}
     return typ(**{k: v for k, v in d.items() if k in names})
+
+
+_OPEN_END_RE = re.compile(r"(?:\batt|:|innebärande|enligt följande)\s*$", re.IGNORECASE)
+_LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•–*])\s+\S")
+
+
+def continued(text: str, cite: Cite, limit: int = 1500) -> Cite:
+    """A yrkande that ends "… innebärande att" goes on in the list below it: the cite widened to
+    that list (numbered or bulleted lines, or one paragraph), the same cite otherwise."""
+    if not _OPEN_END_RE.search(text[cite.start:cite.end]):
+        return cite
+    end = pos = cite.end
+    open_end = True  # the text so far ends "att" or ":": a plain paragraph may follow
+    for line in text[cite.end: cite.end + limit].split("\n"):
+        at = pos
+        pos += len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _LIST_ITEM_RE.match(stripped) or (open_end and len(stripped) > 20 and "yrkar" not in stripped):
+            end = at + len(line)
+            open_end = bool(_OPEN_END_RE.search(stripped))
+        else:
+            break
+    return Cite(cite.source, cite.sha256, cite.section, cite.start, end) if end > cite.end else cite

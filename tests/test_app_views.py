@@ -146,7 +146,7 @@ def test_links_reproduce_the_view(client):
     link = html.unescape(re.search(r'<a class="ns-permalink" href="([^"]+)"', page)[1])
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query) == {
         "q": ["Vad beslutade vi om Minirosen?"], "lage": ["sok"], "organ": [KSPU], "typ": ["protokoll"], "fran": ["2020"]}
-    page = client.predict(KSPU, "beslut", "", "", api_name="/decisions_html")
+    page = client.predict(KSPU, "beslut", "", "", "", api_name="/decisions_html")
     link = html.unescape(re.search(r'<a class="ns-permalink" href="([^"]+)"', page)[1])
     assert link == "/?" + urllib.parse.urlencode({"flik": "beslut", "organ": KSPU, "slag": "beslut"})
     page = client.predict("UBN.2023.428", api_name="/matter_html")

@@ -679,3 +679,25 @@ def test_the_documents_tab_filters_sorts_and_documents_lead_back(browser, app_se
     d.get(href)
     back = d.find_element(By.CSS_SELECTOR, "a.ns-back")
     assert back.text == "← Till namndsok" and back.get_attribute("href") == app_server.rstrip("/") + "/?flik=dokument"
+
+
+def test_a_members_record_and_the_member_filter_in_the_browser(browser, app_server):
+    """`/?person=…` opens Beslut with the member's record (each line a link to the protocol) over
+    the §§ she moved in; typing a party in the field filters again, and the address follows."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d = browser
+    _size(d, "desktop")
+    d.get(app_server.rstrip("/") + "/?person=Ann-Christine+Furustrand")
+    out = _text_in(d, "#ns-decisions-out", "Ledamot: Ann-Christine Furustrand", "yrkar bifall till åtgärder 2, 4 och 5")
+    sources = out.find_elements(By.CSS_SELECTOR, ".ns-record a.ns-source")
+    assert sources and all("/dokument/" in a.get_attribute("href") for a in sources)
+    assert len(out.find_elements(By.CSS_SELECTOR, ".ns-card")) == 1  # § 10:7 only
+    box = d.find_element(By.CSS_SELECTOR, "#ns-d-person input, #ns-d-person textarea")
+    assert box.get_attribute("value") == "Ann-Christine Furustrand"
+    _shot(d, "decisions-member")
+    box.clear()
+    box.send_keys("M" + Keys.ENTER)
+    _text_in(d, "#ns-decisions-out", "Parti: Moderaterna (M)", "Enligt Michaela Fletchers (M) yrkande")
+    _address(d, app_server, "/?flik=beslut&ledamot=M")

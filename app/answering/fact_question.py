@@ -1,0 +1,354 @@
+"""What a question about protocol facts asks: the kind of fact (role, attendance, meeting place
+and time, signing time, yrkande, propositionsordning, vote, reservation, jäv), which role,
+person, party, §, meeting and matter it names, and whether it asks for a count.
+
+Read in the asker's words: "förde protokollet" is the sekreterare, "ledde mötet" and
+"chaired" the ordförande, "skrev under" a signature, "fysiskt"/"via Teams" the meeting's
+place, "hur många" a count. A question about anything else gives None (the normal pipeline).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from namndsok.facts import ProtocolFacts
+from namndsok.identifiers import PARA_REF_RE
+from namndsok.ingest.protocol import name_key
+
+# party names (Swedish, genitive, English) → letters
+PARTY_WORDS: dict[str, str] = {
+    "socialdemokraterna": "S", "socialdemokrat": "S", "social democrats": "S", "social democratic": "S",
+    "moderaterna": "M", "moderat": "M", "moderates": "M", "moderate party": "M",
+    "sverigedemokraterna": "SD", "sverigedemokrat": "SD", "sweden democrats": "SD",
+    "centerpartiet": "C", "centerpartist": "C", "centre party": "C", "center party": "C",
+    "vänsterpartiet": "V", "vänsterpartist": "V", "left party": "V",
+    "liberalerna": "L", "liberal": "L",
+    "kristdemokraterna": "KD", "kristdemokrat": "KD", "christian democrats": "KD",
+    "miljöpartiet": "MP", "miljöpartist": "MP", "green party": "MP",
+}
+PARTY_LETTERS = ("SD", "KD", "MP", "S", "M", "C", "V", "L")
+PARTY_FULL = {"S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",
+              "V": "Vänsterpartiet", "L": "Liberalerna", "KD": "Kristdemokraterna", "MP": "Miljöpartiet"}
+
+_I = re.IGNORECASE
+# "avstod från att tjänstgöra" is jäv, not attendance: these phrases are read as jäv and then
+# taken out of the question before the other kinds are looked for
+JAV_PHRASES = re.compile(r"\bjäv|\bconflict of interest|\brecus|avst(?:od|år|ått) från att (?:delta|tjänstgöra)"
+                         r"|deltog inte i (?:handläggningen|beslutet|behandlingen)|lämnade (?:lokalen|rummet|salen)"
+                         r"|did not take part in the decision|left the room", _I)
+SIGN_WORDS = re.compile(r"\bskr(?:ev|iver|ivit)\b(?:\s+[\w-]+){0,4}?\s+under\b|undertecknade|undertecknat|signerade|signerat|\bsign(?:ed|ature)\b"
+                        r"|\bsign\b|e-sign|underskrift|\bsigna", _I)
+WHEN_WORDS = re.compile(r"\bnär\b|\bvilken tid|\bvilket klockslag|\bklockan\b|\bwhen\b|\bwhat time\b|\bat what time|\bdatum", _I)
+COUNT_WORDS = re.compile(r"\bhur många\b|\bhur stort antal|\bantal(?:et)?\b|\bhow many\b|\bnumber of\b|\bcount\b", _I)
+# a count of times ("hur många gånger") is a count of §§, not of people
+TIMES_WORDS = re.compile(r"\bgånger\b|\btimes\b|\bi hur många (?:ärenden|paragrafer)", _I)
+MEETING_WORDS = re.compile(r"\bvar hölls|\bvar träffades|\bvar sammanträdde|\bplats\b|\blokal\b|\bfysisk|\bpå plats\b"
+                           r"|\bin person\b|\bdigital|\bvia teams\b|\bteams\b|\bzoom\b|\bpå distans\b|\bdistansmöte"
+                           r"|\bhur länge\b|\bhow long\b|\bwhere was\b|\bwhere did\b|\bheld\b|\bbörjade\b|\bslutade mötet"
+                           r"|\bstartade\b|\bavslutades\b|\bvilken tid\b|\bwhat time\b|\blasted\b|\bpågick\b|\bhöll (?:mötet|sammanträdet) på\b"
+                           r"|\bnär (?:hölls|sammanträdde|träffades|ägde)|\bvilket datum|\bwhen (?:was|did)\b", _I)
+
+# place and time words ask about the meeting only beside a meeting's name ("Vilken plats har
+# Sverige i rankingen?" and "Hur länge gäller avtalet?" do not)
+MEETING_NOUNS = re.compile(r"möte|sammanträd|träffades|\bmeeting|\bmet\b|\bsession", _I)
+# an organ's name ("kommunfullmäktige", "byggnadsnämnden"): a question naming one that no
+# parsed protocol is from is not about these protocols
+ORGAN_WORD = re.compile(r"\b\w{3,}(?:nämnd|nämnden|nämndens|styrelse|styrelsen|styrelsens|fullmäktige|fullmäktiges"
+                        r"|utskott|utskottet|utskottets|rådet|rådets|förbundet|förbundets)\b", _I)
+
+# what a question asks about (several may apply; the order is the order of the answer's lines)
+KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("jav", JAV_PHRASES),
+    ("reservation", re.compile(r"\breserv", _I)),
+    ("anteckning", re.compile(r"anteckning", _I)),
+    # "voting members" are the beslutande, not a vote
+    ("vote", re.compile(r"\bröstade|\bomröstning|\bvotering|\bvoter(?:a|ade)\b|\bvot(?:e|ed|es)\b|\bvoting\b(?! (?:members|rights))"
+                        r"|\bröster\b|\bröstsiffr|avst(?:od|odde|ått|år) från att rösta|nedlagda röster|\babstain|\babstention", _I)),
+    ("proposition", re.compile(r"propositionsordning|vems yrkande|vilket yrkande (?:vann|bifölls|gick igenom|segrade)|\bvann\b"
+                               r"|which (?:motion|proposal) (?:won|passed)|\bmot varandra\b|\bagainst each other\b"
+                               r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition", _I)),
+    ("yrkande", re.compile(r"\byrka|\byrkande|\bpropos(?:e|ed|al)|\bmoved\b|\bmotion\b|återremi|referred back", _I)),
+    ("attendance", re.compile(r"närvar|\bdeltog|\bdeltagare|\bdeltagit|ersättare|tjänstgörande|tjänstgjorde|frånvar"
+                              r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
+                              r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b", _I)),
+    ("role", re.compile(r"\b(?:vice )?ordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
+                        r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
+                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
+]
+ROLE_WORDS = [("vice ordförande", re.compile(r"vice ordf|vice chair", _I)),
+              ("ordförande", re.compile(r"(?<!vice )ordförande|\bordf\b|\bchair|presided|\bledde\b|\bled the\b"
+                                        r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
+              ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet"
+                                         r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
+              ("justerare", re.compile(r"juster", _I))]
+# a role question needs a "who" or the like: "Vad sa ordföranden om …" is not one
+WHO_RE = re.compile(r"\b(?:vem|vilka|vilken|vilket|vilken person|namn|who|which)\b", _I)
+_ROLE_GENITIVE = re.compile(r"\b(ordförandens|ordförande(?:n)?s|sekreterarens|justerarens|the chair(?:man|person)?'s)\b", _I)
+# which part of a närvarolista a question asks for (none named: all of it)
+ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing|\bsaknades|\binte närvarande|\bnot present", _I)),
+                    ("ersättare", re.compile(r"ersättare|tjänstgörande|tjänstgjorde|substitut|deputy", _I)),
+                    ("övrig", re.compile(r"övriga|\btjänstemän(?:nen)?\b|\btjänsteperson(?:er|erna)?\b|officials|\bstaff\b|\bcivil servants\b"
+                                         r"|utöver ledamöterna|förutom ledamöterna|besides the members", _I)),
+                    ("beslutande", re.compile(r"\bbeslutande\b|\bvoting members\b|\bledamöter(?:na)?\b|\bmembers\b", _I))]
+_WORD_RE = re.compile(r"[a-zåäöéü]{5,}")
+_MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+              "november", "december")
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+_MONTH_RE = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?(" + "|".join(_MONTHS_SV + _MONTHS_EN[:4] + _MONTHS_EN[5:])
+                       + r"|may)\b(?:\s+(\d{4}))?", _I)
+# words of fact questions that never name a matter
+_QUESTION_WORDS = {"yrkade", "yrkanden", "yrkande", "reservationer", "reservation", "reserverade", "röstade",
+                   "ärendet", "mötet", "sammanträdet", "protokollet", "ordförande", "sekreterare", "justerare",
+                   "närvarande", "lämnades", "antecknades", "anmälde", "omröstning", "propositionsordning",
+                   "ersättare", "tjänstgörande", "vilka", "vilken", "vilket", "frågan", "sammanträde", "möte",
+                   "enligt", "närvarolistan", "närvarolista", "mötets", "sammanträdets", "protokollets", "yrkandet",
+                   "chaired", "chair", "meeting", "committee", "board", "members", "member", "present", "absent",
+                   "attended", "voted", "reservations", "recorded", "secretary", "proposed", "which", "there",
+                   "anybody", "someone", "anyone", "where", "parties", "party", "partiet", "partier", "ledamöter",
+                   "fanns", "finns", "deltog", "hände", "gjorde", "blev", "utsåg", "valdes", "någon", "några",
+                   "nämnden", "nämndens", "kommunen", "kommunens", "styrelsen", "styrelsens", "utskottet", "utskottets",
+                   }
+# further words of fact questions, skipped as whole words only ("tjänstemän" must not hide
+# "tjänstemannasvaret", a matter's word)
+_KIND_WORDS = {
+                   "förde", "protokollförare", "ledde", "sammanträdde", "träffades", "fysiskt", "länge",
+                   "höll", "hölls", "började", "slutade", "startade", "avslutades", "pågick", "skrev", "under",
+                   "undertecknade", "signerade", "signed", "minutes", "justeraren", "ordföranden", "sekreteraren",
+                   "tjänstepersoner", "tjänstemän", "utöver", "ledamöterna", "ledamot", "beslutande", "voting",
+                   "officials", "gånger", "många", "ställa", "ställde", "varandra", "yrkanden", "against", "other",
+                   "times", "antal", "number", "extra", "extrainsatt", "extrainsatta", "styrelsemöte",
+                   "styrelsemötet", "board's", "avstod", "tjänstgöra", "tjänstgjorde", "conflict", "interest",
+                   "interests", "propositionsordningen", "omröstningen", "voteringen", "votering", "hennes", "hans",
+                   "deras", "föll", "vann", "segrade", "bifölls", "avslogs", "entered", "reserved", "teams",
+                   "digitalt", "distans", "plats", "lokal", "klockan", "person", "people", "took", "part",
+                   "lasted", "long", "held", "physically", "did", "were", "signature", "secretary",
+                   *_MONTHS_SV, *_MONTHS_EN}
+# share of a question's other words a protocol's text must hold for the question to be about it
+SUBJECT_MIN_SHARE = 0.6
+SUBJECT_MIN_WORDS = 2  # one stray word ("fanns") says too little to rule a protocol out
+
+
+@dataclass
+class Scope:
+    """What a question restricts the facts to."""
+
+    kinds: list[str]
+    roles: list[str]
+    person: str | None  # a name_key
+    party: str | None
+    paragraph: str | None  # "10:7"
+    date: tuple[str | None, str | None, str | None] | None  # (year, month, day), any part unknown
+    organ_words: list[str]
+    subject: list[str]  # word stems naming a matter
+    question: str = ""
+    count: bool = False  # "hur många": a number first
+    times: bool = False  # "hur många gånger": a count of §§
+    attendance: list[str] = field(default_factory=list)  # the parts of a närvarolista asked for
+    by_role: str | None = None  # "ordförandens yrkande": the yrkanden of whoever held that role
+    sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
+    yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
+    choice: str | None = None  # "Vem avstod från att rösta?": the voters of that choice
+
+
+def party_of_text(text: str) -> str | None:
+    """The party a text names: "Socialdemokraterna", "S", "(SD)", "the Moderates"."""
+    low = text.lower()
+    for word, letter in sorted(PARTY_WORDS.items(), key=lambda kv: -len(kv[0])):
+        if word in low:
+            return letter
+    for letter in PARTY_LETTERS:
+        if re.search(rf"(?<![\w-]){letter}(?![\w-])", text):
+            return letter
+    for letter in PARTY_LETTERS:  # a lower-cased question: "(s)", "hur röstade sd"
+        if re.search(rf"\({letter}\)", low, re.IGNORECASE) or (
+                len(letter) == 2 and re.search(rf"(?<![\w-]){letter}(?![\w-])", low, re.IGNORECASE)):
+            return letter
+    return None
+
+
+def stems(text: str) -> set[str]:
+    return {w[:6] for w in _WORD_RE.findall(text.lower())}
+
+
+@functools.lru_cache(maxsize=1)
+def _stopword_stems() -> frozenset[str]:
+    """Function words ("eller", "något", "about") never name a matter (bm25s's Swedish and English lists)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
+
+    return frozenset(stems(" ".join([*STOPWORDS_SWEDISH, *STOPWORDS_EN_PLUS])))
+
+
+def names_of(p: ProtocolFacts) -> list[str]:
+    names = [a.person for a in p.attendance] + [r.person for r in p.roles if r.person]
+    names += [y.person for y in p.yrkanden] + [n for r in p.reservations for n in r.persons]
+    return list(dict.fromkeys(names))
+
+
+def organ_aliases(p: ProtocolFacts) -> set[str]:
+    """What a question may call a protocol's organ: its words and its § labels' prefix ("KSPU")."""
+    out = {w for w in re.findall(r"[a-zåäöéü]{4,}", (p.meeting.organ or "").lower())}
+    for label in p.paragraphs:
+        prefix = label.split("§", 1)[0].strip().lower()
+        if len(prefix) >= 2:
+            out.add(prefix)
+    return out
+
+
+# "nämnden", "styrelsen" name no organ in particular ("vi" is often written "nämnden")
+_GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
+                        "utskottets", "kommun", "kommunen", "kommunens", "board", "committee"}
+
+
+def organ_score(words: list[str], p: ProtocolFacts) -> int:
+    """How well a question's words name a protocol's organ: 2 for each word as written
+    ("kommunstyrelsen"), 1 for an inflected form ("produktionsutskottets", "VästKoms")."""
+    score = 0
+    for w in words:
+        best = 0
+        for a in organ_aliases(p):
+            if w == a:
+                best = 2
+            elif min(len(w), len(a)) >= 5 and abs(len(w) - len(a)) <= 4 and (w.startswith(a) or a.startswith(w)):
+                best = max(best, 1)
+        score += best
+    return score
+
+
+def date_of(question: str) -> tuple[str | None, str | None, str | None] | None:
+    """The meeting date a question names: "2020-09-16", "16 september 2020", "juni 2023", "22 June", "2023"."""
+    if m := re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", question):
+        return m[1], m[2], m[3]
+    if m := _MONTH_RE.search(question):
+        word = m[2].lower()
+        month = (_MONTHS_SV.index(word) if word in _MONTHS_SV else _MONTHS_EN.index(word)) + 1
+        if word == "may" and not (m[1] or m[3]):
+            return None  # the English verb "may"
+        return m[3], f"{month:02d}", f"{int(m[1]):02d}" if m[1] else None
+    if m := re.search(r"\b((?:19|20)\d{2})\b", question):
+        return m[1], None, None
+    return None
+
+
+def date_matches(date: tuple[str | None, str | None, str | None] | None, iso: str | None) -> bool:
+    if date is None:
+        return True
+    if not iso:
+        return False
+    parts = iso.split("-")
+    return all(want is None or (len(parts) > i and parts[i] == want) for i, want in enumerate(date))
+
+
+def kinds_of(question: str) -> list[str]:
+    """The kinds of fact a question asks for, in the order its answer gives them."""
+    if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjusterades\b|\bjusterat\b", question, _I)):
+        return ["signed"]  # "När skrev justeraren under?": the signature's time (or the justering's date)
+    kinds = ["jav"] if JAV_PHRASES.search(question) else []
+    rest = JAV_PHRASES.sub(" ", question)
+    if MEETING_WORDS.search(rest) and MEETING_NOUNS.search(rest):
+        kinds.append("meeting")
+    kinds += [k for k, pat in KIND_RULES[1:] if pat.search(rest)]
+    if "proposition" in kinds:
+        # "ordföranden ställde två yrkanden mot varandra" asks for the propositionsordning only
+        kinds = [k for k in kinds if k not in ("yrkande", "role", "attendance")]
+    if "meeting" in kinds and "attendance" in kinds and not COUNT_WORDS.search(question) and not WHO_RE.search(question):
+        kinds.remove("attendance")  # "Träffades ledamöterna fysiskt?" asks where
+    return kinds
+
+
+_NAME_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?) ([A-ZÅÄÖ][a-zåäöéü]+)\b")
+_NOT_NAMES = {"committee", "board", "council", "party", "democrats", "democrat", "moderates", "styrelse", "styrelsen",
+              "nämnd", "nämnden", "fullmäktige", "utskott", "utskottet", "kommun", "kommunen", "region", "regionen"}
+
+
+def _other_first_name(question: str, name: str) -> bool:
+    """"Anders Svensson" is not Kristofer Svensson: the question puts another first name before the surname."""
+    first, last = name.split(" ")[0], name.split(" ")[-1]
+    m = re.search(r"\b([A-ZÅÄÖ][\w-]+)\s+" + re.escape(last), question)
+    return bool(m) and name_key(m[1]) != name_key(first)
+
+
+def _unknown_person(question: str) -> bool:
+    """The question names someone ("Anders Svensson") — two capitalised words, not at its start,
+    not a party or an organ."""
+    for m in _NAME_PAIR.finditer(question):
+        if m.start() == 0 or m[2].lower() in _NOT_NAMES or party_of_text(m[0]) or m[1].lower() in _MONTHS_EN:
+            continue
+        return True
+    return False
+
+
+def _choice(question: str) -> str | None:
+    if re.search(r"avst(?:od|odde|ått|år)|nedlagda|\babstain|\babstention", question, _I):
+        return "avstår"
+    if re.search(r"röstade nej|\bnej-?röst|voted (?:no|against)", question, _I):
+        return "nej"
+    if re.search(r"röstade ja|\bja-?röst|voted (?:yes|in favour|in favor)", question, _I):
+        return "ja"
+    return None
+
+
+def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
+    # however it is typed: extra spaces, a trailing "tack", no "?"
+    question = re.sub(r"[\s,]*\btack\W*$", "", " ".join(question.split()), flags=_I)
+    kinds = kinds_of(question)
+    if not kinds:
+        return None
+    roles = [r for r, pat in ROLE_WORDS if pat.search(question)]
+    if "attendance" in kinds and "role" in kinds and not roles:
+        kinds.remove("role")
+    if kinds == ["role"] and not WHO_RE.search(question):
+        return None
+    if "role" in kinds and "proposition" not in kinds and len(kinds) > 1 and roles and not WHO_RE.search(question):
+        kinds.remove("role")
+    if "role" in kinds and len(kinds) > 1 and roles and WHO_RE.search(question) and kinds[-1] == "role" \
+            and "attendance" in kinds and not COUNT_WORDS.search(question):
+        kinds = ["role"]  # "Vem var ordförande och deltog …" asks for the role
+    by_role = None
+    if m := _ROLE_GENITIVE.search(question):
+        if any(k in kinds for k in ("yrkande", "reservation", "vote", "jav", "anteckning")):
+            by_role = "ordförande" if m[1].lower().startswith(("ordf", "chair")) else "sekreterare" \
+                if m[1].lower().startswith(("sekr", "secr")) else "justerare"
+            kinds = [k for k in kinds if k != "role"]  # "ordförandens yrkande" asks for the yrkande
+    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in _GENERIC_ORGAN_WORDS]
+    if named_organs and not any(organ_score(named_organs, p) for p in protocols):
+        return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
+    qkey = name_key(question)
+    person = None
+    q_tokens = set(re.findall(r"[\w:]+", qkey))
+    for p in protocols:
+        for name in names_of(p):
+            k = name_key(name)
+            last = k.split(" ")[-1]
+            # the whole name, or the surname alone ("Fletcher", "Fletchers yrkande")
+            if k in qkey or (len(last) > 4 and (last in q_tokens or last + "s" in q_tokens)
+                             and not _other_first_name(question, name)):
+                person = k
+                break
+        if person:
+            break
+    if person is None and _unknown_person(question):
+        return None  # "Vad yrkade Anders Svensson?": no parsed protocol names him
+    if kinds == ["signed"] and not roles and not person and not re.search(r"protokoll|\bminutes\b|justering", question, _I):
+        return None  # "När skrev förvaltningen under avtalet?" is no protocol's signature
+    without_names = question
+    for p in protocols:
+        for name in names_of(p):
+            without_names = re.sub(re.escape(name) + "s?", " ", without_names)
+    party = party_of_text(without_names)
+    para = PARA_REF_RE.search(question)
+    q_words = set(re.findall(r"[a-zåäöéü]+", without_names.lower()))
+    organ_words = sorted(w for w in q_words - _GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
+    skip = stems(" ".join(_QUESTION_WORDS)) | stems(" ".join(organ_words)) | stems(" ".join(PARTY_WORDS)) | _stopword_stems()
+    q_stems = {w[:6] for w in _WORD_RE.findall(without_names.lower()) if w not in _KIND_WORDS}
+    asked = [k for k, pat in ATTENDANCE_ASKED if pat.search(question)]
+    if "beslutande" in asked and len(asked) > 1 and not re.search(r"\bbeslutande\b|\bvoting\b", question, _I):
+        asked.remove("beslutande")  # "tjänstepersoner utöver ledamöterna", "members absent"
+    count = bool(COUNT_WORDS.search(question))
+    kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else \
+        "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
+    return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
+                 sorted(q_stems - skip - {"återre", "avslag", "reject"}), question, count, count and bool(TIMES_WORDS.search(question)),
+                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None)

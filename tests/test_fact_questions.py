@@ -1,0 +1,183 @@
+"""Fact questions in the asker's words (app/answering/fact_question.py): role synonyms, the
+signing time, the meeting's place and time, counts, the winning yrkande, scoped true negatives,
+and the same answer however the question is typed. Expectations are read from the protocols
+(corpus/ and tests/data/protocols/), not from the program's output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from namndsok.app.answering.fact_question import date_of, kinds_of
+from namndsok.app.answering.facts import answer_from_facts
+from namndsok.eval.answers import variants
+
+ROOT = Path(__file__).resolve().parent.parent
+KSPU = "000_9df5db38a3213482.txt"
+BUNDLE = "001_f2f29972cf11fb69.txt"
+
+
+@pytest.fixture(scope="module")
+def own_searcher(tmp_path_factory):
+    """A toy-embedder index of the protocols written for the tests."""
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.search import Searcher
+
+    root = tmp_path_factory.mktemp("own-protocols-q")
+    ingest([ROOT / "tests" / "data" / "protocols"], root / "ix", create_embedder("toy"), progress=False)
+    return Searcher.open(root / "ix")
+
+
+def _ask(searcher, question: str):
+    ans = answer_from_facts(question, searcher)
+    assert ans is not None, question
+    assert ans.outcome == "answer" and ans.citations
+    return ans
+
+
+def _quoted(ans) -> str:
+    return "\n".join(t for texts in ans.highlights.values() for t in texts)
+
+
+def test_the_kind_of_question_is_read_from_its_words():
+    assert kinds_of("Vem förde protokollet?") == ["role"]
+    assert kinds_of("När skrev ordföranden under protokollet?") == ["signed"]
+    assert kinds_of("Hölls mötet på plats eller via Teams?") == ["meeting"]
+    assert kinds_of("How many voting members took part?") == ["attendance"]  # not a vote
+    assert kinds_of("Hur många gånger ställde ordföranden två yrkanden mot varandra?") == ["proposition"]
+    assert kinds_of("Avstod någon från att tjänstgöra på grund av jäv?") == ["jav"]
+    assert date_of("mötet den 16 september 2020") == ("2020", "09", "16")
+    assert date_of("the meeting in June 2023") == ("2023", "06", None)
+    assert date_of("Who may attend?") is None
+
+
+@pytest.mark.parametrize("question", [
+    "Vem var protokollförare vid produktionsutskottets sammanträde i september 2020?",
+    "Who took the minutes at the production committee meeting on 16 September 2020?",
+])
+def test_the_minute_taker_is_the_secretary(searcher, question):
+    ans = _ask(searcher, question)
+    assert ans.answer.startswith("Sekreterare vid Kommunstyrelsens produktionsutskott 2020-09-16 var Fredrik Zethr")
+    assert ans.citations[0].chunk.source == KSPU and "Sekreterare, §§ 10:1-10:8" in _quoted(ans)
+
+
+def test_who_led_the_meeting_is_the_chair(searcher):
+    ans = _ask(searcher, "Who chaired VästKom's board meeting in June 2023?")
+    assert "Ordförande vid VästKom Styrelse 2023-06-22 var Miguel Odhner" in ans.answer
+    assert "Michaela Fletcher" not in ans.answer
+
+
+def test_when_a_signatory_signed_comes_from_the_e_signature(searcher, own_searcher):
+    ans = _ask(searcher, "När signerade ordföranden VästKom-protokollet?")
+    assert "Miguel Odhner (ordförande)" in ans.answer and "2023-06-22 kl. 13:39 (GMT+2)" in ans.answer
+    assert "[Miguel Odhner \\(Jun 22, 2023 13:39 GMT+2\\)](#)" in _quoted(ans)
+    ans = _ask(own_searcher, "När skrev justeraren under tekniska nämndens protokoll?")
+    assert "Ulrika Hall (S) (justerare)" in ans.answer and "2024-12-04 kl. 08:05 (GMT+1)" in ans.answer
+
+
+def test_place_and_time_of_the_meeting(searcher):
+    ans = _ask(searcher, "Hölls produktionsutskottets möte i september 2020 på plats, och hur länge pågick det?")
+    assert "Fullmäktigesalen, Alceahuset, Åkersberga" in ans.answer and "08.00-08.48 (48 min)" in ans.answer
+    assert "inte fysiskt" not in ans.answer
+    ans = _ask(searcher, "Träffades VästKoms styrelse fysiskt i juni 2023?")
+    assert "Via Teams (på distans, inte fysiskt)" in ans.answer and "(1 tim)" in ans.answer
+
+
+def test_counts_of_members_and_of_competing_yrkanden(searcher, own_searcher):
+    ans = _ask(searcher, "Hur många ledamöter deltog i produktionsutskottets sammanträde 2020?")
+    assert ans.answer.startswith("3 beslutande vid Kommunstyrelsens produktionsutskott 2020-09-16")
+    ans = _ask(own_searcher, "Hur många gånger ställde ordföranden yrkanden mot varandra i kommunstyrelsen?")
+    assert ans.answer.startswith("En gång ställdes två eller fler yrkanden mot varandra vid Kommunstyrelsen 2024-10-09")
+    assert "§ 101" in ans.answer.split("\n")[0]
+
+
+def test_the_outcome_names_the_winning_yrkande_and_its_text(searcher):
+    ans = _ask(searcher, "Hur slutade propositionsordningen i § 10:7?")
+    assert "Beslutet blev enligt Michaela Fletchers (M) yrkande: Michaela Fletcher (M) yrkar bifall till " \
+           "ordförandeförslaget innebärande att anse medborgarförslag nr 25/2019 besvarat" in ans.answer
+    assert "Ann-Christine Furustrands (S) yrkande" in ans.answer  # the proposition as written
+
+
+def test_a_yrkande_ending_in_att_goes_on_in_its_list(searcher):
+    ans = _ask(searcher, "Vad yrkade ordföranden i § 10:5?")
+    assert "1. Notera Produktionsutskottets ekonomiska månadsuppföljning per 2020-05-31" in ans.answer
+    assert "Ann-Christine" not in ans.answer
+
+
+def test_a_true_negative_names_the_person_and_the_paragraph(searcher):
+    ans = _ask(searcher, "Reserverade sig Michaela Fletcher mot beslutet om medborgarförslaget?")
+    assert ans.answer.startswith("Inga reservationer från Michaela Fletcher (M) antecknades i KSPU § 10:7 "
+                                 "(Kommunstyrelsens produktionsutskott 2020-09-16)")
+    assert ans.citations[0].chunk.source == KSPU
+
+
+def test_a_matter_named_only_in_a_paragraphs_text_scopes_the_answer(searcher):
+    # Minirosen is no § title: it is asked about in § 10:1 and answered in § 10:3, where nobody moved
+    ans = _ask(searcher, "Vad yrkade Moderaterna om Minirosen?")
+    assert ans.answer == ("Inga yrkanden från M antecknades i KSPU § 10:1 och KSPU § 10:3 "
+                          "(Kommunstyrelsens produktionsutskott 2020-09-16) [1]")
+    assert "Michaela Fletcher" not in ans.answer  # her yrkanden are on other matters
+
+
+@pytest.mark.parametrize("question", [
+    "Vem skrev tjänstemannasvaret på motionen om presidieträffar?",  # an author, not a role
+    "Hur många elever går i kommunens skolor?",  # a count of nothing in a protocol
+    "När skrev förvaltningen under avtalet om familjecentraler?",  # a signature, of no protocol role
+    "Vilken plats har Sverige i rankingen?",  # a place, of no meeting
+    "Hur länge gäller avtalet om familjecentraler?",  # a duration, of no meeting
+    "Hur många ledamöter har kommunfullmäktige?",  # an organ with no parsed protocol
+    "Vad yrkade Anders Svensson?",  # nobody of that name (VästKom's Kristofer Svensson is someone else)
+])
+def test_other_questions_still_go_to_the_normal_pipeline(searcher, question):
+    assert answer_from_facts(question, searcher) is None
+
+
+@pytest.mark.parametrize("question", [
+    "Vem förde protokollet när produktionsutskottet sammanträdde den 16 september 2020?",
+    "Reserverade sig Ann-Christine Furustrand (S) när hennes yrkande om medborgarförslaget föll?",
+    "Hur många gånger under KSPU-mötet 16 september 2020 fick ordföranden ställa två yrkanden mot varandra?",
+    "Hur röstade SD i byggnadsnämnden?",
+    "Vilka reservationer lämnade vi i kommunstyrelsen?",
+])
+def test_the_same_answer_however_it_is_typed(searcher, own_searcher, question):
+    s = own_searcher if "nämnden" in question or "kommunstyrelsen" in question else searcher
+    first = _ask(s, question).answer
+    for v in variants(question):
+        again = answer_from_facts(v, s)
+        assert again is not None and again.answer == first, v
+
+
+def test_a_kind_of_yrkande_and_a_kind_of_vote(own_searcher):
+    ans = _ask(own_searcher, "Återremitterades något ärende i miljönämnden?")
+    assert ans.answer.startswith("§ 50: Hans Isaksson (M) yrkar att ärendet återremitteras")
+    assert "Greta Holm" not in ans.answer and "finner att nämnden beslutar enligt Hans Isakssons (M) yrkande" in ans.answer
+    # none of that kind: the none-recorded says which kind, it does not deny Tore Gran's yrkande
+    ans = _ask(own_searcher, "Yrkade någon avslag i tekniska nämnden?")
+    assert ans.answer.startswith("Inga yrkanden om avslag antecknades vid Tekniska nämnden 2024-12-02")
+    ans = _ask(own_searcher, "Vem avstod från att rösta i byggnadsnämnden?")
+    assert ans.answer.startswith("§ 12: omröstning, 3 ja, 1 nej, 1 avstår – Eva Fors (C) avstår")
+    assert "Bertil Berg" not in ans.answer
+
+
+def test_the_first_vice_chair_and_a_list_with_no_substitutes(searcher):
+    # närvarolistan: "L  Mathias Lindow, 1:e vice ordf." and "S  Ann-Christine Furustrand, 2:e vice ordf"
+    ans = _ask(searcher, "Vem var 1:e vice ordförande i produktionsutskottet?")
+    assert "Mathias Lindow (L)" in ans.answer and "Furustrand" not in ans.answer
+    ans = _ask(searcher, "Vem var andra vice ordförande i produktionsutskottet?")
+    assert "Ann-Christine Furustrand (S)" in ans.answer and "Lindow" not in ans.answer
+    # its column "Ersättare §§" is empty
+    ans = _ask(searcher, "Vilka ersättare fanns vid produktionsutskottets möte?")
+    assert ans.answer.startswith("Inga ersättare antecknades i närvarolistan vid Kommunstyrelsens produktionsutskott")
+    assert ans.citations[0].chunk.source == KSPU
+
+
+def test_when_the_meeting_was_held(searcher):
+    ans = _ask(searcher, "När sammanträdde produktionsutskottet?")
+    assert "2020-09-16 kl. 08.00-08.48" in ans.answer and "VästKom" not in ans.answer
+
+
+def test_a_surname_alone_names_the_member(searcher):
+    ans = _ask(searcher, "Vad yrkade Fletcher i § 10:8?")
+    assert ans.answer == "KSPU § 10:8: Michaela Fletcher (M) yrkar att ärendet bereds vidare. [1]"
