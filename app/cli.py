@@ -148,15 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app (127.0.0.1 by default).")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=7860, help="port to listen on (default: %(default)s)")
     p.add_argument("--auth", default=None, metavar="USER:PASSWORD", type=_auth,
-                   help="require a login (default: $NAMNDSOK_AUTH); never put it in a file in the repo")
+                   help="require a login (default: $NAMNDSOK_AUTH, else none); never put it in a file in the repo")
     p.add_argument("--allow-upload", metavar="DIR", default=None,
                    help="let logged-in users add PDFs on the Dokument tab; they are saved in DIR (made if missing; "
-                        "not inside the repository or the index) and ingested in the background. Needs a login")
+                        "not inside the repository or the index) and ingested in the background. Needs a login "
+                        "(default: off)")
     p.add_argument("--max-upload-mb", type=_positive(float), default=50.0, metavar="MB",
-                   help="largest PDF an upload may be (default 50)")
+                   help="largest PDF an upload may be (default: %(default)s)")
     _add_common(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
