@@ -221,10 +221,10 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
         why = _resource_reason(exc)
         if why:
             raise IngestError(path, f"not read: {why}") from exc
-        what = "truncated or corrupt PDF (no %%EOF end marker)" if truncated else "corrupt PDF"
+        what = "truncated or corrupt PDF (its end-of-file marker is missing)" if truncated else "corrupt PDF"
         raise IngestError(path, f"{what}: {type(exc).__name__}: {_short(exc)}; re-export or download it again") from exc
     if not pages:
-        raise IngestError(path, "PDF has no pages" + (" (it is truncated: no %%EOF end marker)" if truncated else ""))
+        raise IngestError(path, "PDF has no pages" + (" (it is truncated: its end-of-file marker is missing)" if truncated else ""))
     pages = [_normalise(p) for p in pages]
     images += [False] * (len(pages) - len(images))
     failed = {pr.page for pr in problems}
@@ -243,9 +243,9 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
     if truncated:
         empty = [i + 1 for i, p in enumerate(pages) if not p.strip()]
         if empty:  # the objects behind the cut are gone: refuse rather than index part of it
-            raise IngestError(path, f"truncated PDF (no %%EOF end marker; page(s) {_pages(empty)} lost); "
+            raise IngestError(path, f"truncated PDF (its end-of-file marker is missing; page(s) {_pages(empty)} lost); "
                                     "re-export or download it again")
-        log.warning("%s: no %%%%EOF end marker, but every page has text; indexed", path)
+        log.warning("%s: the end-of-file marker is missing, but every page has text; indexed", path)
     for problem in problems:  # the file is indexed: now it is true that these pages are left out
         log.warning("%s: page %d left out: %s", path, problem.page, problem.reason)
     failed = {pr.page for pr in problems}
