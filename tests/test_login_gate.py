@@ -102,3 +102,18 @@ def test_basic_credentials_open_every_route(server):
         assert http(server, "GET", "/gradio_api/info", creds, source="127.0.0.23")[0] in (401, 429)
         status, _, data = http(server, "GET", "/config", creds, source="127.0.0.24")
         assert status in (401, 429) and b"Minirosen" not in data
+
+
+def test_the_login_form_as_a_browser_sends_it(server):
+    """Gradio's page posts the form as multipart/form-data: the Guard reads it like the urlencoded one."""
+    def multipart(user: str, password: str) -> tuple[dict, bytes]:
+        b = "----namndsok7"
+        parts = "".join(f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                        for k, v in (("username", user), ("password", password)))
+        return {"Content-Type": f"multipart/form-data; boundary={b}"}, (parts + f"--{b}--\r\n").encode()
+
+    headers, body = multipart(USER, "fel")
+    assert http(server, "POST", "/login", headers, body, source="127.0.0.31")[0] == 400
+    headers, body = multipart(USER, PASSWORD)
+    status, got, _ = http(server, "POST", "/login", headers, body, source="127.0.0.31")
+    assert status == 200 and "access-token" in got["set-cookie"]
