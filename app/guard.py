@@ -171,6 +171,12 @@ class Guard:
             receive = await self._checked_api_body(scope, receive, send, self.apis[m["name"]], bool(m["v2"]))
             if receive is None:
                 return
+        elif method == "POST" and path.startswith("/gradio_api/"):
+            # Gradio's own calls (the page's queue, /call/ask_html, …) are bounded the same way
+            body = await _read_body(receive, send, MAX_API_BODY)
+            if body is None:
+                return
+            receive = _replay(body, receive)
         await self.app(scope, receive, send)
 
     # ------------------------------------------------------------ login
@@ -201,17 +207,9 @@ class Guard:
     async def _login_form(self, scope: dict, receive: Receive, send: Send, client: str) -> None:
         """The password is checked here, with the lockout and the count in one step; Gradio's
         form endpoint then answers as usual (and sets its session cookie)."""
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > MAX_LOGIN_BODY:
-                await _reply(send, 413, "Inloggningen är för stor.")
-                return
-            if not message.get("more_body"):
-                break
+        body = await _read_body(receive, send, MAX_LOGIN_BODY)
+        if body is None:
+            return
         user, password = await _form_login(scope, body)
         verdict = self.throttle.attempt(client, user.strip(), lambda: self._right(user, password))
         if verdict is not True and verdict is not False:
@@ -220,32 +218,15 @@ class Guard:
         if verdict is False:
             await _reply(send, 400, "Incorrect credentials.")  # what Gradio's own form endpoint says
             return
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replay(body, receive), send)
 
     # ------------------------------------------------------------ API input
 
     async def _checked_api_body(self, scope: dict, receive: Receive, send: Send, spec: ApiSpec, v2: bool):
         """A receive() that replays the (completed) body, or None when an error was sent."""
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            body += message.get("body", b"")
-            if len(body) > MAX_API_BODY:
-                await _reply(send, 413, f"the request is larger than {MAX_API_BODY:,} bytes")
-                return None
-            if not message.get("more_body"):
-                break
+        body = await _read_body(receive, send, MAX_API_BODY)
+        if body is None:
+            return None
         try:
             payload = json.loads(body or b"null")
             if v2:
@@ -262,20 +243,42 @@ class Guard:
             return None
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"] + [
             (b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return replay
+        return _replay(body, receive)
 
 
 def _headers(scope: dict) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+async def _read_body(receive: Receive, send: Send, limit: int) -> bytes | None:
+    """The request's body, or None when the client left or it is larger than `limit` bytes
+    (then 413 with one Swedish sentence has been sent, before the rest is read)."""
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
+            size = f"{limit:,}".replace(",", "\u00a0")  # 1 000 000, as Swedish writes it
+            await _reply(send, 413, f"Förfrågan är för stor: högst {size} byte.")
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive() that gives the body read already, then what the client sends next."""
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _add_cookie(scope: dict, cookie: str) -> None:

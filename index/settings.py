@@ -29,6 +29,9 @@ class SearchSettings:
     # multiplied by this, so that lexical noise does not drown the multilingual dense ranking
     foreign_bm25_factor: float = 0.0
     exact: bool = True  # the exact dnr/§ path (hybrid only)
+    # a query is cut to this many characters before anything else (a bound on what one query
+    # costs; the embedder reads about 1,700 of them, BM25 at most 256 distinct terms)
+    max_query_chars: int = 4000
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

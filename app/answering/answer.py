@@ -257,7 +257,9 @@ class Answerer:
 
 
 def clean_question(question: str, limit: int = DEFAULT_ANSWER.max_question_chars) -> str:
-    """Control characters out, whitespace collapsed, length capped."""
-    q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question)
+    """Control characters out, whitespace collapsed, length capped (cut first: the work on a
+    huge question stays bounded)."""
+    q = question[: 4 * limit]
+    q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in q)
     q = " ".join(q.split())
     return q[:limit]
