@@ -191,6 +191,9 @@ class EmbeddingCache:
     def clear(self) -> None:
         """Remove the persisted batches (the whole folder) and forget everything."""
         if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if any(p.is_symlink() for p in (self.folder, *self.folder.parents[:2])):
+                log.warning("%s: a symbolic link on the way; not removed", self.folder)  # never delete through one
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
         self._vectors.clear()
         self._loaded.clear()
