@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
     p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
                    help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
+    p.add_argument("--max-line-chars", type=_positive(int), default=ReadLimits.max_line_chars, metavar="N",
+                   help=f"text files with a longer line are reported, not indexed (default {ReadLimits.max_line_chars})")
     p.add_argument("--no-ocr", action="store_true",
                    help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
     where = p.add_mutually_exclusive_group()
@@ -207,7 +209,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         manifest = None if args.rebuild else _manifest_or_none(root)
         spec = _spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
-    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars,
+                        max_line_chars=args.max_line_chars)
     work = None
     if args.scheduler or args.workers:  # Dask is imported only then
         from namndsok.index.distributed import DaskWork

@@ -117,6 +117,7 @@ class ReadLimits:
     max_file_mb: float = 100.0  # any file, checked before it is read (--max-file-mb)
     max_pdf_pages: int = 5000  # pages per PDF (--max-pdf-pages)
     max_page_chars: int = 200_000  # extracted characters per PDF page (--max-page-chars)
+    max_line_chars: int = 200_000  # characters on one line of a text file (--max-line-chars)
     max_page_content_mb: float = 16.0  # a page's decoded drawing instructions, checked before extracting text
     max_pdf_seconds: float = 600.0  # text extraction of one PDF, checked between pages
 
@@ -345,6 +346,10 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
         text, page_starts, ocr_done = read_pdf(data, spath, limits, ocr)
     else:
         text = decode_text(data, spath)
+        longest = longest_line(text)
+        if longest > limits.max_line_chars:
+            raise IngestError(spath, f"a line of {longest:,} characters, more than the limit of "
+                                     f"{limits.max_line_chars:,} per line (--max-line-chars)")
     if not text.strip():
         raise IngestError(spath, "no text in file")
     try:
@@ -353,6 +358,17 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
         raise IngestError(spath, f"cannot resolve path ({exc})") from exc
     return Document(source=display_name(path.name), path=abspath, sha256=sha256_bytes(data), text=text,
                     page_starts=page_starts, ocr_pages=ocr_done or None)
+
+
+def longest_line(text: str) -> int:
+    """The length of the longest line, in one pass without copying the text."""
+    longest = start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            return max(longest, len(text) - start)
+        longest = max(longest, end - start)
+        start = end + 1
 
 
 def too_large(size: int, limits: ReadLimits) -> str:
