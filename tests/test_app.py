@@ -189,7 +189,7 @@ def test_serve_binds_loopback_by_default(app_server):
     assert urllib.parse.urlsplit(app_server).hostname == "127.0.0.1"
     out = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "serve", "--help"],
                          capture_output=True, text=True, check=True, env=quiet_env()).stdout
-    assert "default 127.0.0.1" in out
+    assert "(default: 127.0.0.1)" in out
     # and it is not reachable on this machine's other address, if it has one
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
