@@ -1,5 +1,7 @@
 # Two entry points, as in the README: `make run` and `make test`. Both set up .venv first.
 VENV ?= .venv
+# the app's port: make run PORT=7870
+PORT ?= 7860
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
@@ -23,7 +25,7 @@ setup-dev: $(VENV)/.dev
 
 run: setup
 	$(VENV)/bin/namndsok ingest corpus
-	$(VENV)/bin/namndsok serve
+	$(VENV)/bin/namndsok serve --port $(PORT)
 
 # Chromium for the browser test: installed from Debian when we may (root), else the test skips.
 browser:

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
     p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
                    help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
+    p.add_argument("--max-line-chars", type=_positive(int), default=ReadLimits.max_line_chars, metavar="N",
+                   help=f"text files with a longer line are reported, not indexed (default {ReadLimits.max_line_chars})")
     p.add_argument("--no-ocr", action="store_true",
                    help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
     where = p.add_mutually_exclusive_group()
@@ -155,15 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app (127.0.0.1 by default).")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=7860, help="port to listen on (default: %(default)s)")
     p.add_argument("--auth", default=None, metavar="USER:PASSWORD", type=_auth,
-                   help="require a login (default: $NAMNDSOK_AUTH); never put it in a file in the repo")
+                   help="require a login (default: $NAMNDSOK_AUTH, else none); never put it in a file in the repo")
     p.add_argument("--allow-upload", metavar="DIR", default=None,
                    help="let logged-in users add PDFs on the Dokument tab; they are saved in DIR (made if missing; "
-                        "not inside the repository or the index) and ingested in the background. Needs a login")
+                        "not inside the repository or the index) and ingested in the background. Needs a login "
+                        "(default: off)")
     p.add_argument("--max-upload-mb", type=_positive(float), default=50.0, metavar="MB",
-                   help="largest PDF an upload may be (default 50)")
+                   help="largest PDF an upload may be (default: %(default)s)")
     p.add_argument("--redact", action="store_true", default=None,
                    help="mask personal data in everything the app shows (answers, cards, documents, exports, "
                         "the API) as [personnummer], [telefon], [e-post], [adress]; a search for it finds nothing "
@@ -249,7 +252,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         manifest = None if args.rebuild else _manifest_or_none(root)
         spec = spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
-    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars,
+                        max_line_chars=args.max_line_chars)
     from namndsok.index.settings import DEFAULT_INDEX
 
     work = None

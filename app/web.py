@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import re
+import secrets
 from pathlib import Path
 
 from fastapi import Request  # at module level: the routes' annotations are read by name
@@ -208,8 +209,19 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         token = cookies.get(f"access-token-{gradio_app.cookie_id}") or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}")
         return gradio_app.tokens.get(token) if token else None
 
+    basic_tokens: dict[str, str] = {}
+
+    def session_cookie(user: str) -> str:
+        """A Gradio session for a user who sent valid Basic credentials: one per user, made
+        once (never sent to the client; the Guard adds it to each such request)."""
+        token = basic_tokens.get(user)
+        if token is None:
+            token = basic_tokens.setdefault(user, secrets.token_urlsafe(24))
+            gradio_app.tokens[token] = user
+        return f"access-token-unsecure-{gradio_app.cookie_id}={token}"
+
     app.add_middleware(SwedishPage, head=HEAD)
-    app.add_middleware(Guard, auth=auth, session_user=session_user, apis=API_INPUTS)
+    app.add_middleware(Guard, auth=auth, session_user=session_user, apis=API_INPUTS, session_cookie=session_cookie)
     app.state.uploads = uploads
     return app, webapp
 

@@ -26,6 +26,7 @@ from namndsok.model import Chunk, Document, Hit, Section
 
 from . import cards, fact_cards, labels
 from .answering.answer import Answer, Answerer
+from .answering.settings import DEFAULT_ANSWER
 from .cards import CardOptions
 from .answering.llm import LLMConfig
 from .matters import DecisionRow, Step, list_decisions, matter_timeline
@@ -50,10 +51,28 @@ DEFAULT_APP = AppSettings()
 MAX_K, SEARCH_K = DEFAULT_APP.max_k, DEFAULT_APP.search_k  # the API documents its bounds from these
 MODES = {"svar": "Svar", "sok": "Sök"}  # the URL's word → the form's
 CLOSEST_PLACES = 3  # places shown when a claim could not be verified
+MAX_QUESTION_CHARS = DEFAULT_ANSWER.max_question_chars  # what an answer reads of a question; longer is refused
 
 
 class InputError(ValueError):
     """A filter or input the app cannot use; the message is one Swedish sentence."""
+
+
+class TooLong(InputError):
+    """A question longer than the app takes."""
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")  # 2 000, as Swedish writes it
+
+
+def checked_question(question: str | None, limit: int = MAX_QUESTION_CHARS) -> str:
+    """The question, or TooLong with one sentence: every route refuses a question past the
+    limit before any work is done on it (the search and the answer bound their work too)."""
+    question = question or ""
+    if len(question) > limit:
+        raise TooLong(f"Frågan är för lång: högst {_number(limit)} tecken, den här har {_number(len(question))}.")
+    return question
 
 
 @dataclass
@@ -175,6 +194,7 @@ class WebApp:
 
     @one_snapshot
     def answer(self, question: str, f: Filters) -> Answer:
+        question = checked_question(question)
         with self._lock:
             return self.answerer.ask(question or "", filters=f)
 
@@ -185,6 +205,7 @@ class WebApp:
 
     @one_snapshot
     def search(self, query: str, f: Filters, k: int | None = None) -> list[Hit]:
+        query = checked_question(query)
         k = max(1, min(int(self.settings.search_k if k is None else k), self.settings.max_k))
         with self._lock:
             return self.searcher.search(query or "", k=k, filters=f)
@@ -291,9 +312,12 @@ class WebApp:
             f = self.filters(organ, doc_type, date_from, date_to)
             if not (question or "").strip():
                 return cards.error_html("Skriv en fråga eller några sökord.")
+            checked_question(question)
             if mode == "Sök":
                 return self._search_html(question, f, params)
             ans = self.answer(question, f)
+        except TooLong as exc:
+            return cards.error_html(str(exc))
         except InputError as exc:
             return cards.error_html(str(exc))  # the same sentence as on every tab
         except Exception:  # never a stack trace in the page, never a dead app
@@ -353,6 +377,10 @@ class WebApp:
     def matter_html(self, key: str) -> str:
         if not (key or "").strip():
             return "<p>Skriv ett diarienummer (t.ex. 2023/428) eller ett ämne.</p>"
+        try:
+            checked_question(key)
+        except TooLong as exc:
+            return cards.error_html(str(exc))
         steps: list[Step] = matter_timeline(self.searcher, key)
         if not steps:
             return f"<p>Inget ärende hittades för {cards.esc(key)}.</p>"

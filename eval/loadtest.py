@@ -13,11 +13,20 @@ round: the target (TARGET) is no errors, p95 latency within 2 s in every round, 
 server's memory flat (within 5 %) between the last two rounds.
 The exit status is 0 only when every request answered without error in time (and, with
 --require-target, when the target is met).
+
+    python -m namndsok.eval.loadtest --index .namndsok -n 150 -c 15 --huge-clients 2 --compare
+
+--huge-clients N adds N clients that send huge questions (1 MB and 500 kB, over the app's
+body limit) to the page's own route without pause while the load runs; each must
+be answered or refused within HUGE_TARGET_S. --compare runs every round twice on one server,
+without and with them, so that the ordinary questions' p95 can be compared on a shared,
+noisy machine (target: within 20 % of the baseline measured in the same run).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import queue
@@ -43,6 +52,8 @@ BUILTIN_QUESTIONS = [
     "Minirosen platser",
 ]
 
+HUGE_TARGET_S = 1.0  # a huge question answered or refused within this
+HUGE_P95_RATIO = 1.2  # ordinary questions' p95 with huge ones beside, against without
 
 
 # ------------------------------------------------------------------ inputs
@@ -172,9 +183,62 @@ def _valid(res) -> bool:
     return isinstance(res, dict) and isinstance(res.get("answer"), str) and bool(res["answer"]) and "no_answer" in res
 
 
+def huge_question(url: str, chars: int, request_timeout: float = 60.0) -> tuple[float, int, str]:
+    """Send one question of `chars` characters to the page's route (/gradio_api/call/ask_html,
+    "Sök"): (seconds until answered or refused, HTTP status, the first words of the reply)."""
+    import http.client
+
+    u = urllib.parse.urlsplit(url)
+    body = _huge_body(chars)
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=request_timeout)
+    try:
+        conn.request("POST", "/gradio_api/call/ask_html", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        data = r.read()
+        status = r.status
+        if status == 200:
+            conn.request("GET", f"/gradio_api/call/ask_html/{json.loads(data)['event_id']}")
+            r = conn.getresponse()
+            data = r.read()
+            status = r.status
+    finally:
+        conn.close()
+    return time.perf_counter() - t0, status, data.decode("utf-8", "replace")[-160:]
+
+
+@functools.lru_cache(maxsize=4)
+def _huge_body(chars: int) -> bytes:
+    """Made once: the load generator's own CPU must go to the ordinary clients it measures."""
+    return json.dumps({"data": [("Minirosen förskola " * (chars // 19 + 1))[:chars], "Sök", "Alla", "Alla", "", ""]}).encode()
+
+
+def _huge_clients(url: str, n: int, stop: threading.Event, request_timeout: float) -> tuple[list, list[dict]]:
+    """n threads sending huge questions until `stop`; their results go into the returned list."""
+    out: list[dict] = []
+
+    def run(i: int) -> None:
+        k = 0
+        while not stop.is_set():
+            chars = 1_000_000 if (i + k) % 2 == 0 else 500_000
+            k += 1
+            try:
+                dt, status, tail = huge_question(url, chars, request_timeout)
+                out.append({"chars": chars, "s": dt, "status": status, "refused": "för" in tail or "f\\u00f6r" in tail,
+                            "tail": tail})
+            except Exception as exc:  # noqa: BLE001 - counted as a failure of the target
+                out.append({"chars": chars, "s": None, "status": None, "refused": False, "tail": str(exc)[:160]})
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    return threads, out
+
+
 def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20, timeout: float = 300.0,
-             request_timeout: float = 60.0, pid: int | None = None, warmup: int = 3) -> dict:
-    """Send `n` questions (cycling through `questions`) from `concurrency` clients through /answer.
+             request_timeout: float = 60.0, pid: int | None = None, warmup: int = 3, huge: int = 0) -> dict:
+    """Send `n` questions (cycling through `questions`) from `concurrency` clients through /answer;
+    `huge` more clients send huge questions meanwhile (_huge_clients).
 
     Returns a dict of figures; never runs longer than about `timeout` seconds (requests
     not finished by then count as timeouts)."""
@@ -247,6 +311,7 @@ def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20
 
         threading.Thread(target=sampler, daemon=True).start()
         t_run = time.perf_counter()
+        huge_threads, huge_out = _huge_clients(url, huge, done, request_timeout) if huge else ([], [])
         threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in clients]
         for t in threads:
             t.start()
@@ -254,6 +319,8 @@ def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20
             t.join(max(0.0, deadline - time.monotonic()) + request_timeout + 1)
         wall = time.perf_counter() - t_run
         done.set()
+        for t in huge_threads:
+            t.join(request_timeout + 1)
         rss_after = rss_kb(pid)
     finally:
         for c in clients:
@@ -300,7 +367,18 @@ def run_load(url: str, questions: list[str], n: int = 200, concurrency: int = 20
             "growth_per_request_second_half": round(growth2 / half, 2) if growth2 is not None and half > 0 else None,
         },
         "error_samples": errors[:10],
+        "huge": _huge_summary(huge, huge_out),
     }
+
+
+def _huge_summary(clients: int, out: list[dict]) -> dict | None:
+    if not clients:
+        return None
+    times = sorted(r["s"] for r in out if r["s"] is not None)
+    return {"clients": clients, "sent": len(out), "refused": sum(r["refused"] for r in out),
+            "failed": sum(r["s"] is None for r in out), "max_s": round(times[-1], 3) if times else None,
+            "p95_s": round(_pct(times, 0.95), 3) if times else None,
+            "samples": [r["tail"] for r in out if not r["refused"]][:3]}
 
 
 def format_table(r: dict) -> str:
@@ -329,6 +407,10 @@ def format_table(r: dict) -> str:
          "n/a" if m["growth_second_half"] is None
          else f"{m['growth_second_half']} KiB, {m['growth_per_request_second_half']} KiB/req"),
     ]
+    if r.get("huge"):
+        h = r["huge"]
+        rows.append(("huge questions (clients: sent / refused / failed)",
+                     f"{h['clients']}: {h['sent']} / {h['refused']} / {h['failed']}; p95 {s(h['p95_s'])}, max {s(h['max_s'])}"))
     w = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(w)}  {v}" for k, v in rows]
     for e in r["error_samples"]:
@@ -352,6 +434,18 @@ def check_target(rounds: list[dict]) -> dict:
         "rss_flat": flat is not None and flat <= TARGET["rss_flat"],
         "rss_change_last_two": None if flat is None else round(flat, 4),
     }
+
+
+def compare_huge(rounds: list[dict]) -> dict:
+    """The ordinary questions' p95 with huge ones beside against without (rounds alternate
+    without, with), and whether every huge one was answered or refused in time."""
+    base = [r["latency_s"]["p95"] for r in rounds if not r.get("huge")]
+    loaded = [r["latency_s"]["p95"] for r in rounds if r.get("huge")]
+    ratio = statistics.fmean(loaded) / statistics.fmean(base) if base and loaded and all(base + loaded) else float("nan")
+    huge = [r["huge"] for r in rounds if r.get("huge")]
+    worst = max((h["max_s"] or 0.0 for h in huge), default=None)
+    ok = bool(huge) and all(h["failed"] == 0 and h["refused"] == h["sent"] for h in huge) and (worst or 0) <= HUGE_TARGET_S
+    return {"p95_ratio": round(ratio, 3), "p95_ratio_ok": ratio <= HUGE_P95_RATIO, "huge_max_s": worst, "huge_ok": ok}
 
 
 def format_rounds(rounds: list[dict], target: dict) -> str:
@@ -385,6 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=Path, default=None, help="JSON Lines file with a 'question' field (default eval/questions/dev.jsonl)")
     p.add_argument("--pid", type=int, default=None, help="server pid for memory figures (default: found by the port)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--huge-clients", type=int, default=0, metavar="N",
+                   help="N more clients sending huge questions without pause during each round (default 0)")
+    p.add_argument("--compare", action="store_true",
+                   help="run each round twice, without and with --huge-clients, and compare the p95")
     args = p.parse_args(argv)
 
     proc = None
@@ -394,18 +492,26 @@ def main(argv: list[str] | None = None) -> int:
         pid = proc.pid
     rounds: list[dict] = []
     try:
+        plan = [0, args.huge_clients] if args.compare else [args.huge_clients]
         for i in range(max(1, args.rounds)):
-            res = run_load(url, load_questions(args.questions), n=args.requests, concurrency=args.concurrency,
-                           timeout=args.timeout, request_timeout=args.request_timeout, pid=pid, warmup=3 if i == 0 else 0)
-            rounds.append(res)
-            print(f"--- round {i + 1} of {args.rounds}", flush=True)
-            print(format_table(res), flush=True)
+            for huge in plan:
+                res = run_load(url, load_questions(args.questions), n=args.requests, concurrency=args.concurrency,
+                               timeout=args.timeout, request_timeout=args.request_timeout, pid=pid,
+                               warmup=3 if not rounds else 0, huge=huge)
+                rounds.append(res)
+                print(f"--- round {i + 1} of {args.rounds}" + (f", {huge} huge-question clients" if huge else ""), flush=True)
+                print(format_table(res), flush=True)
     finally:
         if proc is not None:
             stop_server(proc)
     target = check_target(rounds)
     if len(rounds) > 1:
         print(format_rounds(rounds, target))
+    if args.compare:
+        target.update(compare_huge(rounds))
+        print(f"huge questions: p95 of ordinary ones {target['p95_ratio']:.2f}× the baseline (target ≤ {HUGE_P95_RATIO:g}: "
+              f"{'met' if target['p95_ratio_ok'] else 'NOT met'}); slowest huge one {target['huge_max_s']} s "
+              f"(target ≤ {HUGE_TARGET_S:g} s: {'met' if target['huge_ok'] else 'NOT met'})")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         out = rounds[0] if len(rounds) == 1 else {"rounds": rounds, "target": TARGET, "met": target}

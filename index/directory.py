@@ -90,10 +90,41 @@ def forget(root: Path, *names: str) -> None:
     write_marker(root, [n for n in owned(root) if n not in names])
 
 
+def links_inside(root: Path) -> list[str]:
+    """The symbolic links in `root` (its entries, and anything inside the folders it records
+    and the work folder), as paths relative to it; they are never followed while looking."""
+    try:
+        entries = list(os.scandir(root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = [e.name for e in entries if e.is_symlink()]
+    try:
+        ours = set(owned(root)) | {WORK}
+    except IndexError_:
+        ours = {WORK}
+    for e in entries:
+        if e.name in ours and e.is_dir(follow_symlinks=False):
+            for folder, dirs, files in os.walk(e.path, followlinks=False):
+                found += [os.path.relpath(os.path.join(folder, n), root) for n in dirs + files
+                          if os.path.islink(os.path.join(folder, n))]
+    return sorted(found)
+
+
+def refuse_links(root: Path) -> None:
+    """NotOurs when the index holds a symbolic link: namndsok opens, writes and deletes only
+    files and folders that are really inside its index, never what a link points at."""
+    links = links_inside(root)
+    if links:
+        more = f" and {len(links) - 1} more" if len(links) > 1 else ""
+        raise NotOurs(f"{root} holds a symbolic link ({links[0]}{more}); namndsok never follows a link inside "
+                      "its index: remove the link, or choose another --index")
+
+
 def claim(root: Path) -> None:
     """Make sure `root` is a namndsok index directory, creating it (and its marker) if need be.
 
-    Raises NotOurs for a directory of another program, IndexError_ when it cannot be written.
+    Raises NotOurs for a directory of another program or one holding a symbolic link,
+    IndexError_ when it cannot be written.
     """
     with writing(root):
         if root.exists() and not root.is_dir():
@@ -103,6 +134,7 @@ def claim(root: Path) -> None:
         except (FileExistsError, NotADirectoryError):
             raise NotOurs(f"{root} cannot be created: a part of that path is a file, not a folder; "
                           "choose another --index") from None
+        refuse_links(root)
         if read_marker(root) is not None:
             return
         entries = os.listdir(root)

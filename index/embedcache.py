@@ -166,19 +166,21 @@ class EmbeddingCache:
         else:
             done = work.embed_batches(embedder, [[t for _, t in part] for part in parts])
         failed: dict[str, str] = {}
-        for n, vecs in done:
-            part = parts[n]
-            if isinstance(vecs, BaseException):
-                failed.update((k, f"{type(vecs).__name__}: {vecs}") for k, _ in part)
-                continue
-            vecs = np.asarray(vecs, dtype=np.float32).reshape(len(part), embedder.dim)
-            self._persist(embedder.name, kind, [k for k, _ in part], vecs)
-            for (k, _), v in zip(part, vecs):
-                table[k] = v
+        try:
+            for n, vecs in done:
+                part = parts[n]
+                if isinstance(vecs, BaseException):
+                    failed.update((k, f"{type(vecs).__name__}: {vecs}") for k, _ in part)
+                    continue
+                vecs = np.asarray(vecs, dtype=np.float32).reshape(len(part), embedder.dim)
+                self._persist(embedder.name, kind, [k for k, _ in part], vecs)
+                for (k, _), v in zip(part, vecs):
+                    table[k] = v
+                if progress is not None:
+                    progress.update(len(part))
+        finally:  # also when a batch raises: the progress ticker must stop
             if progress is not None:
-                progress.update(len(part))
-        if progress is not None:
-            progress.close()
+                progress.close()
         self.embedded = len(todo) - len(failed)
         if failed:
             raise EmbeddingFailed(failed)
@@ -189,6 +191,9 @@ class EmbeddingCache:
     def clear(self) -> None:
         """Remove the persisted batches (the whole folder) and forget everything."""
         if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if any(p.is_symlink() for p in (self.folder, *self.folder.parents[:2])):
+                log.warning("%s: a symbolic link on the way; not removed", self.folder)  # never delete through one
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
         self._vectors.clear()
         self._loaded.clear()

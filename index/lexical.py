@@ -22,6 +22,7 @@ _TOKEN_RE = re.compile(IDENTIFIER_TOKENS + r"|\w+(?:-\w+)*", re.UNICODE)
 
 
 TOKENIZER_FILE = "namndsok_tokenizer.json"
+MAX_QUERY_TERMS = 256  # distinct tokens of one query that BM25 scores: a bound on its cost, not a tuning value
 
 
 def _bm25s():
@@ -85,8 +86,27 @@ class LexicalIndex:
         r.index(corpus, show_progress=False)
         return cls(r, ngram)
 
-    def scores(self, query: str) -> np.ndarray:
-        toks = [t for t in tokenize(query, self.ngram) if t in self._vocab()]
+    def query_terms(self, query: str, max_terms: int = MAX_QUERY_TERMS) -> list[str]:
+        """The query's tokens the corpus uses, as BM25 scores them (repeats count), from its
+        first `max_terms` distinct ones and at most 4 × `max_terms` in all: a bound on what
+        one query costs (the longest question of eval/questions has 78 distinct tokens)."""
+        vocab = self._vocab()
+        seen: set[str] = set()
+        out: list[str] = []
+        for t in tokenize(query, self.ngram):
+            if t not in vocab:
+                continue
+            if t not in seen:
+                if len(seen) == max_terms:
+                    continue
+                seen.add(t)
+            out.append(t)
+            if len(out) == 4 * max_terms:
+                break
+        return out
+
+    def scores(self, query: str, max_terms: int = MAX_QUERY_TERMS) -> np.ndarray:
+        toks = self.query_terms(query, max_terms)
         if not toks:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._r.get_scores(toks), dtype=np.float32)

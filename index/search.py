@@ -288,7 +288,7 @@ class Searcher:
             if mode not in MODES:
                 raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
             s = s.with_(mode=mode)
-        query = " ".join(query.split())
+        query = " ".join(query[: s.max_query_chars].split())  # bounded work, whatever the query's length
         if not query or self.n == 0:
             return [], timings
         allowed = self.mask(filters)

@@ -45,6 +45,9 @@ class SearchSettings:
     filter_exact_limit: int = 50_000
     filter_max_ef: int = 1024
     background_sample: int = 20_000  # stored sentences a question's background similarity is measured on
+    # a query is cut to this many characters before anything else (a bound on what one query
+    # costs; the embedder reads about 1,700 of them, BM25 at most 256 distinct terms)
+    max_query_chars: int = 4000
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -85,7 +85,8 @@ def write_lock(root: Path) -> Iterator[None]:
     file is only ever created in a directory that is namndsok's."""
     claim(root)
     with writing(root):
-        fh = open(root / "lock", "a+")
+        # O_NOFOLLOW: a link put there since claim() checked is refused, not written through
+        fh = os.fdopen(os.open(root / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644), "r+")
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -375,6 +376,7 @@ def load_index(root: Path, upgrade: bool = False) -> StoredIndex:
     """Load and verify the current index, or raise IndexError_ saying what is wrong."""
     import faiss
 
+    directory.refuse_links(root)
     manifest = read_manifest(root, upgrade=upgrade)
     if manifest is None:
         raise IndexError_(f"no index in {root}; build one with `namndsok ingest PATH…`")

@@ -93,12 +93,14 @@ def build_units(chunks: list[Chunk], context: bool = False) -> tuple[list[tuple[
 
 
 def unit_table(units: list[tuple[int, Unit]], ptr: np.ndarray, vectors: np.ndarray) -> UnitTable:
+    vectors = np.asarray(vectors, dtype=np.float32)
     return UnitTable(
         chunk=np.asarray([i for i, _ in units], dtype=np.int32),
         start=np.asarray([u.start for _, u in units], dtype=np.int32),
         end=np.asarray([u.end for _, u in units], dtype=np.int32),
         ptr=ptr,
-        vectors=np.asarray(vectors, dtype=np.float32).reshape(len(units), -1),
+        # (0, dim) as it comes when nothing was indexed: reshape(0, -1) cannot infer the width
+        vectors=vectors if vectors.ndim == 2 and len(vectors) == len(units) else vectors.reshape(len(units), -1),
     )
 
 

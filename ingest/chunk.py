@@ -12,6 +12,10 @@ What a chunk holds:
 - `rows`: the table rows inside it with their column headers (tables.py);
 - `context`: the header embedded and BM25-indexed with it — document title, organ, § label,
   section title, heading path and dnr. Chunk.embed_text() is the one place that joins them.
+
+Everything a chunk copies from its document and section (titles, headings, the decision) is
+bounded (HEADER_PART_CHARS, DECISION_CHARS): a file of one long line has that line as its
+title, and each of its hundreds of chunks would otherwise carry all of it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from .running import running_lines
 from .settings import DEFAULT_CHUNKING, ChunkSettings
 from .tables import find_rows
 
+HEADER_PART_CHARS = 300  # a title or heading copied into a chunk (the corpus's longest heading: 229)
+DECISION_CHARS = 4000  # a section's decision copied into each of its chunks (the corpus's longest: 388)
 # parsed and kept in the document, but not searchable: e-signature audit trails
 SKIPPED_KINDS = {"audit"}
 # sections whose numbered lines are not headings: an agenda lists its items by number
@@ -45,22 +51,31 @@ def make_splitter(chunk_chars: int = DEFAULT_CHUNKING.chars, overlap: int = DEFA
     )
 
 
+def bounded(text: str | None, limit: int = HEADER_PART_CHARS) -> str | None:
+    """`text` cut to `limit` characters at a word, marked " …" (None stays None)."""
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 2]
+    head = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut
+    return head.rstrip(" ,.;:–-") + " …"
+
+
 def citation_for(doc: Document, section: Section, offset: int, heading_path: list[str] | None = None,
                  end: int | None = None) -> Citation:
     """Where text from `offset` (to `end`) comes from; `ocr` when any of it was read by OCR."""
     return Citation(
         source=doc.source,
-        title=doc.title,
-        organ=section.organ or doc.organ,
+        title=bounded(doc.title),
+        organ=bounded(section.organ or doc.organ),
         date=section.date or doc.date,
-        section=section.label,
-        section_title=section.title if section.title != section.label else None,
+        section=bounded(section.label),
+        section_title=bounded(section.title) if section.title != section.label else None,
         dnr=section.dnr,
         page=doc.page_at(offset),
         doc_type=doc.doc_type,
         line=doc.line_at(offset),
         ocr=doc.ocr_between(offset, offset + 1 if end is None else end),
-        heading_path=list(heading_path or []),
+        heading_path=[bounded(h) for h in heading_path or []],
     )
 
 
@@ -74,8 +89,9 @@ def context_header(doc: Document, section: Section, heading_path: list[str]) -> 
     parts = [doc.title, organ if organ.lower() not in doc.title.lower() else "", label]
     if title and title != section.label:
         parts.append(title)
+    parts = [bounded(p) for p in parts]
     if heading_path:
-        parts.append(" › ".join(heading_path))
+        parts.append(" › ".join(bounded(h) for h in heading_path))
     if section.dnr:
         parts.append(f"Dnr {section.dnr}")
     out: list[str] = []
@@ -206,6 +222,8 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
             size = _size_for(text.text, rows, settings)
             split = splitter or splitters.setdefault(size, make_splitter(size, settings.overlap))
             ctx = context_header(doc, section, block.path)
+            path = [bounded(h) for h in block.path]
+            decision = bounded(section.decision, DECISION_CHARS)
             for rel, content in _pieces(split, text.text, block.path):
                 start, end, omitted = text.span(rel, rel + len(content))
                 chunks.append(Chunk(
@@ -218,12 +236,12 @@ def chunk_document(doc: Document, first_id: int = 0, splitter: RecursiveCharacte
                     section_index=si,
                     context=ctx,
                     citation=citation_for(doc, section, start, block.path, end),
-                    decision=section.decision,
+                    decision=decision,
                     decision_kind=section.decision_kind,
                     dnr_key=section.dnr_key,
-                    section_title=section.title,
-                    heading_path=list(block.path),
-                    subsection=block.path[-1] if block.path else None,
+                    section_title=bounded(section.title),
+                    heading_path=list(path),
+                    subsection=path[-1] if path else None,
                     rows=[r for r in rows if start <= r.start and r.end <= end],
                     omitted=omitted,
                 ))

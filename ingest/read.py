@@ -117,6 +117,7 @@ class ReadLimits:
     max_file_mb: float = 100.0  # any file, checked before it is read (--max-file-mb)
     max_pdf_pages: int = 5000  # pages per PDF (--max-pdf-pages)
     max_page_chars: int = 200_000  # extracted characters per PDF page (--max-page-chars)
+    max_line_chars: int = 200_000  # characters on one line of a text file (--max-line-chars)
     max_page_content_mb: float = 16.0  # a page's decoded drawing instructions, checked before extracting text
     max_pdf_seconds: float = 600.0  # text extraction of one PDF, checked between pages
 
@@ -221,10 +222,10 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
         why = _resource_reason(exc)
         if why:
             raise IngestError(path, f"not read: {why}") from exc
-        what = "truncated or corrupt PDF (no %%EOF end marker)" if truncated else "corrupt PDF"
+        what = "truncated or corrupt PDF (its end-of-file marker is missing)" if truncated else "corrupt PDF"
         raise IngestError(path, f"{what}: {type(exc).__name__}: {_short(exc)}; re-export or download it again") from exc
     if not pages:
-        raise IngestError(path, "PDF has no pages" + (" (it is truncated: no %%EOF end marker)" if truncated else ""))
+        raise IngestError(path, "PDF has no pages" + (" (it is truncated: its end-of-file marker is missing)" if truncated else ""))
     pages = [_normalise(p) for p in pages]
     images += [False] * (len(pages) - len(images))
     failed = {pr.page for pr in problems}
@@ -243,9 +244,9 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
     if truncated:
         empty = [i + 1 for i, p in enumerate(pages) if not p.strip()]
         if empty:  # the objects behind the cut are gone: refuse rather than index part of it
-            raise IngestError(path, f"truncated PDF (no %%EOF end marker; page(s) {_pages(empty)} lost); "
+            raise IngestError(path, f"truncated PDF (its end-of-file marker is missing; page(s) {_pages(empty)} lost); "
                                     "re-export or download it again")
-        log.warning("%s: no %%%%EOF end marker, but every page has text; indexed", path)
+        log.warning("%s: the end-of-file marker is missing, but every page has text; indexed", path)
     for problem in problems:  # the file is indexed: now it is true that these pages are left out
         log.warning("%s: page %d left out: %s", path, problem.page, problem.reason)
     failed = {pr.page for pr in problems}
@@ -345,6 +346,10 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
         text, page_starts, ocr_done = read_pdf(data, spath, limits, ocr)
     else:
         text = decode_text(data, spath)
+        longest = longest_line(text)
+        if longest > limits.max_line_chars:
+            raise IngestError(spath, f"a line of {longest:,} characters, more than the limit of "
+                                     f"{limits.max_line_chars:,} per line (--max-line-chars)")
     if not text.strip():
         raise IngestError(spath, "no text in file")
     try:
@@ -353,6 +358,17 @@ def read_document(path: Path, data: bytes | None = None, limits: ReadLimits | No
         raise IngestError(spath, f"cannot resolve path ({exc})") from exc
     return Document(source=display_name(path.name), path=abspath, sha256=sha256_bytes(data), text=text,
                     page_starts=page_starts, ocr_pages=ocr_done or None)
+
+
+def longest_line(text: str) -> int:
+    """The length of the longest line, in one pass without copying the text."""
+    longest = start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            return max(longest, len(text) - start)
+        longest = max(longest, end - start)
+        start = end + 1
 
 
 def too_large(size: int, limits: ReadLimits) -> str:

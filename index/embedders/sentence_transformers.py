@@ -35,8 +35,21 @@ class SentenceTransformerEmbedder:
         tok = self._model.tokenizer
         return [len(tok(x, add_special_tokens=True)["input_ids"]) for x in texts]
 
+    @property
+    def max_tokens(self) -> int:
+        return int(self._model.max_seq_length)
+
+    def fit(self, text: str) -> str:
+        # the model truncates by itself, but tokenizes all of a text first: cut before, to the
+        # characters of the tokens it reads (32 characters per token bound the tokenizer's work)
+        cut = text[: self.max_tokens * 32]
+        enc = self._model.tokenizer(self._prefixes[0] + cut, truncation=True, max_length=self.max_tokens,
+                                    return_offsets_mapping=True, add_special_tokens=True)
+        end = max((e for _, e in enc["offset_mapping"]), default=0) - len(self._prefixes[0])
+        return cut[: max(end, 0)] if len(enc["input_ids"]) >= self.max_tokens else cut
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        texts = [self._prefixes[0] + t for t in texts]
+        texts = [self._prefixes[0] + self.fit(t) for t in texts]
         return normalise(self._model.encode(texts, convert_to_numpy=True, show_progress_bar=False))
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:

@@ -22,8 +22,13 @@ class ToyEmbedder:
             v[h % self.dim] += 1.0
         return v
 
+    max_tokens = 2048  # characters: the toy "reads" this much of a query
+
+    def fit(self, text: str) -> str:
+        return text[: self.max_tokens]
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return normalise(np.stack([self._one(t) for t in texts]))
+        return normalise(np.stack([self._one(self.fit(t)) for t in texts]))
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         return normalise(np.stack([self._one(t) for t in texts])) if texts else np.zeros((0, self.dim), np.float32)
