@@ -1,0 +1,174 @@
+"""Which of the chunks an ingest added or changed each saved search alerts on.
+
+A match is a verified hit, never merely a high rank: a query naming a dnr or a § label
+matches the chunks of that section or that mention it (the exact path of index/search.py);
+any other query matches a chunk when every one of its content terms is in the chunk's text
+or its header (document title, organ, § label, section title, heading path, dnr), compared
+by Swedish stem, and a term of five letters or more also inside a longer word, so that
+"familjecentral" finds "familjecentralsliknande". The filters are those of search
+(Filters.admits). Only the new chunks are looked at, through a term index built once per
+ingest, so a thousand saved searches cost little beside the ingest itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from namndsok.dates import DateError
+from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys
+from namndsok.index.lexical import tokenize
+from namndsok.index.search import Filters
+from namndsok.model import Chunk
+
+from .store import NewAlert, SavedSearch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    min_compound: int = 5  # a term this long or longer also matches inside a longer word
+    excerpt_chars: int = 300  # how much of the passage an alert quotes
+
+
+DEFAULT_MATCH = MatchSettings()
+
+
+def chunk_key(c: Chunk) -> str:
+    """What makes a passage the same passage across re-ingests: its file name and its text."""
+    return hashlib.sha256(f"{c.source}\0{c.text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split() if len(w) > 1]
+
+
+class NewChunks:
+    """The chunks of one ingest with their terms indexed, matched against many searches."""
+
+    def __init__(self, changed: list[tuple[int, Chunk]], settings: MatchSettings = DEFAULT_MATCH):
+        self.settings = settings
+        self.items = changed
+        self.stems: dict[str, set[int]] = defaultdict(set)
+        self.words: dict[str, set[int]] = defaultdict(set)
+        self.by_dnr: dict[str, set[int]] = defaultdict(set)
+        self.by_para: dict[str, set[int]] = defaultdict(set)
+        for i, (_, c) in enumerate(changed):
+            text = c.lexical_text()  # the header (title, organ, §, section title, headings, dnr) and the text
+            for t in tokenize(text):
+                self.stems[t].add(i)
+            for w in _words(text):
+                self.words[w].add(i)
+            if c.dnr_key:
+                self.by_dnr[c.dnr_key].add(i)
+                self.by_dnr[c.dnr_key.split("-")[0]].add(i)  # `2015/119` finds `2015/119-100`
+            for k in find_dnr_keys(c.text):
+                self.by_dnr[k].add(i)
+            m = LABEL_NUM_RE.search(c.citation.section or "")
+            if m:
+                self.by_para[m["num"]].add(i)
+        self._term_cache: dict[str, set[int]] = {}
+
+    def _term(self, t: str) -> set[int]:
+        """Chunks holding a term: by stem, or (long terms) inside a longer word."""
+        got = self._term_cache.get(t)
+        if got is None:
+            got = set(self.stems.get(t, ()))
+            if len(t) >= self.settings.min_compound and t.isalpha():
+                for w, ids in self.words.items():
+                    if t in w:
+                        got |= ids
+            self._term_cache[t] = got
+        return got
+
+    def candidates(self, query: str) -> set[int]:
+        """Positions of the new chunks the query verifiably hits (before filters)."""
+        keys = find_dnr_keys(query)
+        paras = list(PARA_REF_RE.finditer(query))
+        if keys or paras:  # an identifier says exactly where: the exact path decides
+            out: set[int] = set()
+            for k in keys:
+                out |= self.by_dnr.get(k, set())
+            for m in paras:
+                org = m["org"]
+                out |= {i for i in self.by_para.get(m["num"], ())
+                        if not org or (self.items[i][1].citation.section or "").startswith(org)}
+            return out
+        terms = list(dict.fromkeys(tokenize(query)))
+        if not terms:
+            return set()
+        out = None
+        for t in sorted(terms, key=lambda t: len(self.stems.get(t, ()))):  # rarest first: the set shrinks fast
+            got = self._term(t)
+            out = got if out is None else out & got
+            if not out:
+                return set()
+        return out or set()
+
+    def match(self, search: SavedSearch) -> list[tuple[int, Chunk]]:
+        """The (document position, chunk) pairs this saved search alerts on, in index order."""
+        try:
+            f = Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from, date_to=search.date_to)
+        except DateError as exc:
+            log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
+            return []
+        hits = sorted(self.candidates(search.query))
+        if f.active():
+            hits = [i for i in hits if f.admits(self.items[i][1].citation, self.items[i][1].dnr_key)]
+        return [self.items[i] for i in hits]
+
+
+def title_of(c: Chunk) -> str:
+    """An alert's title, the citation: `Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3
+    Minirosen · Dnr PU 2020/0011` (committee and date, § and its title, dnr, page)."""
+    cit = c.citation
+    head = " ".join(p for p in (cit.organ or cit.title or cit.source, cit.date) if p)
+    parts = [head]
+    where = " ".join(p for p in (cit.section, _short(c.section_title)) if p)
+    if where:
+        parts.append(where)
+    parts += cit.locator()
+    return " · ".join(parts)
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def link_of(doc_number: int, c: Chunk) -> str:
+    """The passage in the app: `/dokument/N?h=HASH` at its page (PDF) or marked (text); the hash
+    finds the document even after a later index numbers it differently."""
+    url = f"/dokument/{doc_number}?h={c.doc_sha256[:16]}"
+    if c.citation.page is not None:
+        return url + f"#page={c.citation.page}"
+    return url + f"&markera={c.start}-{c.end}#ns-hit"
+
+
+def excerpt_of(c: Chunk, query: str, limit: int) -> str:
+    """The passage's text on one line, around the first word of the query it holds."""
+    text = " ".join(c.text.split())
+    if len(text) <= limit:
+        return text
+    low = text.lower()
+    at = min((p for p in (low.find(w[:5]) for w in _words(query) if len(w) > 2) if p >= 0), default=0)
+    start = max(0, at - limit // 3)
+    cut = text[start : start + limit]
+    return ("…" if start else "") + cut.rsplit(" ", 1)[0] + "…"
+
+
+def alerts_for(changed: list[tuple[int, Chunk]], searches: list[SavedSearch],
+               settings: MatchSettings = DEFAULT_MATCH) -> list[NewAlert]:
+    """Every (search, new chunk) match as an alert to store (the store drops ones seen before)."""
+    if not changed or not searches:
+        return []
+    index = NewChunks(changed, settings)
+    out = []
+    for s in searches:
+        for n, c in index.match(s):
+            out.append(NewAlert(s.id, chunk_key(c), c.source, c.doc_sha256, title_of(c),
+                                link_of(n, c), excerpt_of(c, s.query, settings.excerpt_chars), c.citation.date))
+    return out
