@@ -127,7 +127,9 @@ def title_of(c: Chunk) -> str:
     cit = c.citation
     head = " ".join(p for p in (cit.organ or cit.title or cit.source, cit.date) if p)
     parts = [head]
-    where = " ".join(p for p in (cit.section, _short(c.section_title)) if p)
+    label, title = _short(cit.section), _short(c.section_title)
+    # a section without a § label is cited by its title: do not say it twice
+    where = label if not title or title[:40] in label else f"{label} {title}".strip()
     if where:
         parts.append(where)
     parts += cit.locator()
@@ -139,13 +141,15 @@ def _short(text: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def link_of(doc_number: int, c: Chunk) -> str:
-    """The passage in the app: `/dokument/N?h=HASH` at its page (PDF) or marked (text); the hash
-    finds the document even after a later index numbers it differently."""
+def link_of(doc_number: int, chunks: list[Chunk]) -> str:
+    """The passages in the app: `/dokument/N?h=HASH` at the first one's page (PDF) or marked
+    from the first to the last (text); the hash finds the document even after a later index
+    numbers it differently."""
+    c = chunks[0]
     url = f"/dokument/{doc_number}?h={c.doc_sha256[:16]}"
     if c.citation.page is not None:
         return url + f"#page={c.citation.page}"
-    return url + f"&markera={c.start}-{c.end}#ns-hit"
+    return url + f"&markera={c.start}-{max(x.end for x in chunks)}#ns-hit"
 
 
 def excerpt_of(c: Chunk, query: str, limit: int) -> str:
@@ -155,20 +159,27 @@ def excerpt_of(c: Chunk, query: str, limit: int) -> str:
         return text
     low = text.lower()
     at = min((p for p in (low.find(w[:5]) for w in _words(query) if len(w) > 2) if p >= 0), default=0)
-    start = max(0, at - limit // 3)
+    start = max(0, min(at - limit // 3, len(text) - limit))
     cut = text[start : start + limit]
-    return ("…" if start else "") + cut.rsplit(" ", 1)[0] + "…"
+    if start + limit < len(text):
+        cut = cut.rsplit(" ", 1)[0] + "…"
+    return ("…" if start else "") + cut
 
 
 def alerts_for(changed: list[tuple[int, Chunk]], searches: list[SavedSearch],
                settings: MatchSettings = DEFAULT_MATCH) -> list[NewAlert]:
-    """Every (search, new chunk) match as an alert to store (the store drops ones seen before)."""
+    """The matches of every search as alerts to store, one per section of a document holding
+    matched chunks (the store drops chunks a search has alerted on before)."""
     if not changed or not searches:
         return []
     index = NewChunks(changed, settings)
     out = []
     for s in searches:
+        sections: dict[tuple[int, int], list[Chunk]] = {}
         for n, c in index.match(s):
-            out.append(NewAlert(s.id, chunk_key(c), c.source, c.doc_sha256, title_of(c),
-                                link_of(n, c), excerpt_of(c, s.query, settings.excerpt_chars), c.citation.date))
+            sections.setdefault((n, c.section_index), []).append(c)
+        for (n, _), chunks in sections.items():
+            c = chunks[0]
+            out.append(NewAlert(s.id, tuple(chunk_key(x) for x in chunks), c.source, c.doc_sha256, title_of(c),
+                                link_of(n, chunks), excerpt_of(c, s.query, settings.excerpt_chars), c.citation.date))
     return out

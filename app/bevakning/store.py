@@ -3,8 +3,9 @@
 The database is `bevakningar.sqlite` in the index directory, next to the data folders that
 ingest replaces, never inside one (a new index would lose it). It is opened in WAL mode so
 that the web app reads while an ingest writes; its schema carries a version in
-`PRAGMA user_version`. An alert is unique per (search, chunk key): the same passage never
-alerts twice for one search, across re-ingests and restarts.
+`PRAGMA user_version`. An alert is one section of one document, holding the passages
+(chunks) of it that matched; every chunk that alerted is kept per search (`seen`), so the
+same passage never alerts twice for one search, across re-ingests and restarts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ CREATE TABLE IF NOT EXISTS alerts (
     mailed INTEGER NOT NULL DEFAULT 0,
     UNIQUE (search_id, chunk_key)
 );
+CREATE TABLE IF NOT EXISTS seen (
+    search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
+    chunk_key TEXT NOT NULL,
+    PRIMARY KEY (search_id, chunk_key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_by_search ON alerts(search_id, id);
 CREATE INDEX IF NOT EXISTS alerts_unmailed ON alerts(mailed) WHERE mailed = 0;
 """
@@ -99,10 +105,10 @@ class Alert:
 
 @dataclass(frozen=True)
 class NewAlert:
-    """An alert before it is stored (match.py makes these)."""
+    """An alert before it is stored (match.py makes these): one section's matched chunks."""
 
     search_id: int
-    chunk_key: str
+    chunk_keys: tuple[str, ...]
     source: str
     doc_sha256: str
     title: str
@@ -230,7 +236,9 @@ class Store:
     # ------------------------------------------------------------ alerts
 
     def record(self, alerts: list[NewAlert]) -> list[Alert]:
-        """Store the alerts not seen before (per search and chunk key); the stored ones are returned."""
+        """Store the alerts with a chunk this search has not alerted on before; the stored ones
+        are returned. Chunks seen before are dropped from an alert, and an alert left with none
+        is not stored."""
         if not alerts:
             return []
         now = _now()
@@ -242,12 +250,16 @@ class Store:
                 for a in alerts:
                     if a.search_id not in live:  # removed while the ingest ran
                         continue
+                    fresh = [k for k in dict.fromkeys(a.chunk_keys) if con.execute(
+                        "INSERT OR IGNORE INTO seen (search_id, chunk_key) VALUES (?,?)", (a.search_id, k)).rowcount]
+                    if not fresh:
+                        continue
                     cur = con.execute(
                         "INSERT OR IGNORE INTO alerts (search_id, chunk_key, source, doc_sha256, title, link, excerpt, "
                         "date, created) VALUES (?,?,?,?,?,?,?,?,?)",
-                        (a.search_id, a.chunk_key, a.source, a.doc_sha256, a.title, a.link, a.excerpt, a.date, now))
+                        (a.search_id, fresh[0], a.source, a.doc_sha256, a.title, a.link, a.excerpt, a.date, now))
                     if cur.rowcount:
-                        out.append(Alert(cur.lastrowid, a.search_id, a.chunk_key, a.source, a.doc_sha256, a.title,
+                        out.append(Alert(cur.lastrowid, a.search_id, fresh[0], a.source, a.doc_sha256, a.title,
                                          a.link, a.excerpt, a.date, now))
                 con.execute("COMMIT")
             except BaseException:
@@ -255,14 +267,10 @@ class Store:
                 raise
         return out
 
-    def alerted(self, search_ids: list[int]) -> set[tuple[int, str]]:
-        """(search, chunk key) pairs already alerted, for these searches."""
-        if not search_ids:
-            return set()
+    def seen(self, search_id: int) -> set[str]:
+        """The chunk keys this search has alerted on."""
         with self._connect() as con:
-            marks = ",".join("?" * len(search_ids))
-            return {(r[0], r[1]) for r in con.execute(
-                f"SELECT search_id, chunk_key FROM alerts WHERE search_id IN ({marks})", search_ids)}
+            return {r[0] for r in con.execute("SELECT chunk_key FROM seen WHERE search_id = ?", (search_id,))}
 
     def alerts(self, search_id: int, limit: int = 50) -> list[Alert]:
         """A search's latest alerts, newest first."""
