@@ -7,6 +7,8 @@ which the app does not define itself):
 - Repeated failed logins from one client (the form or Basic credentials) are slowed down:
   after FREE_FAILURES in a row, each further failure locks that client out for a doubling
   time (1 s, 2 s, 4 s, … up to LOCK_MAX); attempts meanwhile get 429 with Retry-After.
+- A saved search's Atom feed (`/bevakning/<token>.atom`) is open too: feed readers cannot
+  log in, and the unguessable token is the key (app/bevakning/routes.py).
 - Gradio's file upload routes are closed: the app has no upload component, so they would
   only store anonymous files of any size in the temp folder.
 - A plain HTTP call of an API endpoint gets a one-sentence error for missing or wrong
@@ -34,7 +36,8 @@ MAX_API_BODY = 1_000_000  # bytes of JSON for one API call
 # for its config and user routes, which is how the page knows to show the form)
 _OPEN = re.compile(
     r"/(?:login/?|logout|config/?|favicon\.ico|theme\.css|robots\.txt|manifest\.json|pwa_icon(?:/\w+)?"
-    r"|(?:assets|static|svelte)/.*|gradio_api/(?:login_check|user|token|app_id|theme\.css|startup-events)/?)?"
+    r"|(?:assets|static|svelte)/.*|gradio_api/(?:login_check|user|token|app_id|theme\.css|startup-events)/?"
+    r"|bevakning/[A-Za-z0-9_-]{16,64}\.atom)?"  # a saved search's feed: its secret token is the key
 )
 # never served: uploads (no component of the app takes a file) and Gradio's live code editing
 _CLOSED = re.compile(r"/gradio_api/(?:upload|upload_progress|process_recording|vibe-[\w-]+|undo-vibe-edit)/?")
