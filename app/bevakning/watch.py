@@ -104,7 +104,7 @@ class Watcher:
             while not self.stopping:
                 self._wake.clear()
                 snap = self._scan()
-                if snap != done:
+                if snap != done and (snap or (self.root / "CURRENT").exists()):  # an empty folder, no index: nothing to do
                     snap = self._settled(snap)
                     if snap is None:
                         break
@@ -148,6 +148,9 @@ class Watcher:
             return False
         except NamndsokError as exc:
             log.error("watch: ingest failed: %s", exc)
+            return True
+        except Exception as exc:  # a fault of namndsok itself: said in one line, the watch goes on
+            log.exception("watch: ingest failed unexpectedly (%s: %s); the index is as it was", type(exc).__name__, exc)
             return True
         self.ingests += 1
         for path, reason in report.failed:
