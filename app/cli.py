@@ -304,17 +304,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for path, reason in report.failed:
             print(f"FAILED  {path}: {reason}", file=sys.stderr)
         print(f"{report.summary()} ({root})")
-    _bevakningar(root, report)
+    _bevakningar(root, report, embedder)
     return 0 if report.ok else 1
 
 
-def _bevakningar(root: Path, report) -> None:
+def _bevakningar(root: Path, report, embedder) -> None:
     """Run the saved searches over what this ingest added or changed (when the index has any)."""
     from namndsok.app.bevakning import after_ingest
     from namndsok.app.bevakning.mail import SmtpSettings
 
     try:
-        result = after_ingest(root, report.changed_chunks, SmtpSettings.from_env())
+        result = after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
     except NamndsokError as exc:  # the index is written: an ingest never fails for its alerts
         log.error("bevakningar not run: %s", exc)
         return

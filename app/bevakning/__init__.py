@@ -29,16 +29,23 @@ class AfterIngest:
     seconds: float  # matching and storing (mail excluded: it waits on a server)
 
 
-def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None,
+def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None, embedder=None,
                  settings: MatchSettings = DEFAULT_MATCH) -> AfterIngest | None:
     """Match the chunks an ingest added or changed (IngestReport.changed_chunks) against every
     saved search of the index in `root`, store the new alerts, then mail the digests (`smtp`:
-    mail.SmtpSettings, None for none). Nothing happens without a bevakningar database."""
+    mail.SmtpSettings, None for none). With the index's `embedder`, a passage holding part of
+    a search's words is judged by meaning too (subject.py); without it, by words only.
+    Nothing happens without a bevakningar database."""
     store = Store.existing(root)
     if store is None:
         return None
     t = time.perf_counter()
-    new = store.record(alerts_for(changed, store.searches(), settings)) if changed else []
+    new = []
+    if changed:
+        from .subject import Closeness
+
+        closeness = Closeness.of_index(root, embedder, store)
+        new = store.record(alerts_for(changed, store.searches(), settings, closeness))
     seconds = time.perf_counter() - t
     if new:
         log.info("bevakningar: %d new %s", len(new), "match" if len(new) == 1 else "matches")

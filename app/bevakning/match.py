@@ -5,15 +5,22 @@ matches the chunks of that section or that mention it (the exact path of index/s
 any other query matches a chunk when every one of its content terms is in the chunk's text
 or its header (document title, organ, § label, section title, heading path, dnr), compared
 by Swedish stem, and a term of five letters or more also inside a longer word, so that
-"familjecentral" finds "familjecentralsliknande". The filters are those of search
+"familjecentral" finds "familjecentralsliknande" (and "covid-19" finds "Covidpandemin").
+A chunk holding at least half of the terms but not all matches when its best sentence is
+close to the query in meaning, `subject_z` standard deviations above the query's
+similarity to the whole index (subject.py): "hemarbete distansarbete" finds a passage on
+hemarbete, "covid-19 pandemins påverkan" one on "den pågående pandemin". The filters are those of search
 (Filters.admits). Only the new chunks are looked at, through a term index built once per
 ingest, so a thousand saved searches cost little beside the ingest itself.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class MatchSettings:
     min_compound: int = 5  # a term this long or longer also matches inside a longer word
+    min_share: float = 0.5  # a passage with this share of the query's terms (not all) is judged by meaning
+    subject_z: float = 3.4  # … and matches when its best sentence is this far above the query's background
     excerpt_chars: int = 300  # how much of the passage an alert quotes
 
 
@@ -42,8 +51,12 @@ def chunk_key(c: Chunk) -> str:
     return hashlib.sha256(f"{c.source}\0{c.text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+_WORD_RE = re.compile(r"[^\W_]{2,}")
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split() if len(w) > 1]
+    """The text's words, lower-cased, split at anything not a letter or digit."""
+    return _WORD_RE.findall(text.lower())
 
 
 class NewChunks:
@@ -71,21 +84,52 @@ class NewChunks:
             if m:
                 self.by_para[m["num"]].add(i)
         self._term_cache: dict[str, set[int]] = {}
+        self._query_cache: dict[str, list[str]] = {}
+        # every distinct word once, joined: a term inside a compound is found by str.find over
+        # one string instead of a Python loop over thousands of words per term
+        self._vocab = list(self.words)
+        self._joined = "\0".join(self._vocab)
+        self._starts = list(itertools.accumulate((len(w) + 1 for w in self._vocab[:-1]), initial=0))
 
     def _term(self, t: str) -> set[int]:
-        """Chunks holding a term: by stem, or (long terms) inside a longer word."""
+        """Chunks holding a term: by stem, or (long terms) inside a longer word; a hyphenated
+        term by its first part too ("covid-19" in "covidpandemin", "covid19")."""
         got = self._term_cache.get(t)
         if got is None:
             got = set(self.stems.get(t, ()))
-            if len(t) >= self.settings.min_compound and t.isalpha():
-                for w, ids in self.words.items():
-                    if t in w:
-                        got |= ids
+            part = t.split("-")[0]
+            if len(part) >= self.settings.min_compound and part.isalpha():
+                at = self._joined.find(part)
+                while at >= 0:
+                    n = bisect.bisect_right(self._starts, at) - 1
+                    got |= self.words[self._vocab[n]]
+                    at = self._joined.find(part, self._starts[n] + len(self._vocab[n]) + 1)  # the next word on
             self._term_cache[t] = got
         return got
 
+    def terms(self, query: str) -> list[str]:
+        got = self._query_cache.get(query)
+        if got is None:
+            got = self._query_cache[query] = list(dict.fromkeys(tokenize(query)))
+        return got
+
+    def partial(self, query: str) -> set[int]:
+        """Chunks holding at least `min_share` of the query's terms but not all (none for a
+        one-word query or one naming an identifier)."""
+        if find_dnr_keys(query) or PARA_REF_RE.search(query):
+            return set()
+        terms = self.terms(query)
+        if len(terms) < 2:
+            return set()
+        counts: dict[int, int] = defaultdict(int)
+        for t in terms:
+            for i in self._term(t):
+                counts[i] += 1
+        need = max(1, -(-len(terms) * self.settings.min_share // 1))  # ceil
+        return {i for i, n in counts.items() if need <= n < len(terms)}
+
     def candidates(self, query: str) -> set[int]:
-        """Positions of the new chunks the query verifiably hits (before filters)."""
+        """Positions of the new chunks the query verifiably hits by its words (before filters)."""
         keys = find_dnr_keys(query)
         paras = list(PARA_REF_RE.finditer(query))
         if keys or paras:  # an identifier says exactly where: the exact path decides
@@ -97,7 +141,7 @@ class NewChunks:
                 out |= {i for i in self.by_para.get(m["num"], ())
                         if not org or (self.items[i][1].citation.section or "").startswith(org)}
             return out
-        terms = list(dict.fromkeys(tokenize(query)))
+        terms = self.terms(query)
         if not terms:
             return set()
         out = None
@@ -108,17 +152,26 @@ class NewChunks:
                 return set()
         return out or set()
 
-    def match(self, search: SavedSearch) -> list[tuple[int, Chunk]]:
-        """The (document position, chunk) pairs this saved search alerts on, in index order."""
+    def match(self, search: SavedSearch, closeness=None) -> list[tuple[int, Chunk]]:
+        """The (document position, chunk) pairs this saved search alerts on, in index order;
+        `closeness` (subject.Closeness) judges the chunks that hold part of its words."""
         try:
             f = Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from, date_to=search.date_to)
         except DateError as exc:
             log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
             return []
-        hits = sorted(self.candidates(search.query))
+        hits = self.candidates(search.query)
+        if closeness is not None:
+            near = [i for i in self.partial(search.query) if not f.active() or self._admits(f, i)]
+            hits |= {i for i in near if closeness.z(search, self.items[i][1].id) >= self.settings.subject_z}
+        hits = sorted(hits)
         if f.active():
-            hits = [i for i in hits if f.admits(self.items[i][1].citation, self.items[i][1].dnr_key)]
+            hits = [i for i in hits if self._admits(f, i)]
         return [self.items[i] for i in hits]
+
+    def _admits(self, f: Filters, i: int) -> bool:
+        c = self.items[i][1]
+        return f.admits(c.citation, c.dnr_key)
 
 
 def title_of(c: Chunk) -> str:
@@ -167,19 +220,22 @@ def excerpt_of(c: Chunk, query: str, limit: int) -> str:
 
 
 def alerts_for(changed: list[tuple[int, Chunk]], searches: list[SavedSearch],
-               settings: MatchSettings = DEFAULT_MATCH) -> list[NewAlert]:
+               settings: MatchSettings = DEFAULT_MATCH, closeness=None) -> list[NewAlert]:
     """The matches of every search as alerts to store, one per section of a document holding
     matched chunks (the store drops chunks a search has alerted on before)."""
     if not changed or not searches:
         return []
     index = NewChunks(changed, settings)
+    if closeness is not None:  # the query vectors needed, embedded in one batch if not kept yet
+        closeness.prepare([s for s in searches if index.partial(s.query)])
     out = []
+    keys: dict[int, str] = {}  # a chunk's key, computed once however many searches it matches
     for s in searches:
         sections: dict[tuple[int, int], list[Chunk]] = {}
-        for n, c in index.match(s):
+        for n, c in index.match(s, closeness):
             sections.setdefault((n, c.section_index), []).append(c)
         for (n, _), chunks in sections.items():
             c = chunks[0]
-            out.append(NewAlert(s.id, tuple(chunk_key(x) for x in chunks), c.source, c.doc_sha256, title_of(c),
+            out.append(NewAlert(s.id, tuple(keys.get(id(x)) or keys.setdefault(id(x), chunk_key(x)) for x in chunks), c.source, c.doc_sha256, title_of(c),
                                 link_of(n, chunks), excerpt_of(c, s.query, settings.excerpt_chars), c.citation.date))
     return out

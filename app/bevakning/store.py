@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS seen (
     chunk_key TEXT NOT NULL,
     PRIMARY KEY (search_id, chunk_key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS query_vectors (
+    search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (search_id, model)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_by_search ON alerts(search_id, id);
 CREATE INDEX IF NOT EXISTS alerts_unmailed ON alerts(mailed) WHERE mailed = 0;
 """
@@ -288,11 +294,39 @@ class Store:
             searches = {r["id"]: _saved(r) for r in con.execute("SELECT * FROM searches WHERE email IS NOT NULL")}
         return [(searches[r["s_id"]], _alert(r)) for r in rows if r["s_id"] in searches]
 
+    # ------------------------------------------------------------ query vectors (subject.py)
+
+    def query_vectors(self, search_ids: list[int], model: str) -> dict:
+        """The stored query vectors (float32, little-endian) of these searches for this model."""
+        if not search_ids:
+            return {}
+        with self._connect() as con:
+            marks = ",".join("?" * len(search_ids))
+            rows = con.execute(f"SELECT search_id, vector FROM query_vectors WHERE model = ? AND search_id IN ({marks})",
+                               [model, *search_ids]).fetchall()
+        return {r[0]: _vector(r[1]) for r in rows}
+
+    def keep_query_vectors(self, vectors: dict, model: str) -> None:
+        import numpy as np
+
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany("INSERT OR REPLACE INTO query_vectors (search_id, model, vector) "
+                            "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM searches WHERE id = ?)",
+                            [(i, model, np.asarray(v, dtype="<f4").tobytes(), i) for i, v in vectors.items()])
+            con.execute("COMMIT")
+
     def mark_mailed(self, alert_ids: list[int]) -> None:
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.executemany("UPDATE alerts SET mailed = 1 WHERE id = ?", [(i,) for i in alert_ids])
             con.execute("COMMIT")
+
+
+def _vector(blob: bytes):
+    import numpy as np
+
+    return np.frombuffer(blob, dtype="<f4").copy()
 
 
 def _saved(row: sqlite3.Row) -> SavedSearch:
