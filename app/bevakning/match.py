@@ -6,8 +6,8 @@ any other query matches a chunk when every one of its content terms is in the ch
 or its header (document title, organ, § label, section title, heading path, dnr), compared
 by Swedish stem, and a term of five letters or more also inside a longer word, so that
 "familjecentral" finds "familjecentralsliknande" (and "covid-19" finds "Covidpandemin").
-A chunk holding at least half of the terms but not all matches when its best sentence is
-close to the query in meaning, `subject_z` standard deviations above the query's
+A chunk holding some of the terms but not all matches when its best sentence is close to
+the query in meaning, `subject_z` standard deviations above the query's
 similarity to the whole index (subject.py): "hemarbete distansarbete" finds a passage on
 hemarbete, "covid-19 pandemins påverkan" one on "den pågående pandemin". The filters are those of search
 (Filters.admits). Only the new chunks are looked at, through a term index built once per
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class MatchSettings:
     min_compound: int = 5  # a term this long or longer also matches inside a longer word
-    min_share: float = 0.5  # a passage with this share of the query's terms (not all) is judged by meaning
+    min_held: int = 1  # a passage holding this many of the query's terms (not all) is judged by meaning
     subject_z: float = 3.4  # … and matches when its best sentence is this far above the query's background
     excerpt_chars: int = 300  # how much of the passage an alert quotes
 
@@ -114,7 +114,7 @@ class NewChunks:
         return got
 
     def partial(self, query: str) -> set[int]:
-        """Chunks holding at least `min_share` of the query's terms but not all (none for a
+        """Chunks holding at least `min_held` of the query's terms but not all (none for a
         one-word query or one naming an identifier)."""
         if find_dnr_keys(query) or PARA_REF_RE.search(query):
             return set()
@@ -125,7 +125,7 @@ class NewChunks:
         for t in terms:
             for i in self._term(t):
                 counts[i] += 1
-        need = max(1, -(-len(terms) * self.settings.min_share // 1))  # ceil
+        need = max(1, self.settings.min_held)
         return {i for i, n in counts.items() if need <= n < len(terms)}
 
     def candidates(self, query: str) -> set[int]:
