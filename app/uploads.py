@@ -187,6 +187,7 @@ class Uploads:
         same = any(Path(p).resolve() == path.resolve() for p in report.unchanged)
         job.message = "fanns redan i indexet" if same else "indexerad"
         log.info("upload %s indexed: %s", path, report.summary())
+        _bevakningar(self.root, report, self._embedder)
 
     def _progress(self, job: Job, p) -> None:
         job.step, job.done, job.total, job.unit = p.what, p.done, p.total, p.unit
@@ -198,3 +199,14 @@ class Uploads:
         if job.new_file:
             path.unlink(missing_ok=True)
         log.warning("upload %s not indexed: %s", path, reason)
+
+
+def _bevakningar(root: Path, report, embedder) -> None:
+    """The saved searches over what an upload added, as after `namndsok ingest` (never failing the upload)."""
+    from namndsok.app.bevakning import after_ingest
+    from namndsok.app.bevakning.mail import SmtpSettings
+
+    try:
+        after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
+    except NamndsokError as exc:
+        log.error("bevakningar not run after an upload: %s", exc)

@@ -175,3 +175,31 @@ def test_watch_stops_on_sigterm_with_the_index_intact(tmp_path):
     from namndsok.index.embedders import create_embedder
 
     assert len(ingest([inbox], root, create_embedder("toy"), progress=False).unchanged) == 2
+
+
+def test_an_uploaded_pdf_alerts_the_saved_search_it_matches(tmp_path):
+    """Documents added through the app run the bevakningar too: the feed has the new § at once."""
+    from test_uploads import UPLOAD, _post, _wait, simhall_pdf
+    from test_web_security import basic
+
+    root, docs = tmp_path / "ix", tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(corpus_file("004"), docs)
+    assert cli("ingest", str(docs), "--index", str(root)).returncode == 0
+    follow = Store.create(root).add("simhall Åkersberga", user="sara")
+    server = Server(["--index", str(root), "--auth", "sara:uppladdning tillåten", "--allow-upload", str(tmp_path / "up")],
+                    tmp_path / "serve.log")
+    try:
+        status, job = _post(server.url, "simhall.pdf", simhall_pdf(tmp_path / "simhall.pdf"),
+                            {**UPLOAD, **basic("sara", "uppladdning tillåten")})
+        assert status == 202
+        assert _wait(server.url, job["id"])["state"] == "klar"
+        status, body = request(f"{server.url.rstrip('/')}/bevakning/{follow.token}.atom")
+    finally:
+        server.stop()
+    feed = feedparser.parse(body)
+    assert status == 200 and not feed.bozo
+    # the PDF's protocol: Kultur- och fritidsnämnden, § 12 Ny simhall i Åkersberga, on its first page
+    [entry] = feed.entries
+    assert "§ 12 Ny simhall i Åkersberga" in entry.title and "Dnr KFN 2024/0012" in entry.title
+    assert entry.link.endswith("#page=1")
