@@ -183,11 +183,11 @@ class Uploads:
         failed = [reason for p, reason in report.failed if Path(p).resolve() == path.resolve()]
         if failed:
             return self._fail(job, path, failed[0])
+        _bevakningar(self.root, report, self._embedder)  # done when its saved searches have run
         job.state, job.step = "klar", ""
         same = any(Path(p).resolve() == path.resolve() for p in report.unchanged)
         job.message = "fanns redan i indexet" if same else "indexerad"
         log.info("upload %s indexed: %s", path, report.summary())
-        _bevakningar(self.root, report, self._embedder)
 
     def _progress(self, job: Job, p) -> None:
         job.step, job.done, job.total, job.unit = p.what, p.done, p.total, p.unit
