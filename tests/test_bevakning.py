@@ -323,3 +323,47 @@ def test_a_refusing_or_absent_mail_server_never_fails_the_ingest_and_the_digest_
     assert len(working.messages) == 1
     body = message_from_bytes(working.messages[0][1], policy=email_policy).get_body(("plain",)).get_content()
     assert "KSPU § 10:3" in body and "Minirosen" in body
+
+
+class _StopWhileEmbedding:
+    """The toy embedder, which asks the watch to stop the first time it embeds passages
+    (what SIGTERM does in `namndsok watch`), halfway through an ingest."""
+
+    def __init__(self, inner, watcher_box: list):
+        self.inner, self.box, self.name, self.dim = inner, watcher_box, inner.name, inner.dim
+        self.armed = False
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts, **kw):
+        if self.armed:
+            self.armed = False
+            self.box[0].stop()
+        return self.inner.encode_passages(texts, **kw)
+
+
+def test_a_stop_during_an_ingest_leaves_the_index_as_it_was(tmp_path, toy):
+    inbox, root = tmp_path / "inkorg", tmp_path / "ix"
+    inbox.mkdir()
+    shutil.copy(corpus_file("004"), inbox)
+    box: list = []
+    embedder = _StopWhileEmbedding(toy, box)
+    reports: queue.Queue = queue.Queue()
+    w = Watcher([inbox], root, embedder, WatchSettings(interval=30, settle=0.2), on_ingest=lambda r, a: reports.put(r))
+    box.append(w)
+    t = _run_watcher(w)
+    try:
+        assert reports.get(timeout=300).indexed == [str(inbox / corpus_file("004").name)]
+        before = (root / "CURRENT").read_text()
+        embedder.armed = True
+        shutil.copy(corpus_file("001"), inbox)  # the large kallelse: many batches to embed
+    finally:
+        t.join(timeout=300)
+        w.stop()
+    assert not t.is_alive() and reports.empty()  # stopped inside the ingest: no report
+    assert (root / "CURRENT").read_text() == before
+    assert {d.source for d in load_index(root).documents} == {corpus_file("004").name}
+    # the lock was let go and the next ingest finishes the work
+    report = ingest([inbox], root, toy, progress=False)
+    assert report.indexed == [str(inbox / corpus_file("001").name)]
