@@ -85,6 +85,7 @@ class NewChunks:
                 self.by_para[m["num"]].add(i)
         self._term_cache: dict[str, set[int]] = {}
         self._query_cache: dict[str, list[str]] = {}
+        self._partial_cache: dict[str, set[int]] = {}
         # every distinct word once, joined: a term inside a compound is found by str.find over
         # one string instead of a Python loop over thousands of words per term
         self._vocab = list(self.words)
@@ -116,17 +117,20 @@ class NewChunks:
     def partial(self, query: str) -> set[int]:
         """Chunks holding at least `min_held` of the query's terms but not all (none for a
         one-word query or one naming an identifier)."""
-        if find_dnr_keys(query) or PARA_REF_RE.search(query):
-            return set()
+        got = self._partial_cache.get(query)
+        if got is not None:
+            return got
         terms = self.terms(query)
-        if len(terms) < 2:
-            return set()
-        counts: dict[int, int] = defaultdict(int)
-        for t in terms:
-            for i in self._term(t):
-                counts[i] += 1
-        need = max(1, self.settings.min_held)
-        return {i for i, n in counts.items() if need <= n < len(terms)}
+        got = set()
+        if len(terms) >= 2 and not (find_dnr_keys(query) or PARA_REF_RE.search(query)):
+            counts: dict[int, int] = defaultdict(int)
+            for t in terms:
+                for i in self._term(t):
+                    counts[i] += 1
+            need = max(1, self.settings.min_held)
+            got = {i for i, n in counts.items() if need <= n < len(terms)}
+        self._partial_cache[query] = got
+        return got
 
     def candidates(self, query: str) -> set[int]:
         """Positions of the new chunks the query verifiably hits by its words (before filters)."""

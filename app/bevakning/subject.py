@@ -53,7 +53,7 @@ class Closeness:
 
     def prepare(self, searches: list[SavedSearch]) -> None:
         """Query vectors for these searches: from the database, the missing ones embedded in one batch."""
-        need = [s for s in searches if s.id not in self._queries]
+        need = [s for s in searches if s.id not in self._queries or s.id not in self._background]
         if not need:
             return
         stored = self.store.query_vectors([s.id for s in need], self.embedder.name)
@@ -64,18 +64,25 @@ class Closeness:
             self.store.keep_query_vectors(fresh, self.embedder.name)
             stored.update(fresh)
         self._queries.update(stored)
+        # every background in one matrix product: one search at a time, this was most of the
+        # bevakningar's cost after a small ingest (1,000 searches × the sampled sentences)
+        todo = [s.id for s in need if s.id not in self._background]
+        if not len(self._sample):
+            self._background.update((i, (0.0, 1.0)) for i in todo)
+        elif todo:
+            sims = self._sample @ np.stack([self._queries[i] for i in todo]).T
+            for i, mu, sd in zip(todo, sims.mean(axis=0), sims.std(axis=0)):
+                self._background[i] = (float(mu), float(sd or 1.0))
 
     def z(self, search: SavedSearch, chunk_id: int) -> float:
         """The chunk's best sentence against the query, in standard deviations above the
         query's mean similarity to the index (-inf for a chunk without sentences)."""
-        self.prepare([search])
+        if search.id not in self._queries or search.id not in self._background:
+            self.prepare([search])
         qv = self._queries[search.id]
         rng = self.units.of_chunk(chunk_id)
         if not len(rng):
             return float("-inf")
-        if search.id not in self._background:
-            sims = similarities(self._sample, qv)
-            self._background[search.id] = (float(sims.mean()), float(sims.std() or 1.0))
         mu, sd = self._background[search.id]
         best = float(similarities(self.units.vectors[rng.start : rng.stop], qv).max())
         return (best - mu) / sd
