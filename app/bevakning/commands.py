@@ -86,6 +86,22 @@ def default_user() -> str:
     return env.partition(":")[0] if ":" in env else ""
 
 
+def _embed_now(root: Path, search) -> None:
+    """Keep the query's vector now when the index has a model (else the first ingest does it)."""
+    from namndsok.app.bevakning.store import Store
+    from namndsok.app.bevakning.subject import keep_query_vectors
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.search import _spec_for
+
+    manifest = _manifest_or_none(root)
+    if manifest is None:
+        return
+    try:
+        keep_query_vectors(Store(root), [search], create_embedder(_spec_for(manifest["embedder"]["name"])))
+    except (NamndsokError, ImportError) as exc:  # the search is saved; the first ingest embeds it
+        logging.getLogger(__name__).info("query vector not made now (%s)", exc)
+
+
 def cmd_bevaka(args: argparse.Namespace) -> int:
     from namndsok.app.bevakning.mail import base_url
     from namndsok.app.bevakning.store import Store
@@ -98,6 +114,7 @@ def cmd_bevaka(args: argparse.Namespace) -> int:
         s = Store.create(root).add(args.query, user=args.user if args.user is not None else default_user(),
                                    organ=args.organ, doc_type=args.doc_type, date_from=args.date_from,
                                    date_to=args.date_to, email=args.email)
+        _embed_now(root, s)
         if args.json:
             print(json.dumps({**s.to_json(), "feed": f"{base}/bevakning/{s.token}.atom"}, ensure_ascii=False, indent=1))
         else:

@@ -21,7 +21,7 @@ from typing import Iterator
 from namndsok.errors import NamndsokError
 
 DB_NAME = "bevakningar.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: query vectors kept per search and model; 1: searches, alerts, seen
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

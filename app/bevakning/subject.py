@@ -86,3 +86,12 @@ class Closeness:
         mu, sd = self._background[search.id]
         best = float(similarities(self.units.vectors[rng.start : rng.stop], qv).max())
         return (best - mu) / sd
+
+
+def keep_query_vectors(store: Store, searches: list[SavedSearch], embedder) -> None:
+    """Embed these searches' queries now (in one batch) and keep them, so that the first
+    ingest after they are made does not pay for it."""
+    need = [q for q in searches if q.id not in store.query_vectors([q.id], embedder.name)]
+    if need:
+        vecs = np.asarray(embedder.encode_queries([q.query for q in need]), dtype=np.float32)
+        store.keep_query_vectors({q.id: v for q, v in zip(need, vecs)}, embedder.name)
