@@ -159,17 +159,20 @@ class NewChunks:
     def match(self, search: SavedSearch, closeness=None) -> list[tuple[int, Chunk]]:
         """The (document position, chunk) pairs this saved search alerts on, in index order;
         `closeness` (subject.Closeness) judges the chunks that hold part of its words."""
-        try:
-            f = Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from, date_to=search.date_to)
-        except DateError as exc:
-            log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
-            return []
+        f = None
+        if search.organ or search.doc_type or search.date_from or search.date_to:
+            try:
+                f = Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from,
+                            date_to=search.date_to)
+            except DateError as exc:
+                log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
+                return []
         hits = self.candidates(search.query)
         if closeness is not None:
-            near = [i for i in self.partial(search.query) if not f.active() or self._admits(f, i)]
+            near = [i for i in self.partial(search.query) if f is None or self._admits(f, i)]
             hits |= {i for i in near if closeness.z(search, self.items[i][1].id) >= self.settings.subject_z}
         hits = sorted(hits)
-        if f.active():
+        if f is not None:
             hits = [i for i in hits if self._admits(f, i)]
         return [self.items[i] for i in hits]
 
