@@ -33,6 +33,8 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok person "Ann-Christine Furustrand"   what a person (or --party S) proposed, voted, reserved
   namndsok serve                               the web app on http://127.0.0.1:7860
   namndsok personuppgifter                     where the documents hold personal data
+  namndsok bevaka add "Minirosen"              follow a search: an Atom feed (and e-mail) of new matches
+  namndsok watch inkorg/                       ingest files as they arrive, then run the bevakningar
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
@@ -92,14 +94,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
 
-def _add_filters(p: argparse.ArgumentParser) -> None:
+def _add_filters(p: argparse.ArgumentParser, dnr: bool = True) -> None:
     p.add_argument("--organ", help="only this committee (case-insensitive part of its name)")
     p.add_argument("--type", dest="doc_type", choices=DOC_TYPES, help="only this document type")
     p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
                    help="meeting date on or after: YYYY, YYYY-MM or YYYY-MM-DD (a year means from its first day)")
     p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
                    help="meeting date on or before: YYYY, YYYY-MM or YYYY-MM-DD (a year means to its last day)")
-    p.add_argument("--dnr", help="only this diarienummer (any written form: UBN.2023.428, 2023/428)")
+    if dnr:
+        p.add_argument("--dnr", help="only this diarienummer (any written form: UBN.2023.428, 2023/428)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_common(p)
 
+    from namndsok.app.bevakning.commands import add_parsers as add_bevakning_parsers
+
+    add_bevakning_parsers(sub)
+
     from namndsok.eval.run import add_arguments as add_eval_arguments
 
     p = sub.add_parser("eval", help="measure retrieval and answer quality on the question set",
@@ -285,7 +292,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for path, reason in report.failed:
             print(f"FAILED  {path}: {reason}", file=sys.stderr)
         print(f"{report.summary()} ({root})")
+    _bevakningar(root, report, embedder)
     return 0 if report.ok else 1
+
+
+def _bevakningar(root: Path, report, embedder) -> None:
+    """Run the saved searches over what this ingest added or changed (when the index has any)."""
+    from namndsok.app.bevakning import after_ingest
+    from namndsok.app.bevakning.mail import SmtpSettings
+
+    try:
+        result = after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
+    except NamndsokError as exc:  # the index is written: an ingest never fails for its alerts
+        log.error("bevakningar not run: %s", exc)
+        return
+    if result is not None and result.alerts:
+        print(f"bevakningar: {len(result.alerts)} new {'match' if len(result.alerts) == 1 else 'matches'}"
+              + (f", {result.mailed} e-mail {'digest' if result.mailed == 1 else 'digests'} sent" if result.mailed else ""),
+              file=sys.stderr)
 
 
 def _manifest_or_none(root: Path) -> dict | None:
@@ -489,7 +513,14 @@ COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
     "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval, "meeting": cmd_meeting, "person": cmd_person,
     "personuppgifter": cmd_personuppgifter,
+    "bevaka": lambda args: _bevakning_command("cmd_bevaka", args), "watch": lambda args: _bevakning_command("cmd_watch", args),
 }
+
+
+def _bevakning_command(name: str, args: argparse.Namespace) -> int:
+    from namndsok.app.bevakning import commands
+
+    return getattr(commands, name)(args)
 
 
 def main(argv: list[str] | None = None) -> int:

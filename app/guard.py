@@ -12,6 +12,8 @@ which the app does not define itself):
   parallel logins cannot all pass the check before the first failure is counted.
 - Valid Basic credentials open Gradio's own routes as well (/config, /gradio_api/…): the Guard
   hands Gradio a session of that user, as its login form would.
+- A saved search's Atom feed (`/bevakning/<token>.atom`) is open too: feed readers cannot
+  log in, and the unguessable token is the key (app/bevakning/routes.py).
 - Gradio's file upload routes are closed: the app has no upload component, so they would
   only store anonymous files of any size in the temp folder.
 - A plain HTTP call of an API endpoint gets a one-sentence error for missing or wrong
@@ -43,7 +45,8 @@ MAX_LOGIN_BODY = 16_384  # the login form: a user name and a password
 # for its config and user routes, which is how the page knows to show the form)
 _OPEN = re.compile(
     r"/(?:login/?|logout|config/?|favicon\.ico|theme\.css|robots\.txt|manifest\.json|pwa_icon(?:/\w+)?"
-    r"|(?:assets|static|svelte)/.*|gradio_api/(?:login_check|user|token|app_id|theme\.css|startup-events)/?)?"
+    r"|(?:assets|static|svelte)/.*|gradio_api/(?:login_check|user|token|app_id|theme\.css|startup-events)/?"
+    r"|bevakning/[A-Za-z0-9_-]{16,64}\.atom)?"  # a saved search's feed: its secret token is the key
 )
 # never served: uploads (no component of the app takes a file) and Gradio's live code editing
 _CLOSED = re.compile(r"/gradio_api/(?:upload|upload_progress|process_recording|vibe-[\w-]+|undo-vibe-edit)/?")

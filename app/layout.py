@@ -16,13 +16,14 @@ from namndsok.personal import MASKED_NOTE
 
 from . import api
 from .labels import type_label
+from .bevakning.tab import bevakning_tab, follow_button
 from .webapp import ALL, MODES, WebApp
 
 DOC_TYPE_CHOICES = [ALL, *DOC_TYPES]
 # what the dropdown shows (Swedish) and the value it sends, which stays the model's ("other")
 DOC_TYPE_OPTIONS = [(ALL, ALL)] + [(type_label(t), t) for t in DOC_TYPES]
 KIND_CHOICES = [ALL, *DECISION_KINDS]
-TABS = {"fraga": "Fråga", "beslut": "Beslut", "arende": "Ärende", "dokument": "Dokument"}
+TABS = {"fraga": "Fråga", "beslut": "Beslut", "arende": "Ärende", "dokument": "Dokument", "bevakningar": "Bevakningar"}
 EXAMPLES = [
     "Vad beslutade vi om Minirosen?",
     "Vad beslutade VästKoms styrelse om samverkansavtalet för familjecentraler?",
@@ -57,6 +58,8 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                         date_to = gr.Textbox(value="", label="Till datum", placeholder="ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD",
                                              elem_id="ns-to")
                 ask_btn = gr.Button("Fråga", variant="primary", elem_id="ns-ask")
+                follow_out = gr.HTML(elem_id="ns-follow-out")
+                follow_button(webapp.root, [question, organ, doc_type, date_from, date_to], follow_out)
                 result = gr.HTML(elem_id="ns-result")
                 inputs = [question, mode, organ, doc_type, date_from, date_to]
                 # the page's own endpoints stay callable (tests, scripts) but are not the documented API
@@ -99,6 +102,7 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                 docs_out = gr.HTML(elem_id="ns-docs")
                 docs_btn.click(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
                 doc_tab.select(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
+            bevakning_tab(webapp.root, webapp.organs, DOC_TYPE_CHOICES)
 
         def open_view(request: gr.Request):
             """The view a link names (see the module's docstring)."""

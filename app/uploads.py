@@ -183,6 +183,7 @@ class Uploads:
         failed = [reason for p, reason in report.failed if Path(p).resolve() == path.resolve()]
         if failed:
             return self._fail(job, path, failed[0])
+        _bevakningar(self.root, report, self._embedder)  # done when its saved searches have run
         job.state, job.step = "klar", ""
         same = any(Path(p).resolve() == path.resolve() for p in report.unchanged)
         job.message = "fanns redan i indexet" if same else "indexerad"
@@ -198,3 +199,14 @@ class Uploads:
         if job.new_file:
             path.unlink(missing_ok=True)
         log.warning("upload %s not indexed: %s", path, reason)
+
+
+def _bevakningar(root: Path, report, embedder) -> None:
+    """The saved searches over what an upload added, as after `namndsok ingest` (never failing the upload)."""
+    from namndsok.app.bevakning import after_ingest
+    from namndsok.app.bevakning.mail import SmtpSettings
+
+    try:
+        after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
+    except NamndsokError as exc:
+        log.error("bevakningar not run after an upload: %s", exc)

@@ -27,6 +27,7 @@ from namndsok.personal import MASKED_NOTE
 from .guard import ApiSpec, Guard
 from .layout import CSS, build_blocks
 from .answering.llm import LLMConfig
+from .bevakning.routes import register as register_bevakning
 from .page import HEAD, SwedishPage
 from .webapp import ALL, InputError, WebApp
 
@@ -98,6 +99,8 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         folder = check_folder(upload_dir, root, REPOSITORY)
         uploads = Uploads(folder, root, spec_for(webapp.searcher.embedder.name), max_upload_mb or DEFAULT_MAX_MB)
     app = FastAPI(title="namndsok", docs_url="/docs", redoc_url=None)
+    sessions: list = []  # Gradio's session lookup, once mounted below: a login cookie names its user
+    register_bevakning(app, root, lambda request: _request_user(request, auth, sessions))
 
     @app.get("/dokument/{n}")
     def dokument(n: int, h: str | None = None, markera: str | None = None):
@@ -220,10 +223,26 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
             gradio_app.tokens[token] = user
         return f"access-token-unsecure-{gradio_app.cookie_id}={token}"
 
+    sessions.append(session_user)
     app.add_middleware(SwedishPage, head=HEAD)
     app.add_middleware(Guard, auth=auth, session_user=session_user, apis=API_INPUTS, session_cookie=session_cookie)
     app.state.uploads = uploads
     return app, webapp
+
+
+def _request_user(request, auth: tuple[str, str] | None, sessions: list) -> str:
+    """The logged-in user of a request the Guard has let through ("" without a login): the
+    user of its Gradio session, else of its HTTP Basic credentials (checked by the Guard)."""
+    if auth is None:
+        return ""
+    if sessions:
+        user = sessions[0](dict(request.cookies))
+        if user:
+            return user
+    from .guard import _basic
+
+    basic = _basic(request.headers.get("authorization", ""))
+    return basic[0] if basic else ""
 
 
 def _theme(gr):

@@ -59,6 +59,10 @@ class IngestReport:
     chunks: int = 0
     embedded: int = 0
     embedded_units: int = 0
+    # chunks this ingest added or changed, for what follows an ingest (saved searches): each with
+    # its document's position in the new index; a chunk counts as changed when its document
+    # (by file name) held no chunk of the same text before. Empty when nothing was written.
+    changed_chunks: list[tuple[int, Chunk]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -343,6 +347,7 @@ def ingest(
             facts = [f for d in documents if not (d.sha256 in seen or seen.add(d.sha256)) for f in protocol_facts(d)]
             fresh = {d.path for d, _ in new}
             older = {d.path: parser_of(old, d.path) for d in documents if d.path not in fresh}
+            report.changed_chunks = _changed_chunks(documents, all_chunks, chunk_counts, new, old)
             write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
                         chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts,
                         {p: v for p, v in older.items() if v != PARSER_VERSION})
@@ -413,6 +418,25 @@ def _indexed_at(documents: list[Document], new: list[tuple[Document, list[Chunk]
     before = (old.manifest.get("indexed_at") or {}) if old is not None else {}
     out = {d.path: now if d.path in fresh else before.get(d.path) for d in documents}
     return {p: t for p, t in out.items() if t}
+
+
+def _changed_chunks(documents: list[Document], chunks: list[Chunk], chunk_counts: list[int],
+                    new: list[tuple[Document, list[Chunk]]], old: StoredIndex | None) -> list[tuple[int, Chunk]]:
+    """(document position, chunk) of every chunk of the documents read in this run whose text
+    its file (by name) did not hold before: a re-read file with one edited section yields
+    that section's chunks only. Only the re-read files' old chunks are looked at."""
+    fresh = {id(d) for d, _ in new}
+    sources = {d.source for d, _ in new}
+    before: set[tuple[str, str]] = set()
+    if old is not None:
+        before = {(c.source, c.text) for c in old.chunks if c.source in sources}
+    out: list[tuple[int, Chunk]] = []
+    at = 0
+    for n, (doc, count) in enumerate(zip(documents, chunk_counts)):
+        if id(doc) in fresh:
+            out += [(n, c) for c in chunks[at : at + count] if (c.source, c.text) not in before]
+        at += count
+    return out
 
 
 def _drop_failed(new: list[tuple[Document, list[Chunk]]], exc: EmbeddingFailed, report: IngestReport,

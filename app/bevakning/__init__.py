@@ -1,0 +1,55 @@
+"""Bevakningar: saved searches that alert when an ingest brings a passage they match.
+
+store.py keeps the searches and their alerts (SQLite beside the index), match.py decides
+what a new chunk matches, feed.py writes a search's Atom feed, mail.py the e-mail digests,
+watch.py ingests a watched folder; `after_ingest` is what every ingest runs when done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from namndsok.model import Chunk
+
+from .match import DEFAULT_MATCH, MatchSettings, alerts_for
+from .store import Alert, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AfterIngest:
+    """What the bevakningar did after one ingest."""
+
+    alerts: list[Alert]
+    mailed: int  # messages delivered
+    seconds: float  # matching and storing (mail excluded: it waits on a server)
+
+
+def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None, embedder=None,
+                 settings: MatchSettings = DEFAULT_MATCH) -> AfterIngest | None:
+    """Match the chunks an ingest added or changed (IngestReport.changed_chunks) against every
+    saved search of the index in `root`, store the new alerts, then mail the digests (`smtp`:
+    mail.SmtpSettings, None for none). With the index's `embedder`, a passage holding part of
+    a search's words is judged by meaning too (subject.py); without it, by words only.
+    Nothing happens without a bevakningar database."""
+    store = Store.existing(root)
+    if store is None:
+        return None
+    t = time.perf_counter()
+    new = []
+    if changed:
+        from .subject import Closeness
+
+        closeness = Closeness.of_index(root, embedder, store)
+        new = store.record(alerts_for(changed, store.searches(), settings, closeness))
+    seconds = time.perf_counter() - t
+    if new:
+        log.info("bevakningar: %d new %s", len(new), "match" if len(new) == 1 else "matches")
+    from .mail import send_digests
+
+    mailed = send_digests(store, smtp)
+    return AfterIngest(new, mailed, seconds)

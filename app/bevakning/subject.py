@@ -1,0 +1,97 @@
+"""How close a new passage comes to a saved search in meaning, as the answer step measures
+"the documents speak of the subject": the best sentence's similarity to the query, as a
+z-score against the query's similarity to the whole index (its background), from the
+sentence vectors the ingest has just stored. Only passages that already hold part of the
+query's words are asked (match.py): meaning confirms a lexical anchor, it never stands alone.
+
+Query vectors are embedded once per search and model and kept in the bevakningar database,
+so a thousand saved searches do not embed a thousand queries after every ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from namndsok.index.units import UnitTable, similarities
+
+from .store import SavedSearch, Store
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_SAMPLE = 20_000  # sentences a query's background is measured on (as Searcher.background)
+
+
+class Closeness:
+    """z-scores of new chunks' best sentences for saved searches, over one written index."""
+
+    def __init__(self, units: UnitTable, embedder, store: Store):
+        self.units = units
+        self.embedder = embedder
+        self.store = store
+        vecs = units.vectors
+        self._sample = vecs[:: max(1, len(vecs) // BACKGROUND_SAMPLE)] if len(vecs) else vecs
+        self._queries: dict[int, np.ndarray] = {}
+        self._background: dict[int, tuple[float, float]] = {}
+
+    @classmethod
+    def of_index(cls, root: Path, embedder, store: Store) -> "Closeness | None":
+        """Over the sentence vectors of the index now current in `root` (None without them)."""
+        from namndsok.index.store import current_folder, read_manifest
+
+        if embedder is None:
+            return None
+        manifest = read_manifest(root)
+        if manifest is None or manifest["embedder"]["name"] != embedder.name:
+            return None
+        units = UnitTable.load(current_folder(root))
+        if units is None or not len(units):
+            return None
+        return cls(units, embedder, store)
+
+    def prepare(self, searches: list[SavedSearch]) -> None:
+        """Query vectors for these searches: from the database, the missing ones embedded in one batch."""
+        need = [s for s in searches if s.id not in self._queries or s.id not in self._background]
+        if not need:
+            return
+        stored = self.store.query_vectors([s.id for s in need], self.embedder.name)
+        missing = [s for s in need if s.id not in stored]
+        if missing:
+            vecs = np.asarray(self.embedder.encode_queries([s.query for s in missing]), dtype=np.float32)
+            fresh = {s.id: v for s, v in zip(missing, vecs)}
+            self.store.keep_query_vectors(fresh, self.embedder.name)
+            stored.update(fresh)
+        self._queries.update(stored)
+        # every background in one matrix product: one search at a time, this was most of the
+        # bevakningar's cost after a small ingest (1,000 searches × the sampled sentences)
+        todo = [s.id for s in need if s.id not in self._background]
+        if not len(self._sample):
+            self._background.update((i, (0.0, 1.0)) for i in todo)
+        elif todo:
+            sims = self._sample @ np.stack([self._queries[i] for i in todo]).T
+            for i, mu, sd in zip(todo, sims.mean(axis=0), sims.std(axis=0)):
+                self._background[i] = (float(mu), float(sd or 1.0))
+
+    def z(self, search: SavedSearch, chunk_id: int) -> float:
+        """The chunk's best sentence against the query, in standard deviations above the
+        query's mean similarity to the index (-inf for a chunk without sentences)."""
+        if search.id not in self._queries or search.id not in self._background:
+            self.prepare([search])
+        qv = self._queries[search.id]
+        rng = self.units.of_chunk(chunk_id)
+        if not len(rng):
+            return float("-inf")
+        mu, sd = self._background[search.id]
+        best = float(similarities(self.units.vectors[rng.start : rng.stop], qv).max())
+        return (best - mu) / sd
+
+
+def keep_query_vectors(store: Store, searches: list[SavedSearch], embedder) -> None:
+    """Embed these searches' queries now (in one batch) and keep them, so that the first
+    ingest after they are made does not pay for it."""
+    need = [q for q in searches if q.id not in store.query_vectors([q.id], embedder.name)]
+    if need:
+        vecs = np.asarray(embedder.encode_queries([q.query for q in need]), dtype=np.float32)
+        store.keep_query_vectors({q.id: v for q, v in zip(need, vecs)}, embedder.name)

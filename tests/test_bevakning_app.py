@@ -1,0 +1,204 @@
+"""Bevakningar as a user meets them: `namndsok bevaka` and `namndsok ingest` on the command
+line, the Atom feed fetched over HTTP from a real `namndsok serve` with a login and read by
+feedparser, another user's searches and a revoked token answering 404, and `namndsok watch`
+stopped by SIGTERM with its index intact. The toy embedder: matching is by words."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import feedparser
+import pytest
+
+from conftest import ROOT, Server, corpus_file, quiet_env
+
+from namndsok.app.bevakning.store import Store
+from namndsok.index.store import load_index
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "namndsok.app.cli", *args], capture_output=True, text=True,
+                          env={**quiet_env(), "NAMNDSOK_EMBEDDER": "toy", **(env or {})}, cwd=ROOT, timeout=600)
+
+
+def request(url: str, method: str = "GET", auth: tuple[str, str] | None = None,
+            headers: dict | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, method=method, headers=headers or {})
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A toy index of two corpus files with saved searches of two users, made through the CLI,
+    served with alice's login."""
+    tmp = tmp_path_factory.mktemp("bevakning-app")
+    root, folder = tmp / "ix", tmp / "in"
+    folder.mkdir()
+    env = {"NAMNDSOK_AUTH": "alice:hemligt"}
+    out = cli("bevaka", "add", "Ann-Christine Furustrand", "--index", str(root), "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    alice = json.loads(out.stdout)
+    assert alice["user"] == "alice" and alice["feed"].endswith(f"/bevakning/{alice['token']}.atom")
+    out = cli("bevaka", "add", "Minirosen", "--user", "bob", "--index", str(root), "--json")
+    bob = json.loads(out.stdout)
+    for f in ("000", "002"):
+        shutil.copy(corpus_file(f), folder)
+    out = cli("ingest", str(folder), "--index", str(root))
+    assert out.returncode == 0, out.stderr
+    assert "bevakningar: " in out.stderr  # the CLI says that the searches found something
+    server = Server(["--index", str(root), "--auth", "alice:hemligt"], tmp / "serve.log")
+    try:
+        yield server.url.rstrip("/"), root, alice, bob
+    finally:
+        server.stop()
+
+
+def test_cli_lists_and_removes_saved_searches(tmp_path):
+    root = tmp_path / "ix"
+    assert cli("bevaka", "add", "familjecentral", "--organ", "Utbildningsnämnden", "--from", "2023",
+               "--email", "a@example.se", "--index", str(root)).returncode == 0
+    out = cli("bevaka", "add", "x", "--from", "igår", "--index", str(root))
+    assert out.returncode == 2 and "igår" in out.stderr and "Traceback" not in out.stderr
+    out = cli("bevaka", "list", "--index", str(root), "--json")
+    [s] = json.loads(out.stdout)
+    assert (s["query"], s["organ"], s["date_from"], s["email"]) == ("familjecentral", "Utbildningsnämnden", "2023", "a@example.se")
+    old = s["token"]
+    out = cli("bevaka", "ny-lank", str(s["id"]), "--index", str(root))
+    assert out.returncode == 0 and old not in out.stdout and "404" in out.stdout
+    assert cli("bevaka", "remove", str(s["id"]), "--index", str(root)).returncode == 0
+    out = cli("bevaka", "remove", str(s["id"]), "--index", str(root))
+    assert out.returncode == 1 and out.stderr.startswith("namndsok: there is no bevakning")
+    assert cli("bevaka", "list", "--index", str(root)).stdout.strip() == "Inga bevakningar."
+    out = cli("bevaka")
+    assert out.returncode == 1 and "add|list|remove" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_feed_is_read_by_a_feed_reader_without_the_login(served):
+    url, root, alice, _ = served
+    status, body = request(f"{url}/bevakning/{alice['token']}.atom")
+    assert status == 200
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Bevakning: Ann-Christine Furustrand"
+    assert feed.feed.language == "sv"
+    titles = [e.title for e in feed.entries]
+    # she asks about Minirosen in the protocol's § 10:3 and is named in the tjänsteutlåtande
+    assert any(t.startswith("Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3") for t in titles), titles
+    assert {e.link.split("?h=")[0].rsplit("/", 1)[0] for e in feed.entries} == {f"{url}/dokument"}
+    assert len({e.id for e in feed.entries}) == len(feed.entries)
+    entry = next(e for e in feed.entries if "KSPU § 10:3" in e.title)
+    assert "Furustrand" in entry.summary
+    # the entry's link opens the passage in the app, behind the login
+    assert request(entry.link.split("#")[0])[0] == 401
+    status, page = request(entry.link.split("#")[0], auth=("alice", "hemligt"))
+    assert status == 200 and "Furustrand" in page.decode("utf-8")
+
+
+def test_other_users_searches_and_revoked_tokens_are_not_found(served):
+    url, root, alice, bob = served
+    alice_auth = ("alice", "hemligt")
+    status, body = request(f"{url}/bevakning/mina.json", auth=alice_auth)
+    assert status == 200 and [s["query"] for s in json.loads(body)] == ["Ann-Christine Furustrand"]
+    assert request(f"{url}/bevakning/mina.json")[0] == 401
+    # bob's search is not alice's to remove or to give a new address
+    assert request(f"{url}/bevakning/{bob['id']}", "DELETE", alice_auth)[0] == 404
+    assert request(f"{url}/bevakning/{bob['id']}/ny-lank", "POST", alice_auth, {"x-namndsok-bevakning": "1"})[0] == 404
+    assert Store(root).get(bob["id"]) is not None
+    # a made-up token, and anything else under /bevakning/, is not open
+    assert request(f"{url}/bevakning/{'A' * 32}.atom")[0] == 404
+    assert request(f"{url}/bevakning/kort.atom")[0] == 401
+    # alice makes a search, revokes its address: the old one is 404, the new one works
+    status, body = request(f"{url}/bevakning/ny?q=elevh%C3%A4lsa", "POST", alice_auth)
+    assert status == 403  # without the app's header: a form on another site cannot do it
+    status, body = request(f"{url}/bevakning/ny?q=elevh%C3%A4lsa", "POST", alice_auth, {"x-namndsok-bevakning": "1"})
+    assert status == 201
+    made = json.loads(body)
+    assert made["user"] == "alice" and request(made["feed"])[0] == 200
+    status, body = request(f"{url}/bevakning/{made['id']}/ny-lank", "POST", alice_auth, {"x-namndsok-bevakning": "1"})
+    assert status == 200
+    renewed = json.loads(body)
+    assert request(made["feed"])[0] == 404
+    assert request(renewed["feed"])[0] == 200
+    assert request(f"{url}/bevakning/{made['id']}", "DELETE", alice_auth)[0] == 204
+    assert request(renewed["feed"])[0] == 404
+
+
+def test_watch_stops_on_sigterm_with_the_index_intact(tmp_path):
+    inbox, root = tmp_path / "inkorg", tmp_path / "ix"
+    inbox.mkdir()
+    shutil.copy(corpus_file("002"), inbox)
+    log = open(tmp_path / "watch.log", "w", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "namndsok.app.cli", "watch", str(inbox), "--index", str(root),
+                             "--interval", "5", "--settle", "0.2"],
+                            stdout=log, stderr=subprocess.STDOUT, env={**quiet_env(), "NAMNDSOK_EMBEDDER": "toy"}, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 300
+        text = ""
+        while "1 indexed" not in text:  # the first ingest's line
+            assert proc.poll() is None, (tmp_path / "watch.log").read_text()
+            assert time.monotonic() < deadline, text
+            time.sleep(0.1)
+            text = (tmp_path / "watch.log").read_text(encoding="utf-8")
+        shutil.copy(corpus_file("004"), inbox)
+        while "2 unchanged" not in text and "1 unchanged" not in text:  # the second file seen too
+            assert time.monotonic() < deadline, text
+            time.sleep(0.1)
+            text = (tmp_path / "watch.log").read_text(encoding="utf-8")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    text = (tmp_path / "watch.log").read_text(encoding="utf-8")
+    assert "watch stopped" in text and "Traceback" not in text
+    ix = load_index(root)
+    assert {d.source for d in ix.documents} == {corpus_file("002").name, corpus_file("004").name}
+    # the writer lock was let go: the next ingest runs and finds both files unchanged
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+
+    assert len(ingest([inbox], root, create_embedder("toy"), progress=False).unchanged) == 2
+
+
+def test_an_uploaded_pdf_alerts_the_saved_search_it_matches(tmp_path):
+    """Documents added through the app run the bevakningar too: the feed has the new § at once."""
+    from test_uploads import UPLOAD, _post, _wait, simhall_pdf
+    from test_web_security import basic
+
+    root, docs = tmp_path / "ix", tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(corpus_file("004"), docs)
+    assert cli("ingest", str(docs), "--index", str(root)).returncode == 0
+    follow = Store.create(root).add("simhall Åkersberga", user="sara")
+    server = Server(["--index", str(root), "--auth", "sara:uppladdning tillåten", "--allow-upload", str(tmp_path / "up")],
+                    tmp_path / "serve.log")
+    try:
+        status, job = _post(server.url, "simhall.pdf", simhall_pdf(tmp_path / "simhall.pdf"),
+                            {**UPLOAD, **basic("sara", "uppladdning tillåten")})
+        assert status == 202
+        assert _wait(server.url, job["id"])["state"] == "klar"
+        status, body = request(f"{server.url.rstrip('/')}/bevakning/{follow.token}.atom")
+    finally:
+        server.stop()
+    feed = feedparser.parse(body)
+    assert status == 200 and not feed.bozo
+    # the PDF's protocol: Kultur- och fritidsnämnden, § 12 Ny simhall i Åkersberga, on its first page
+    [entry] = feed.entries
+    assert "§ 12 Ny simhall i Åkersberga" in entry.title and "Dnr KFN 2024/0012" in entry.title
+    assert entry.link.endswith("#page=1")
