@@ -14,7 +14,10 @@ from pathlib import Path
 
 from conftest import ROOT, corpus_file
 from namndsok.index.store import load_index
-from namndsok.ingest.chunk import CHUNK_CHARS, HEADER_PART_CHARS
+from namndsok.ingest.chunk import HEADER_PART_CHARS
+from namndsok.ingest.settings import DEFAULT_CHUNKING
+
+CHUNK_CHARS = DEFAULT_CHUNKING.chars
 from namndsok.ingest.read import ReadLimits
 
 # a text with no line breaks and no sentence end: its one line is the document's title
