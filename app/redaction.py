@@ -14,6 +14,8 @@ embedded, and why `ingest --redact` is for deployments that must not hold the da
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 import logging
 from pathlib import Path
@@ -44,7 +46,10 @@ class RedactingSearcher(Searcher):
     search for a personnummer alone returns nothing."""
 
     def search(self, query: str, *args, **kwargs):
-        return super().search(without_personal(query), *args, **kwargs)
+        query = without_personal(query)
+        if not re.search(r"\w", query):  # nothing but personal data (and punctuation) was asked
+            return []
+        return super().search(query, *args, **kwargs)
 
     def embed_query(self, query: str) -> np.ndarray:
         return super().embed_query(without_personal(query))

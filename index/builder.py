@@ -218,7 +218,7 @@ def ingest(
     `settings.redact` masks personal data before anything is chunked or embedded (an index
     built so stays so: later runs redact too, until --rebuild)."""
     report = IngestReport()
-    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings(), settings.chunking())
+    options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings(), chunking=settings.chunking())
     limits = options.limits
     work = work or LocalWork()
     mode = progress_mode(progress)

@@ -52,7 +52,7 @@ def _cards(page: str) -> list[str]:
 
 
 def test_answer_with_only_a_question_is_the_documented_json(client):
-    res = client.predict("Vad beslutade vi om Minirosen?", api_name="/answer")
+    res = client.predict("Hur många platser har Minirosen?", api_name="/answer")
     assert set(res) == set(typing.get_type_hints(api.Answer))
     assert res["citations"] and all(set(c) == set(typing.get_type_hints(api.Citation)) for c in res["citations"])
     first = res["citations"][0]
@@ -205,7 +205,7 @@ def _csv_rows(body: str) -> list[dict]:
 
 def test_answers_and_matters_export_as_swedish_csv_and_json(app_server):
     """Svar and Ärende download too; the CSV has semicolons, a BOM and decimal commas."""
-    question = "Vad beslutade vi om Minirosen?"
+    question = "Hur många platser har Minirosen?"
     q = urllib.parse.urlencode({"q": question})
     status, body = get(app_server, f"/export/svar.json?{q}")
     rows = json.loads(body)

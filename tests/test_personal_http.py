@@ -108,7 +108,7 @@ def _responses(server) -> dict[str, str]:
     for q in SEARCHES[:3]:
         for mode in ("Svar", "Sök"):
             out[f"/ask_html {mode} {q}"] = client.predict(q, mode, "Alla", "Alla", "", "", api_name="/ask_html")
-    out["/decisions_html"] = client.predict("Alla", "Alla", "", "", api_name="/decisions_html")
+    out["/decisions_html"] = client.predict("Alla", "Alla", "", "", "", api_name="/decisions_html")
     out["/matter_html"] = client.predict("bistånd", api_name="/matter_html")
     # plain HTTP to the API too
     req = urllib.request.Request(base + "/gradio_api/call/search", data=json.dumps({"data": [SEARCHES[0]]}).encode(),

@@ -326,8 +326,8 @@ def test_the_app_follows_an_index_replaced_by_ingest(tmp_path):
         status, _, data = http(s.url, "GET", href)
         # the toy embedder may cite either document; the page is one of them, every line of it
         # (lines as shown: a list's "*" is drawn as "•", markdown marks left out)
-        def norm(x: str) -> str:  # marks dropped where they stand ("saknades**Vägen dit**" is shown glued)
-            return " ".join(re.sub(r"[*•_#]", "", x).split())
+        def norm(x: str) -> str:  # marks stand for a space ("saknades**Vägen dit**" is shown "saknades Vägen dit")
+            return " ".join(re.sub(r"[*•_#]", " ", x).split())
 
         served = {norm(html.unescape(m)) for m in re.findall(r'<span id="L\d+">([^<]{30,})</span>', data.decode())}
         texts = [norm(p.read_text(encoding="utf-8")) for p in docs.iterdir()]

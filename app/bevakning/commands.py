@@ -91,13 +91,13 @@ def _embed_now(root: Path, search) -> None:
     from namndsok.app.bevakning.store import Store
     from namndsok.app.bevakning.subject import keep_query_vectors
     from namndsok.index.embedders import create_embedder
-    from namndsok.index.search import _spec_for
+    from namndsok.index.embedders import spec_for
 
     manifest = _manifest_or_none(root)
     if manifest is None:
         return
     try:
-        keep_query_vectors(Store(root), [search], create_embedder(_spec_for(manifest["embedder"]["name"])))
+        keep_query_vectors(Store(root), [search], create_embedder(spec_for(manifest["embedder"]["name"])))
     except (NamndsokError, ImportError) as exc:  # the search is saved; the first ingest embeds it
         logging.getLogger(__name__).info("query vector not made now (%s)", exc)
 
@@ -158,7 +158,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from namndsok.app.bevakning.mail import SmtpSettings
     from namndsok.app.bevakning.watch import Watcher, WatchSettings
     from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder
-    from namndsok.index.search import _spec_for
+    from namndsok.index.embedders import spec_for
 
     dirs = [Path(p) for p in args.paths]
     for d in dirs:
@@ -166,7 +166,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             raise UsageError(f"{d} is not a folder; watch takes folders")
     root = _root(args)
     manifest = _manifest_or_none(root)
-    spec = args.embedder or (_spec_for(manifest["embedder"]["name"]) if manifest
+    spec = args.embedder or (spec_for(manifest["embedder"]["name"]) if manifest
                              else os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
     watcher = Watcher(dirs, root, create_embedder(spec), WatchSettings(interval=args.interval, settle=args.settle),

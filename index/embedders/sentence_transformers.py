@@ -28,7 +28,6 @@ class SentenceTransformerEmbedder:
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim())  # renamed in sentence-transformers 6
         self._prefixes = _E5_PREFIXES if "e5" in model.lower() else ("", "")
-        self.max_tokens = int(self._model.max_seq_length)  # the rest of a longer text is cut
 
     def token_counts(self, texts: list[str]) -> list[int]:
         """Tokens each text has for the model (before the cut at max_tokens): for benchmarks."""
@@ -37,6 +36,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
+        """What the model reads of a text; the rest of a longer one is cut."""
         return int(self._model.max_seq_length)
 
     def fit(self, text: str) -> str:
