@@ -105,7 +105,7 @@ class LoginThrottle:
 
     def _wait(self, keys, now: float) -> float:
         found = [self._by_key.get(k) for k, _ in keys]
-        return max((f.locked_until - now for f in found if f is not None), default=0.0) if any(found) else 0.0
+        return max(0.0, max((f.locked_until - now for f in found if f is not None), default=0.0)) if any(found) else 0.0
 
     def attempt(self, client: str, user: str | None, check: Callable[[], bool]) -> float | bool:
         """One login attempt, atomic: the wait in seconds (> 0) when locked out, without

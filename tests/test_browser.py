@@ -126,8 +126,10 @@ def _visible_text(driver) -> str:
     return driver.execute_script("return document.body.innerText")
 
 
-def _severe(driver, allow: str = "") -> list:
-    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and not (allow and allow in e.get("message", ""))]
+def _severe(driver, allow: tuple[str, ...] = ()) -> list:
+    """The browser's errors, but those naming one of `allow`."""
+    return [e for e in driver.get_log("browser")
+            if e.get("level") == "SEVERE" and not any(a in e.get("message", "") for a in allow)]
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -293,7 +295,7 @@ def test_login_in_the_browser_then_ask_and_open_a_document(browser, corpus_index
         href = result.find_element(By.CSS_SELECTOR, "a.ns-open").get_attribute("href")
         d.get(href)
         assert "Minirosen" in d.page_source and "KSPU § 10:" in d.page_source
-        assert not _severe(d, allow="/login")
+        assert not _severe(d, allow=("/login",))
     finally:
         d.delete_all_cookies()
         server.stop()
@@ -347,7 +349,9 @@ def test_upload_a_pdf_in_the_browser_then_find_it(browser, tmp_path):
         assert [p.name for p in folder.iterdir()] == [pdf.name]
         d.get(server.url + "?q=ny+simhall+25-metersbassäng&lage=sok")
         _text_in(d, "#ns-result", "Kultur- och fritidsnämnden, protokoll 2024-03-12", "§ 12 Ny simhall i Åkersberga")
-        assert not _severe(d, allow="/uppladdning")
+        # a page left while Gradio's event stream was open logs its fetch as aborted ("AbortError:
+        # signal is aborted … Connection errored out"): the browser's doing, not the app's
+        assert not _severe(d, allow=("/uppladdning", "AbortError: signal is aborted"))
     finally:
         d.delete_all_cookies()
         server.stop()
