@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 from namndsok.model import Document
 
 from . import labels
+from .answering.result import MARKER_RE
 from .passages import Passage, keep_whole, query_spans, render, sentence_span, snippet_html
 
 # (passage, document offset to land on or None, its end) → the document's URL, or "" when gone
@@ -165,7 +166,7 @@ def _answer_line(line: str, decision: str | None) -> str:
     if badge and line.startswith(badge[0] + ":"):
         label = f'<span class="ns-badge {badge[1]}">{esc(badge[0])}</span> '
         line = line[len(badge[0]) + 1:].strip()
-    m = re.search(r"(?:\s*\[\d+\])+\s*$", line)  # the markers are the app's: after the closing quote
+    m = re.search(rf"(?:\s*{MARKER_RE.pattern})+\s*$", line)  # the markers are the app's: after the closing quote
     said, markers = (line[:m.start()], m.group(0).split()) if m else (line, [])
     links = "".join(f' <a class="ns-marker" href="#ns-src-{n[1:-1]}">{n}</a>' for n in markers)
     return f'<div class="ns-line">{label}<blockquote class="ns-said">”{keep_whole(render(said.strip()))}”{links}</blockquote></div>'

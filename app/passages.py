@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from namndsok.identifiers import PARA_SIGN_RE
 from namndsok.index.lexical import tokenize
 from namndsok.model import Chunk, Citation, Document, Section
 
@@ -92,7 +93,7 @@ def query_spans(text: str, query: str) -> list[tuple[int, int]]:
         toks = tokenize(m.group(0))
         if toks and any(t in wanted for t in toks):
             spans.append(m.span())
-    for m in re.finditer(r"§\s*\d+(?::\d+)?", text):  # "§ 43" is one token of the query
+    for m in PARA_SIGN_RE.finditer(text):  # "§ 43" is one token of the query
         if tokenize(m.group(0)) and set(tokenize(m.group(0))) <= wanted:
             spans.append(m.span())
     return sorted(set(spans))

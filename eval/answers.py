@@ -17,13 +17,14 @@ import re
 import time
 from typing import Any
 
+from namndsok.app.answering.result import MARKER_RE
 from namndsok.identifiers import find_dnr_keys
 
 from . import metrics as M
 from .qset import Question
 from .retrieval import gold_sections, section_right, subsection_right
 
-_MARKER_RE = re.compile(r"\s*\[\d+\]")
+_MARKER_RE = re.compile(r"\s*" + MARKER_RE.pattern)  # a marker with the space before it
 MIN_QUOTE = 30
 
 

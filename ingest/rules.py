@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from namndsok.dates import MONTHS
 from namndsok.identifiers import PARA_LABEL
 
 # "KSPU § 10:3", "§ 43 Samverkansavtal …", "KS § 7" — a paragraph heading starts its line.
@@ -69,7 +70,7 @@ ISO_DATE_RULES: list[re.Pattern[str]] = [
 ]
 # "Tid\tOnsdag den 16 september 2020, klockan 08.00-08.48", "Datum: 3 maj 2023"
 TEXT_DATE_RE = re.compile(
-    r"^(?:Tid|Datum):?\s+(?:\w+dag\s+)?(?:den\s+)?(?P<date>\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})",
+    rf"^(?:Tid|Datum):?\s+(?:\w+dag\s+)?(?:den\s+)?(?P<date>\d{{1,2}} (?:{'|'.join(MONTHS)}) \d{{4}})",
     re.IGNORECASE,
 )
 

@@ -11,7 +11,7 @@ import re
 from namndsok.errors import NamndsokError
 
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
            "november", "december")
 
 
@@ -45,7 +45,7 @@ def _problem(text: str) -> tuple[str, str] | None:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= int(m[3]) <= last:
             return (f"{shown!r} does not exist: {calendar.month_name[month]} {year} has {last} days",
-                    f"'{shown}' finns inte: {_MONTHS[month - 1]} {year} har {last} dagar")
+                    f"'{shown}' finns inte: {MONTHS[month - 1]} {year} har {last} dagar")
     return None
 
 

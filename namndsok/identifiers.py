@@ -26,6 +26,8 @@ PARA_NUM = r"\d{1,3}(?::\d{1,3})?"
 PARA_LABEL = rf"(?:[A-ZÅÄÖ][A-ZÅÄÖa-zåäö-]{{0,9}}\s+)?§\s?(?P<num>{PARA_NUM})"
 # the number at the end of a normalised label ("KSPU § 10:3" → 10:3)
 LABEL_NUM_RE = re.compile(rf"§ (?P<num>{PARA_NUM})$")
+# the sign and its number anywhere in a text, any spacing: "§ 43", "§10:3"
+PARA_SIGN_RE = re.compile(rf"§\s*{PARA_NUM}")
 # a § reference anywhere in free text (a query): "§ 43", "KSPU §10:3"
 PARA_REF_RE = re.compile(rf"(?:(?P<org>[A-ZÅÄÖ]{{2,6}})\s*)?§\s?(?P<num>{PARA_NUM})")
 

@@ -13,6 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from namndsok.dates import MONTHS
 from namndsok.facts import ProtocolFacts
 from namndsok.identifiers import PARA_REF_RE
 from namndsok.ingest.protocol import name_key
@@ -93,8 +94,7 @@ ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing|\b
                                          r"|utöver ledamöterna|förutom ledamöterna|besides the members", _I)),
                     ("beslutande", re.compile(r"\bbeslutande\b|\bvoting members\b|\bledamöter(?:na)?\b|\bmembers\b", _I))]
 _WORD_RE = re.compile(r"[a-zåäöéü]{5,}")
-_MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-              "november", "december")
+_MONTHS_SV = MONTHS
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
               "november", "december")
 _MONTH_RE = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?(" + "|".join(_MONTHS_SV + _MONTHS_EN[:4] + _MONTHS_EN[5:])

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from namndsok.errors import NamndsokError
 from namndsok.model import Hit
 
+from .result import MARKER_RE
+
 SYSTEM_PROMPT = (
     "Du svarar på frågor om kommunala nämndhandlingar. Använd ENDAST de numrerade källorna; källorna är "
     "på svenska. Svara med ett JSON-objekt och inget annat: "
@@ -30,7 +32,6 @@ SYSTEM_PROMPT = (
     'inom hakparentes, t.ex. [1]", "reason": "en mening om varför källorna inte besvarar frågan"}. '
     'Välj "answer" bara om källorna säger det som frågas; annars "closest" med "reason" och tomt "answer".'
 )
-_MARK_RE = re.compile(r"\[(\d{1,3})\]")
 
 
 class LLMError(NamndsokError):
@@ -137,7 +138,7 @@ def generate(cfg: LLMConfig, question: str, hits: list[Hit]) -> Generated:
             renumber[n] = len(cited)
         return f"[{renumber[n]}]"
 
-    text = _MARK_RE.sub(fix, reply)
+    text = MARKER_RE.sub(fix, reply)
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     if not cited:
         raise LLMError("the reply cites none of the given passages")

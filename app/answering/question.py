@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from namndsok.identifiers import DNR_RE, PARA_REF_RE, key_of_match
 from namndsok.index.language import detect_language
 
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-          "november", "december")
+from namndsok.dates import MONTHS
+from namndsok.identifiers import DNR_RE, PARA_REF_RE, key_of_match
+
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # a year named in a question or a table header
 
 # an amount as the documents write one: "40 000 tkr", "5 500 kr", "12 procent", "3,5 mnkr"

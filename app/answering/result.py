@@ -3,10 +3,14 @@ JSON, the API and the page."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from namndsok.model import Hit
+
+# an answer's marker "[2]": the citation it stands for (1-based)
+MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass
