@@ -229,7 +229,7 @@ class WebApp:
         return rows
 
     def facts(self) -> list:
-        return list(getattr(self.searcher.index, "facts", None) or [])
+        return self.searcher.facts
 
     @one_snapshot
     def person_record_html(self, person: str) -> str:

@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -26,12 +27,11 @@ from namndsok.identifiers import LABEL_NUM_RE, PARA_REF_RE, find_dnr_keys, key_m
 from namndsok.model import Chunk, Citation, Document, Hit, Section
 
 from .catalogue import Catalogue, IndexedDocument
-from .evidence import AnswerStats, Sentence
-from .queries import QueryVectors, RecentCache
-
 from .embedders import Embedder, create_embedder, spec_for
+from .evidence import AnswerStats, Sentence
 from .filtered import FilterSettings, MetadataColumns, dense_search
 from .language import is_foreign
+from .queries import QueryVectors, RecentCache
 from .settings import DEFAULT_SEARCH, MODES, SearchSettings
 from .store import StoredIndex, load_index
 from .units import best_per_chunk, similarities
@@ -174,6 +174,16 @@ class Searcher:
 
     def term_stats(self, text: str) -> list[tuple[str, float, bool]]:
         return self.stats.term_stats(text)
+
+    @property
+    def facts(self) -> list:
+        """The protocol facts stored with the index (namndsok.facts.ProtocolFacts)."""
+        return list(getattr(self.index, "facts", None) or [])
+
+    def lexicon(self) -> tuple[dict, Callable[[list[str]], list[float]]]:
+        """The lexical side's vocabulary (token → column) and its idf: what words the corpus
+        uses at all, and how rare each is (the answer's checks read them)."""
+        return self.index.lexical.vocabulary, self.index.lexical.idf
 
     # ------------------------------------------------------------ filters
 

@@ -44,9 +44,8 @@ class Answerer:
         self.searcher = searcher
         self.llm = llm
         self.settings = settings
-        lexical = searcher.index.lexical
-        self.vocab = Vocabulary(lexical.vocabulary, lexical.idf, [c.text for c in searcher.chunks], searcher.organs(),
-                                words or WordLists.load())
+        vocabulary, idf = searcher.lexicon()
+        self.vocab = Vocabulary(vocabulary, idf, [c.text for c in searcher.chunks], searcher.organs(), words or WordLists.load())
         self._by_section: dict[tuple[str, str, int], list[int]] = {}
         for i, c in enumerate(searcher.chunks):
             self._by_section.setdefault((c.source, c.doc_sha256, c.section_index), []).append(i)

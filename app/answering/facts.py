@@ -69,7 +69,7 @@ class _Citer:
         self.hits: list[Hit] = []
         self.highlights: dict[int, list[str]] = {}
         self._by_chunk: dict[int, int] = {}
-        self._docs = {d.sha256: d for d in searcher.index.documents}
+        self._docs = {d.sha256: d for d in searcher.documents}
 
     def mark(self, cite: Cite) -> str:
         chunk = self._chunk(cite)
@@ -168,7 +168,7 @@ def _title(titles: dict, label: str) -> str:
 
 def _titles(searcher, p: ProtocolFacts) -> dict:
     """§ label → its Section (title, start, end)."""
-    doc = next((d for d in searcher.index.documents if d.sha256 == p.sha256), None)
+    doc = next((d for d in searcher.documents if d.sha256 == p.sha256), None)
     return {s.label: s for s in doc.sections} if doc else {}
 
 
@@ -412,7 +412,7 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
 
 def protocol_texts(searcher, protocols: list[ProtocolFacts]) -> dict[tuple[str, int], str]:
     """Each protocol's text, lower-cased: from its front matter to the end of its last §."""
-    docs = {d.sha256: d for d in searcher.index.documents}
+    docs = {d.sha256: d for d in searcher.documents}
     out = {}
     for p in protocols:
         doc = docs.get(p.sha256)
@@ -445,7 +445,7 @@ def _verbatim(cit: _Citer, cite: Cite) -> str:
 
 def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     """A cited answer from the protocol facts, or None when the question is not about them."""
-    protocols: list[ProtocolFacts] = list(getattr(searcher.index, "facts", None) or [])
+    protocols: list[ProtocolFacts] = searcher.facts
     if not protocols:
         return None
     scope = scope_of(question, protocols)
