@@ -166,54 +166,15 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
     A page that cannot be read, or exceeds a limit, is left out; it is logged as left out only
     when the rest of the file is indexed, and otherwise named in the file's error. Pages
     without a usable text layer are read by OCR when the engine is there (`ocr`)."""
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
+    from pypdf.errors import FileNotDecryptedError
 
     limits = limits or ReadLimits()
     truncated = b"%%EOF" not in data[-2048:]
     if b"%PDF-" not in data[:1024]:
         raise IngestError(path, "not a PDF (no %PDF- header); the file is corrupt or has the wrong extension")
-    pages: list[str] = []
-    images: list[bool] = []  # whether each page draws an image (a scan)
     problems: list[PageProblem] = []
-    started = time.monotonic()
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except DependencyError as exc:
-                raise IngestError(path, f"encrypted PDF that needs a crypto library to open ({exc}); "
-                                        "install `cryptography` or decrypt the file first") from exc
-            except Exception as exc:  # pypdf raises several types for unsupported crypto
-                raise IngestError(path, f"encrypted PDF that cannot be opened ({_short(exc)}); decrypt it first") from exc
-            if not ok:
-                raise IngestError(path, "encrypted PDF with a password; decrypt it first (e.g. `qpdf --decrypt`)")
-        n = len(reader.pages)
-        if n > limits.max_pdf_pages:
-            raise IngestError(path, f"{n:,} pages, more than the limit of {limits.max_pdf_pages:,} pages per PDF "
-                                    "(--max-pdf-pages)")
-        for i in range(n):
-            if time.monotonic() - started > limits.max_pdf_seconds:
-                raise IngestError(path, f"reading its text took more than {limits.max_pdf_seconds:g} s "
-                                        f"(stopped at page {i + 1} of {n}; a resource limit)")
-            try:
-                page = reader.pages[i]
-                images.append(page_has_image(page))
-                pages.append(_page_text(page, i + 1, limits))
-            except FileNotDecryptedError:
-                raise
-            except PageProblem as exc:
-                problems.append(exc)
-                pages.append("")
-            except Exception as exc:  # one broken page must not lose the others
-                if truncated:
-                    raise
-                why = _resource_reason(exc) or f"it cannot be read ({_short(exc)})"
-                problems.append(PageProblem(i + 1, why))
-                pages.append("")
+        pages, images = _text_layers(_open_pdf(data, path, limits), path, limits, truncated, problems)
     except IngestError:
         raise
     except FileNotDecryptedError as exc:
@@ -229,12 +190,79 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
     pages = [_normalise(p) for p in pages]
     images += [False] * (len(pages) - len(images))
     failed = {pr.page for pr in problems}
-    ocr = ocr or OcrSettings()
     scanned = [i + 1 for i, p in enumerate(pages) if i + 1 not in failed and needs_ocr(p, images[i])]
     ocr_done: list[int] = []
     why_not = None
     if scanned:
-        ocr_done, why_not = _ocr(data, path, pages, scanned, problems, ocr)
+        ocr_done, why_not = _ocr(data, path, pages, scanned, problems, ocr or OcrSettings())
+    _check_text(path, pages, problems, truncated, why_not)
+    starts, pos = [], 0
+    for p in pages:
+        starts.append(pos)
+        pos += len(p) + len(PAGE_SEPARATOR)
+    return PAGE_SEPARATOR.join(pages), starts, ocr_done
+
+
+def _open_pdf(data: bytes, path: str, limits: ReadLimits):
+    """A pypdf reader of the file, decrypted when its password is empty, within the page limit."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except DependencyError as exc:
+            raise IngestError(path, f"encrypted PDF that needs a crypto library to open ({exc}); "
+                                    "install `cryptography` or decrypt the file first") from exc
+        except Exception as exc:  # pypdf raises several types for unsupported crypto
+            raise IngestError(path, f"encrypted PDF that cannot be opened ({_short(exc)}); decrypt it first") from exc
+        if not ok:
+            raise IngestError(path, "encrypted PDF with a password; decrypt it first (e.g. `qpdf --decrypt`)")
+    n = len(reader.pages)
+    if n > limits.max_pdf_pages:
+        raise IngestError(path, f"{n:,} pages, more than the limit of {limits.max_pdf_pages:,} pages per PDF "
+                                "(--max-pdf-pages)")
+    return reader
+
+
+def _text_layers(reader, path: str, limits: ReadLimits, truncated: bool,
+                 problems: list[PageProblem]) -> tuple[list[str], list[bool]]:
+    """Each page's text layer ("" for a page left out, its reason added to `problems`) and
+    whether it draws an image (a scan), within the time limit."""
+    from pypdf.errors import FileNotDecryptedError
+
+    pages: list[str] = []
+    images: list[bool] = []
+    started = time.monotonic()
+    n = len(reader.pages)
+    for i in range(n):
+        if time.monotonic() - started > limits.max_pdf_seconds:
+            raise IngestError(path, f"reading its text took more than {limits.max_pdf_seconds:g} s "
+                                    f"(stopped at page {i + 1} of {n}; a resource limit)")
+        try:
+            page = reader.pages[i]
+            images.append(page_has_image(page))
+            pages.append(_page_text(page, i + 1, limits))
+        except FileNotDecryptedError:
+            raise
+        except PageProblem as exc:
+            problems.append(exc)
+            pages.append("")
+        except Exception as exc:  # one broken page must not lose the others
+            if truncated:
+                raise
+            why = _resource_reason(exc) or f"it cannot be read ({_short(exc)})"
+            problems.append(PageProblem(i + 1, why))
+            pages.append("")
+    return pages, images
+
+
+def _check_text(path: str, pages: list[str], problems: list[PageProblem], truncated: bool, why_not: str | None) -> None:
+    """Refuse a file with no text or whose cut lost pages; log the pages left out of one that
+    is indexed (only now is it true that they are left out)."""
     if sum(len(p.strip()) for p in pages) < 20:
         if problems:  # the cause is the pages that could not be read, not a missing text layer
             raise IngestError(path, f"no text could be read: {_problems(problems)}")
@@ -247,18 +275,13 @@ def read_pdf(data: bytes, path: str, limits: ReadLimits | None = None,
             raise IngestError(path, f"truncated PDF (its end-of-file marker is missing; page(s) {_pages(empty)} lost); "
                                     "re-export or download it again")
         log.warning("%s: the end-of-file marker is missing, but every page has text; indexed", path)
-    for problem in problems:  # the file is indexed: now it is true that these pages are left out
+    for problem in problems:
         log.warning("%s: page %d left out: %s", path, problem.page, problem.reason)
     failed = {pr.page for pr in problems}
     blank = sum(1 for i, p in enumerate(pages) if not p.strip() and i + 1 not in failed)
     if blank and why_not:
         log.warning("%s: %d of %d page(s) have no text layer (scanned?) and %s; only the others are searchable",
                     path, blank, len(pages), why_not)
-    starts, pos = [], 0
-    for p in pages:
-        starts.append(pos)
-        pos += len(p) + len(PAGE_SEPARATOR)
-    return PAGE_SEPARATOR.join(pages), starts, ocr_done
 
 
 def _ocr(data: bytes, path: str, pages: list[str], scanned: list[int], problems: list[PageProblem],
