@@ -103,51 +103,49 @@ def document_routes(webapp: WebApp) -> APIRouter:
     return router
 
 
+def _exported(name: str, fmt: str, columns: list[str], rows) -> Response:
+    """The rows of one export as `fmt` (csv or json); `rows()` reads them. A format or a filter
+    that is wrong is one sentence (404 or 422)."""
+    if fmt not in ("csv", "json"):
+        raise HTTPException(404, f"Välj {name}.csv eller {name}.json")
+    try:
+        found = rows()
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return _export(found, columns, f"namndsok-{name}", fmt)
+
+
+def _required(value: str, what: str) -> None:
+    if not value.strip():
+        raise HTTPException(422, f"Ange {what}")
+
+
 def export_routes(webapp: WebApp) -> APIRouter:
     """/export/sok, /export/svar, /export/arende and /export/beslut, each .csv or .json."""
     router = APIRouter()
 
     @router.get("/export/sok.{fmt}")
     def export_search(fmt: str, q: str = "", organ: str = ALL, typ: str = ALL, fran: str = "", till: str = ""):
-        if fmt not in ("csv", "json"):
-            raise HTTPException(404, "Välj sok.csv eller sok.json")
-        if not q.strip():
-            raise HTTPException(422, "Ange sökorden som q=…")
-        try:
-            rows = webapp.search_rows(q, organ, typ, fran, till)
-        except InputError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return _export(rows, SEARCH_COLUMNS, "namndsok-sok", fmt)
+        if fmt in ("csv", "json"):
+            _required(q, "sökorden som q=…")
+        return _exported("sok", fmt, SEARCH_COLUMNS, lambda: webapp.search_rows(q, organ, typ, fran, till))
 
     @router.get("/export/svar.{fmt}")
     def export_answer(fmt: str, q: str = "", organ: str = ALL, typ: str = ALL, fran: str = "", till: str = ""):
-        if fmt not in ("csv", "json"):
-            raise HTTPException(404, "Välj svar.csv eller svar.json")
-        if not q.strip():
-            raise HTTPException(422, "Ange frågan som q=…")
-        try:
-            rows = webapp.answer_rows(q, organ, typ, fran, till)
-        except InputError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return _export(rows, ANSWER_COLUMNS, "namndsok-svar", fmt)
+        if fmt in ("csv", "json"):
+            _required(q, "frågan som q=…")
+        return _exported("svar", fmt, ANSWER_COLUMNS, lambda: webapp.answer_rows(q, organ, typ, fran, till))
 
     @router.get("/export/arende.{fmt}")
     def export_matter(fmt: str, arende: str = ""):
-        if fmt not in ("csv", "json"):
-            raise HTTPException(404, "Välj arende.csv eller arende.json")
-        if not arende.strip():
-            raise HTTPException(422, "Ange diarienumret eller ämnet som arende=…")
-        return _export(webapp.matter_rows(arende), MATTER_COLUMNS, "namndsok-arende", fmt)
+        if fmt in ("csv", "json"):
+            _required(arende, "diarienumret eller ämnet som arende=…")
+        return _exported("arende", fmt, MATTER_COLUMNS, lambda: webapp.matter_rows(arende))
 
     @router.get("/export/beslut.{fmt}")
     def export_decisions(fmt: str, organ: str = ALL, slag: str = ALL, fran: str = "", till: str = "", ledamot: str = ""):
-        if fmt not in ("csv", "json"):
-            raise HTTPException(404, "Välj beslut.csv eller beslut.json")
-        try:
-            rows = webapp.decision_rows(organ, slag, fran, till, ledamot[:200])
-        except InputError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return _export(rows, DECISION_COLUMNS, "namndsok-beslut", fmt)
+        return _exported("beslut", fmt, DECISION_COLUMNS,
+                         lambda: webapp.decision_rows(organ, slag, fran, till, ledamot[:200]))
 
     return router
 
