@@ -18,6 +18,8 @@ from namndsok.facts import ProtocolFacts
 from namndsok.identifiers import PARA_REF_RE
 from namndsok.ingest.protocol import name_key
 
+from .question import YEAR_RE
+
 # party names (Swedish, genitive, English) → letters
 PARTY_WORDS: dict[str, str] = {
     "socialdemokraterna": "S", "socialdemokrat": "S", "social democrats": "S", "social democratic": "S",
@@ -227,8 +229,8 @@ def date_of(question: str) -> tuple[str | None, str | None, str | None] | None:
         if word == "may" and not (m[1] or m[3]):
             return None  # the English verb "may"
         return m[3], f"{month:02d}", f"{int(m[1]):02d}" if m[1] else None
-    if m := re.search(r"\b((?:19|20)\d{2})\b", question):
-        return m[1], None, None
+    if m := YEAR_RE.search(question):
+        return m[0], None, None
     return None
 
 
