@@ -323,28 +323,74 @@ def _anteckning(sent: _Span, para: _Span, people: People, label: str, cite) -> A
                       cite(para.start, para.end))
 
 
+@dataclass
+class _VoteHead:
+    """The columns of a vote list table: the marks' columns and what an X there means."""
+    marks: dict[int, str]
+    party: int | None
+    substitute: int | None
+
+
+def _vote_table_head(text: str) -> _VoteHead | None:
+    """A header row "…\tJa\tNej\tAvstår" (Ja next to Nej), with its party and ersättare columns."""
+    cells = [c.strip() for c in text.split("\t")]
+    low = [c.lower() for c in cells]
+    at = next((i for i in range(len(low) - 1) if low[i] == "ja" and low[i + 1] == "nej"), None)
+    if at is None or at == 0 and cells[0]:  # "Ja" must not be the person column
+        return None
+    marks = {}
+    for i in range(at, len(low)):
+        if low[i] not in R.VOTE_COLUMN_HEADS:
+            break
+        marks[i] = R.VOTE_COLUMN_HEADS[low[i]]
+    party = next((i for i, c in enumerate(cells[:at]) if R.VOTE_PARTY_HEAD_RE.match(c)), None)
+    sub = next((i for i, c in enumerate(cells[1:at], 1) if R.VOTE_SUBSTITUTE_HEAD_RE.match(c)), None)
+    return _VoteHead(marks, party, sub)
+
+
+def _vote_table_row(text: str, head: _VoteHead, people: People) -> tuple[str, str | None, str] | None:
+    """A row of a vote list table as (who voted, party, choice): exactly one mark under the
+    mark columns; the ersättare in the ersättare column votes for the ledamot. None otherwise."""
+    cells = [c.strip() for c in text.split("\t")]
+    marks = [head.marks[i] for i, c in enumerate(cells) if i in head.marks and c in R.VOTE_MARKS]
+    if len(marks) != 1 or any(c for i, c in enumerate(cells) if i in head.marks and c not in R.VOTE_MARKS):
+        return None  # no mark, two marks or a word under a mark column: not read as a vote
+    who = cells[head.substitute] if head.substitute is not None and head.substitute < len(cells) and cells[head.substitute] else cells[0]
+    m = R.VOTE_PERSON_CELL_RE.match(who)
+    if not m:
+        return None
+    party = party_code(m["party"])
+    if party is None and head.party is not None and head.party < len(cells):
+        party = party_code(cells[head.party] or None)
+    name = people.add(m["name"], party)
+    return name, party or people.party(name), marks[0]
+
+
 def _vote(sec_lines: list[Line], people: People, label: str, cite) -> Vote | None:
     start = next((ln for ln in sec_lines if R.VOTE_MARK_RE.search(ln.text)), None)
     assert start is not None
-    head: list[str] | None = None
+    head: _VoteHead | None = None
     votes: list[tuple[str, str | None, str]] = []
     totals: dict[str, int | None] = {"ja": None, "nej": None, "avstar": None}
     ja_means = None
     end = start
     for ln in sec_lines[sec_lines.index(start):]:
-        if R.VOTE_HEAD_RE.match(ln.text):
-            head = [c.strip().lower() for c in ln.text.split("\t")][1:]
+        if "\t" in ln.text and (h := _vote_table_head(ln.text)):
+            head = h
             end = ln
             continue
+        if head is not None and "\t" in ln.text:
+            if row := _vote_table_row(ln.text, head, people):
+                votes.append(row)
+                end = ln
+                continue
         if (m := R.VOTE_ROW_RE.match(ln.text)) and not R.VOTE_HEAD_WORDS_RE.match(ln.text):
             cells = [c.strip() for c in (m["cells"] or "").split("\t")]
             word = R.VOTE_WORDS.get((m["word"] or "").lower()) or next(
                 (R.VOTE_WORDS[c.lower()] for c in cells if c.lower() in R.VOTE_WORDS), None)
-            marks = [i for i, c in enumerate(cells) if c.upper() == "X"] if head is not None else []
-            if word or (marks and marks[0] < len(head or [])):
-                choice = word or {"ja": "ja", "nej": "nej"}.get((head or [])[marks[0]], "avstår")
+            if word:
                 name = people.add(m["name"], party_code(m["party"]))
-                votes.append((name, party_code(m["party"]) or people.party(name), choice))
+                votes.append((name, party_code(m["party"]) or people.party(name), word))
                 end = ln
             continue
         if ja_means is None and (j := R.JA_MEANS_RE.search(ln.text)):

@@ -119,6 +119,15 @@ VOTE_HEAD_RE = re.compile(r"^(?:Ledamot|Namn|Ledamöter)?\s*\t\s*Ja\s*\t\s*Nej\s
 VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})[ ]*(?:{PARTY})?(?:[ ]*\t(?P<cells>.*)|\s+(?P<word>ja|nej|avstår|avstod)\b.*)$", re.IGNORECASE)
 VOTE_HEAD_WORDS_RE = re.compile(r"^(?:Ledamot|Ledamöter|Namn)\b")  # a header whose tabs a PDF lost
 VOTE_WORDS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår"}
+# a vote list as a table, by its header's cells: "Ledamöter\tTjänstgörande ersättare\tJa\tNej\tAvstår",
+# "Namn\tParti\tJa\tNej\tAvstår"; a mark column is one of VOTE_COLUMN_HEADS, and an X under it is the vote
+VOTE_COLUMN_HEADS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår", "avst": "avstår", "avstående": "avstår"}
+VOTE_PARTY_HEAD_RE = re.compile(r"^Parti(?:beteckning)?$", re.IGNORECASE)
+# the column of the ersättare who served, and so voted, in the ledamot's place
+VOTE_SUBSTITUTE_HEAD_RE = re.compile(r"^(?:Tjänstgörande\s+)?ersättare$|^Tjg\.?\s*ers\.?$", re.IGNORECASE)
+VOTE_MARKS = {"X", "x", "×", "✓", "✔"}
+# the person cell of a table row: "Anna Ek (S)", "Lena Sjöberg (C), ordförande", "Ida Persson, tjg ers"
+VOTE_PERSON_CELL_RE = re.compile(rf"^(?P<name>{NAME})[ ]*(?:{PARTY})?(?:\s*,\s*[^\t(]*)?$")
 VOTE_TOTALS_RES: dict[str, re.Pattern[str]] = {
     # "Med 7 röster mot 4 beslutar nämnden …": the first count is for the proposal adopted
     "ja": re.compile(r"(?P<n>\d+)\s+ja(?:-|\s)?röst(?:er)?|\bJa(?:-röster)?\s*[:\t]\s*(?P<m>\d+)\b|\bmed\s+(?P<k>\d+)\s+röster\s+mot\s+\d+", re.IGNORECASE),

@@ -20,6 +20,7 @@ from namndsok.errors import IngestError
 from namndsok.model import Document
 
 from .ocr import OcrSettings, OcrUnavailable, engine_problem, needs_ocr, ocr_pages, page_has_image
+from .pdf_columns import with_table_columns
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _page_text(page, number: int, limits: ReadLimits) -> str:
     if size > limits.max_page_content_mb * 1e6:
         raise PageProblem(number, f"its drawing instructions take {size / 1e6:.0f} MB, more than the limit of "
                                   f"{limits.max_page_content_mb:g} MB per page (a resource limit)")
-    text = page.extract_text() or ""
+    text = with_table_columns(page, page.extract_text() or "")
     if len(text) > limits.max_page_chars:
         raise PageProblem(number, f"it has {len(text):,} characters of text, more than the limit of "
                                   f"{limits.max_page_chars:,} per page (--max-page-chars)")

@@ -23,6 +23,6 @@ for n in own:
             pages.append("\n".join(cur)); cur = []
         cur.append(line)
     pages.append("\n".join(cur))
-    make_pdf(pages, tmp / (n + ".pdf"))
+    make_pdf(pages, tmp / (n + ".pdf"), tables=True)
     pairs.append((t.parsed(tmp / (n + ".pdf")), t.OWN_GOLD[n]))
 show(f"own protocols as PDF ({len(own)})", t.score(pairs))

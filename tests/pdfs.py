@@ -14,9 +14,39 @@ def _clean(text: str) -> str:
     return text.encode("cp1252", errors="replace").decode("cp1252")
 
 
-def make_pdf(pages: list[str], path: Path, font_size: int = 9) -> list[str]:
+def _table_columns(lines: list[str], font_size: int) -> dict[int, list[float]]:
+    """For each line of a run of tab-separated lines (a table), the x of each of its cells:
+    a column is as wide as its widest cell, as in a word processor's table."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: dict[int, list[float]] = {}
+    i = 0
+    while i < len(lines):
+        if "\t" not in lines[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        rows = [lines[k].split("\t") for k in range(i, j)]
+        widths = [0.0] * max(len(r) for r in rows)
+        for r in rows:
+            for n, cell in enumerate(r):
+                widths[n] = max(widths[n], stringWidth(cell, "Helvetica", font_size))
+        xs = [50.0]
+        for w in widths[:-1]:
+            xs.append(xs[-1] + w + 2 * font_size)
+        for k in range(i, j):
+            out[k] = xs
+        i = j
+    return out
+
+
+def make_pdf(pages: list[str], path: Path, font_size: int = 9, tables: bool = False) -> list[str]:
     """Write the pages; a page too long for A4 continues on the next sheet. Returns the
-    text of each physical page, as drawn, so tests know where every line really is."""
+    text of each physical page, as drawn, so tests know where every line really is.
+    A tab is drawn as four spaces, or with `tables` a run of tab-separated lines is drawn as
+    a table: each cell at its column's x (a vote list's X marks under Ja/Nej/Avstår)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
@@ -28,14 +58,27 @@ def make_pdf(pages: list[str], path: Path, font_size: int = 9) -> list[str]:
         y = height - 50
         c.setFont("Helvetica", font_size)
         drawn.append([])
-        for raw in _clean(page).split("\n"):
-            for line in simpleSplit(raw.replace("\t", "    "), "Helvetica", font_size, width - 100) or [""]:
+        raws = _clean(page).split("\n")
+        columns = _table_columns(raws, font_size) if tables else {}
+        for n, raw in enumerate(raws):
+            if n in columns:
+                cells = raw.split("\t")
+                lines = [cells]
+            else:
+                lines = simpleSplit(raw.replace("\t", "    "), "Helvetica", font_size, width - 100) or [""]
+            for line in lines:
                 if y < 50:  # the caller's page is too long: continue on a new physical page
                     c.showPage()
                     c.setFont("Helvetica", font_size)
                     y = height - 50
                     drawn.append([])
-                c.drawString(50, y, line)
+                if isinstance(line, list):
+                    for x, cell in zip(columns[n], line):
+                        if cell:
+                            c.drawString(x, y, cell)
+                    line = "\t".join(line)
+                else:
+                    c.drawString(50, y, line)
                 drawn[-1].append(line)
                 y -= font_size + 3
         c.showPage()

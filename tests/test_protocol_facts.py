@@ -131,7 +131,7 @@ def test_own_protocols_as_pdf_against_the_gold(tmp_path):
             cur.append(line)
         pages.append("\n".join(cur))
         pdf = tmp_path / name.replace(".txt", ".pdf")
-        make_pdf(pages, pdf)
+        make_pdf(pages, pdf, tables=True)
         pairs.append((parsed(pdf), gold))
     totals = score(pairs)
     # A vote list of X marks under Ja/Nej/Avstår loses its columns in a PDF's text ("Anna Ek (S) X"):
