@@ -31,6 +31,8 @@ _MARKS = {"X", "x", "×", "✓", "✔"}
 _CELL_RE = re.compile(r"\S+(?: \S+)*")
 # how far (in layout characters) the marks of one column may stray from each other
 _MARK_SPREAD = 2
+# blank layout lines allowed between two rows of one table
+_BLANK_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,16 @@ def _table_at(lines: list[str], i: int) -> tuple[int, list[str], list[str]] | No
     j = i + 1
     body: list[list[_Cell]] = []
     while j < len(lines):
-        cells = _cells(lines[j])
+        k = j
+        while k < min(j + _BLANK_ROWS, len(lines) - 1) and not lines[k].strip():
+            k += 1  # layout mode may leave a blank line between rows (a summa row set apart)
+        cells = _cells(lines[k])
         # a row has a cell beyond the first column (a mark, a count, an ersättare, a party);
-        # a blank line or a line of running text ends the table
+        # a line of running text, or more blank lines, ends the table
         if not cells or all(_column_of(c, head) == 0 for c in cells):
             break
         body.append(cells)
-        j += 1
+        j = k + 1
     if not body or not _aligned(body, head):
         return None
     rows = ["\t".join(c.text for c in head)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from namndsok.facts import FACT_KINDS, ProtocolFacts
 from namndsok.ingest.protocol import name_key, protocol_facts
-from namndsok.ingest.read import read_document
+from namndsok.ingest.read import PAGE_SEPARATOR, read_document
 from namndsok.ingest.structure import parse_structure
 
 from pdfs import make_pdf
@@ -134,11 +134,46 @@ def test_own_protocols_as_pdf_against_the_gold(tmp_path):
         make_pdf(pages, pdf, tables=True)
         pairs.append((parsed(pdf), gold))
     totals = score(pairs)
-    # A vote list of X marks under Ja/Nej/Avstår loses its columns in a PDF's text ("Anna Ek (S) X"):
-    # such rows are left out (the totals are still read), never guessed; a list of words is read.
-    tp, pred, gold = totals.pop("vote_person")
-    assert tp == pred == 5 and gold == 11  # p1's five "Ja"/"Nej"/"Avstår" rows; p10's six X rows not
+    # Tab-separated lines are drawn as tables, cell by cell, as a word processor does: pypdf's plain
+    # text puts each cell on its own line, so the vote lists (X marks under Ja/Nej/Avstår, a vote
+    # word per name) and the närvarolista table are read by their columns (ingest/pdf_columns.py).
+    # Every vote of p1's word list, p10's, p11's and p12's tables: 5 + 6 + 7 + 5 in the gold.
+    assert totals["vote_person"] == (23, 23, 23)
     check(totals)
+
+
+def test_a_pdf_vote_list_without_column_positions_gives_no_vote_but_never_a_wrong_one(tmp_path):
+    # the same protocols printed as lines of text, a tab drawn as spaces: an X no longer stands
+    # under its column, so no X row is read; the words "Ja"/"Nej"/"Avstår" of p1 still are
+    pairs = []
+    for name in ("p1_omrostning.txt", "p10_kolumnvotering.txt", "p11_omrostningslista_ersattare.txt",
+                 "p12_voteringslista_parti.txt"):
+        pdf = tmp_path / name.replace(".txt", ".pdf")
+        make_pdf([(PROTOCOLS / name).read_text(encoding="utf-8")], pdf)
+        pairs.append((parsed(pdf), OWN_GOLD[name]))
+    tp, pred, gold = score(pairs)["vote_person"]
+    assert tp == pred == 5 and gold == 23
+
+
+def test_layout_text_is_used_only_for_the_tables(tmp_path):
+    from pypdf import PdfReader
+
+    # a page without a vote list or närvarolista table keeps pypdf's plain text byte for byte;
+    # on a page with one, only the table changes: its cells, one per line in the plain text,
+    # are rows with tabs again, exactly as the text version has them
+    text = (PROTOCOLS / "p11_omrostningslista_ersattare.txt").read_text(encoding="utf-8")
+    front, rest = text.split("§ 31", 1)
+    pdf = tmp_path / "p11.pdf"
+    make_pdf([front, "§ 31" + rest], pdf, tables=True)
+    plain = [p.extract_text() for p in PdfReader(pdf).pages]
+    doc = read_document(pdf)
+    assert doc.text[:doc.page_starts[1] - len(PAGE_SEPARATOR)] == plain[0]
+    second = doc.text[doc.page_starts[1]:]
+    table = text[text.index("Ledamöter\tTjänstgörande"):text.index("\n\nMed 4 ja-röster")]  # header to the Summa row
+    assert second.count(table) == 1 and table not in plain[1]
+    before, after = second.split(table)
+    assert plain[1].startswith(before) and plain[1].endswith(after)
+    assert plain[1][len(before):len(plain[1]) - len(after)].split() == table.split()
 
 
 def test_each_fact_cites_the_text_that_says_it():
@@ -244,3 +279,31 @@ def test_an_index_without_facts_gets_them_on_the_next_ingest_without_embedding(t
     assert report.embedded == 0 and report.unchanged == [str(folder / "p6.txt")]
     facts = load_index(root).facts
     assert [p.meeting.organ for p in facts] == ["Kommunstyrelsen"] and len(facts[0].yrkanden) == 3
+
+
+def test_x_marks_that_do_not_stand_in_columns_are_not_read(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    # p10's vote list, its header in columns but each X drawn just after the name: where the X
+    # stands says nothing about Ja or Nej, so the rows are left out (the totals are still read)
+    text = (PROTOCOLS / "p10_kolumnvotering.txt").read_text(encoding="utf-8")
+    pdf = tmp_path / "p10.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A4)
+    c.setFont("Helvetica", 9)
+    y = A4[1] - 50
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if cells[0] == "Ledamot":
+            for x, cell in zip((50, 160, 200, 240), cells):
+                c.drawString(x, y, cell)
+        elif len(cells) > 1:
+            c.drawString(50, y, cells[0])
+            c.drawString(50 + stringWidth(cells[0], "Helvetica", 9) + 30, y, "X")
+        else:
+            c.drawString(50, y, line)
+        y -= 12
+    c.save()
+    facts = parsed(pdf)
+    assert [(v.section, v.ja, v.nej, v.avstar, v.votes) for v in facts[0].votes] == [("§ 20", 3, 2, 1, [])]
