@@ -16,6 +16,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from . import protocol_rules as R
+
 log = logging.getLogger(__name__)
 
 # cheap tests on the plain text before the slower layout read, on one line or (a cell per text
@@ -23,10 +25,7 @@ log = logging.getLogger(__name__)
 # (the second cell of a list "Anna Ek (S) | Nej"); a närvarolista's "Ledamöter … Närvarande"
 _MAYBE_RE = re.compile(r"(?:^|\s)Ja\s+Nej(?:\s|$)|^[ \t]*(?:Ja|Nej|Avstår|Avstod)[ \t]*$"
                        r"|\b(?:Ledamöter|Ledamot|Namn)\s+Närv", re.MULTILINE)
-_VOTE_WORDS = {"ja", "nej", "avstår", "avstod"}
-_MARK_HEADS = {"ja", "nej", "avstår", "avstod", "avst", "avstående"}
 _PERSON_HEADS = {"ledamöter", "ledamot", "namn"}
-_MARKS = {"X", "x", "×", "✓", "✔"}
 # layout cells: runs of text separated by two or more spaces
 _CELL_RE = re.compile(r"\S+(?: \S+)*")
 # how far (in layout characters) the marks of one column may stray from each other
@@ -51,13 +50,13 @@ def _is_header(cells: list[_Cell]) -> bool:
     ("Ledamöter" and "Närvarande")."""
     words = [c.text.lower() for c in cells]
     if any(a == "ja" and b == "nej" for a, b in zip(words, words[1:])):
-        return all(w in _MARK_HEADS for w in words[words.index("ja"):])
+        return all(w in R.VOTE_COLUMN_HEADS for w in words[words.index("ja"):])
     return any(w in _PERSON_HEADS for w in words) and any(w.startswith("närv") for w in words)
 
 
 def _is_word_row(cells: list[_Cell]) -> bool:
     """A row of a vote list written in words: a person, then Ja, Nej or Avstår."""
-    return len(cells) == 2 and cells[1].text.lower() in _VOTE_WORDS
+    return len(cells) == 2 and cells[1].text.lower() in R.VOTE_WORDS
 
 
 def _column_of(cell: _Cell, head: list[_Cell]) -> int:
@@ -76,7 +75,7 @@ def _aligned(rows: list[list[_Cell]], head: list[_Cell]) -> bool:
     starts: dict[int, list[int]] = {}
     for cells in rows:
         for c in cells:
-            if c.text in _MARKS:
+            if c.text in R.VOTE_MARKS:
                 starts.setdefault(_column_of(c, head), []).append(c.start)
     return all(max(s) - min(s) <= _MARK_SPREAD for s in starts.values())
 

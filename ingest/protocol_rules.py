@@ -114,8 +114,7 @@ SO_IT_IS_RE = re.compile(r"så\s+(?:är|var)\s+fallet|bifall(?:er|it|a)?\b", re.
 
 # omröstning
 VOTE_MARK_RE = re.compile(r"\bOmröstning\b|\bVotering\b", re.IGNORECASE)
-VOTE_HEAD_RE = re.compile(r"^(?:Ledamot|Namn|Ledamöter)?\s*\t\s*Ja\s*\t\s*Nej\s*(?:\t\s*Avstår)?\s*$", re.IGNORECASE)
-# a vote list row: "Anna Ek (S)<tab><tab>X" (a mark under Ja/Nej/Avstår) or "Anna Ek (S) Nej"
+# a vote list row in words: "Anna Ek (S)<tab>Nej" or "Anna Ek (S) Nej" (a row of X marks is read by its table's header)
 VOTE_ROW_RE = re.compile(rf"^(?P<name>{NAME})[ ]*(?:{PARTY})?(?:[ ]*\t(?P<cells>.*)|\s+(?P<word>ja|nej|avstår|avstod)\b.*)$", re.IGNORECASE)
 VOTE_HEAD_WORDS_RE = re.compile(r"^(?:Ledamot|Ledamöter|Namn)\b")  # a header whose tabs a PDF lost
 VOTE_WORDS = {"ja": "ja", "nej": "nej", "avstår": "avstår", "avstod": "avstår"}

@@ -1,6 +1,6 @@
 """Protocol facts (ingest/protocol.py) against hand-labelled gold: the corpus protocols (KSPU
-2020-09-16, the VästKom protocol inside the Ale bundle) and eight protocols written for the
-tests, as text and as PDFs built with reportlab. Precision and recall per fact kind."""
+2020-09-16, the VästKom protocol inside the Ale bundle) and twelve protocols written for
+the tests, as text and as PDFs built with reportlab. Precision and recall per fact kind."""
 
 from __future__ import annotations
 
@@ -307,3 +307,16 @@ def test_x_marks_that_do_not_stand_in_columns_are_not_read(tmp_path):
     c.save()
     facts = parsed(pdf)
     assert [(v.section, v.ja, v.nej, v.avstar, v.votes) for v in facts[0].votes] == [("§ 20", 3, 2, 1, [])]
+
+
+def test_a_narvarolista_drawn_as_a_table_is_read_by_its_columns(tmp_path):
+    from pdfs import protocol_pages
+
+    # KSPU 2020-09-16 printed with its närvarolista as a table (Parti | Ledamöter | Närvarande |
+    # Ej tjänstgörande §§ | Ersättare §§): plain text puts each cell on a line of its own, the
+    # layout text keeps the columns, and the whole list is read as from the text version
+    name = "000_9df5db38a3213482.txt"
+    pdf = tmp_path / "kspu.pdf"
+    make_pdf(protocol_pages((CORPUS / name).read_text(encoding="utf-8")), pdf, tables=True)
+    totals = score([(parsed(pdf), CORPUS_GOLD[name])])
+    assert totals["attendance"] == (8, 8, 8) and totals["role"] == (5, 5, 5) and totals["yrkande"] == (6, 6, 6)
