@@ -28,10 +28,14 @@ _MAYBE_RE = re.compile(r"(?:^|\s)Ja\s+Nej(?:\s|$)|^[ \t]*(?:Ja|Nej|Avstår|Avsto
 _PERSON_HEADS = {"ledamöter", "ledamot", "namn"}
 # layout cells: runs of text separated by two or more spaces
 _CELL_RE = re.compile(r"\S+(?: \S+)*")
-# how far (in layout characters) the marks of one column may stray from each other
-_MARK_SPREAD = 2
-# blank layout lines allowed between two rows of one table
-_BLANK_ROWS = 2
+
+
+@dataclass(frozen=True)
+class ColumnSettings:
+    """How strictly a table's layout text is read (in layout mode's fixed-width characters)."""
+
+    mark_spread: int = 2  # how far the X marks of one column may stray from each other
+    blank_rows: int = 2  # blank layout lines allowed between two rows of one table
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def _column_of(cell: _Cell, head: list[_Cell]) -> int:
     return col
 
 
-def _aligned(rows: list[list[_Cell]], head: list[_Cell]) -> bool:
+def _aligned(rows: list[list[_Cell]], head: list[_Cell], settings: ColumnSettings) -> bool:
     """The marks under each header stand in one column (a table drawn with positions, not a
     line of text whose spaces happen to put an X somewhere)."""
     starts: dict[int, list[int]] = {}
@@ -77,10 +81,10 @@ def _aligned(rows: list[list[_Cell]], head: list[_Cell]) -> bool:
         for c in cells:
             if c.text in R.VOTE_MARKS:
                 starts.setdefault(_column_of(c, head), []).append(c.start)
-    return all(max(s) - min(s) <= _MARK_SPREAD for s in starts.values())
+    return all(max(s) - min(s) <= settings.mark_spread for s in starts.values())
 
 
-def _table_at(lines: list[str], i: int) -> tuple[int, list[str], list[str]] | None:
+def _table_at(lines: list[str], i: int, settings: ColumnSettings) -> tuple[int, list[str], list[str]] | None:
     """The table whose header is lines[i]: (the line after it, its words in reading order,
     its rows as tab-separated lines), or None."""
     head = _cells(lines[i])
@@ -92,7 +96,7 @@ def _table_at(lines: list[str], i: int) -> tuple[int, list[str], list[str]] | No
     body: list[list[_Cell]] = []
     while j < len(lines):
         k = j
-        while k < min(j + _BLANK_ROWS, len(lines) - 1) and not lines[k].strip():
+        while k < min(j + settings.blank_rows, len(lines) - 1) and not lines[k].strip():
             k += 1  # layout mode may leave a blank line between rows (a summa row set apart)
         cells = _cells(lines[k])
         # a row has a cell beyond the first column (a mark, a count, an ersättare, a party);
@@ -101,7 +105,7 @@ def _table_at(lines: list[str], i: int) -> tuple[int, list[str], list[str]] | No
             break
         body.append(cells)
         j = k + 1
-    if not body or not _aligned(body, head):
+    if not body or not _aligned(body, head, settings):
         return None
     rows = ["\t".join(c.text for c in head)]
     for cells in body:
@@ -113,7 +117,7 @@ def _table_at(lines: list[str], i: int) -> tuple[int, list[str], list[str]] | No
     return j, [w for ln in lines[i:j] for w in ln.split()], rows
 
 
-def _tables(layout: str) -> list[tuple[list[str], list[str]]]:
+def _tables(layout: str, settings: ColumnSettings) -> list[tuple[list[str], list[str]]]:
     """Each table in a page's layout text: (its words in reading order, its rows as tab-separated lines)."""
     lines = layout.split("\n")
     out = []
@@ -127,7 +131,7 @@ def _tables(layout: str) -> list[tuple[list[str], list[str]]]:
                 out.append(([w for ln in lines[i:j] for w in ln.split()],
                             ["\t".join(c.text for c in _cells(ln)) for ln in lines[i:j]]))
             i = j
-        elif table := _table_at(lines, i):
+        elif table := _table_at(lines, i, settings):
             i = table[0]
             out.append(table[1:])
         else:
@@ -135,7 +139,7 @@ def _tables(layout: str) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-def with_table_columns(page, text: str) -> str:
+def with_table_columns(page, text: str, settings: ColumnSettings = ColumnSettings()) -> str:
     """The page's plain `text`, with each vote list or närvarolista table on it written as
     tab-separated rows read from the page's layout text; `text` itself when it holds none."""
     if not _MAYBE_RE.search(text):
@@ -145,7 +149,7 @@ def with_table_columns(page, text: str) -> str:
     except Exception as exc:  # layout mode meets odd fonts differently: keep the plain text
         log.debug("layout text not read (%s); the page keeps its plain text", exc)
         return text
-    for words, rows in _tables(layout):
+    for words, rows in _tables(layout, settings):
         found = list(re.finditer(r"\s*".join(re.escape(w) for w in words), text))
         if len(found) != 1:  # not the same words in the same order: never guess where it goes
             log.debug("a table's layout text matched its plain text %d times; left as it was", len(found))
