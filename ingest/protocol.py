@@ -336,7 +336,7 @@ def _vote_table_head(text: str) -> _VoteHead | None:
     cells = [c.strip() for c in text.split("\t")]
     low = [c.lower() for c in cells]
     at = next((i for i in range(len(low) - 1) if low[i] == "ja" and low[i + 1] == "nej"), None)
-    if at is None or at == 0 and cells[0]:  # "Ja" must not be the person column
+    if at is None or (at == 0 and cells[0]):  # "Ja" must not be the person column
         return None
     marks = {}
     for i in range(at, len(low)):
@@ -355,7 +355,8 @@ def _vote_table_row(text: str, head: _VoteHead, people: People) -> tuple[str, st
     marks = [head.marks[i] for i, c in enumerate(cells) if i in head.marks and c in R.VOTE_MARKS]
     if len(marks) != 1 or any(c for i, c in enumerate(cells) if i in head.marks and c not in R.VOTE_MARKS):
         return None  # no mark, two marks or a word under a mark column: not read as a vote
-    who = cells[head.substitute] if head.substitute is not None and head.substitute < len(cells) and cells[head.substitute] else cells[0]
+    sub = cells[head.substitute] if head.substitute is not None and head.substitute < len(cells) else ""
+    who = sub or cells[0]
     m = R.VOTE_PERSON_CELL_RE.match(who)
     if not m:
         return None
