@@ -287,3 +287,13 @@ def test_every_protocol_dev2_question_is_answered_alike_however_typed(searcher):
         for v in variants(question):
             again = answer_from_facts(v, searcher)
             assert (again and again.answer) == (first and first.answer), v
+
+
+def test_who_sat_for_a_municipality(searcher):
+    # VästKom's beslutande: "Ulf Olsson, Borås"; frånvarande: "Annette Carlson, Borås"; nobody from Stenungsund
+    ans = _ask(searcher, "Vem företrädde Borås i VästKoms styrelse?")
+    assert "Ulf Olsson, Borås" in ans.answer and "Annette Carlson, Borås" in ans.answer
+    assert "Skövde" not in ans.answer
+    ans = _ask(searcher, "Who represented Stenungsund on the VästKom board in June 2023?")
+    assert ans.answer.startswith("Ingen från Stenungsund antecknades i närvarolistan vid VästKom Styrelse 2023-06-22")
+    assert ans.citations[0].chunk.source == BUNDLE

@@ -68,6 +68,8 @@ PERSON_POST = re.compile(r"\broll(?:en)?\b|\bfunktion(?:en)?\b|\bbefattning|\bro
                          r"|\brepresent|\bföreträd|\bsatt för\b|\bsat for\b|\bmunicipality\b|\bvilken kommun\b", _I)
 # "Was Eva Wetterstrand at the meeting?", "Var Peter Freme med på mötet?"
 ATTENDED = re.compile(r"^\s*(?:was|were|var|satt)\b|\bvar\b.{0,40}\b(?:med|på|vid|närvarande)\b", _I)
+# "Who represented Stenungsund?", "Vem företrädde Borås?": the place a member sat for
+REPRESENTED = re.compile(r"\b(?:represent(?:ed|s)?|representerade|representerar|företrädde|företräder|satt för|sat for)\s+([\w-]{3,})", _I)
 # what someone named proposed, in other words than "yrka": "ville Furustrand bifalla?"
 PERSON_PROPOSED = re.compile(r"\bbifalla|\bavslå\b|\bföreslog\b|\bföreslagit\b|\bville\b.{0,40}\b(?:bifall|avslag|ändra)"
                              r"|\bsuggest|\bwant(?:ed)? to (?:approve|reject)", _I)
@@ -175,6 +177,7 @@ class Scope:
     sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
     yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
     choice: str | None = None  # "Vem avstod från att rösta?": the voters of that choice
+    place: str | None = None  # "Who represented Borås?": the municipality or body a member sat for
 
 
 def party_of_text(text: str) -> str | None:
@@ -244,6 +247,14 @@ def _without_fact_words(question: str) -> str:
                 b += 1
             chars[a:b] = " " * (b - a)
     return "".join(chars)
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Swedish and English function words (bm25s's lists): "the", "sin", "vilken"."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
+
+    return frozenset(w.lower() for w in [*STOPWORDS_SWEDISH, *STOPWORDS_EN_PLUS])
 
 
 def _stem_lengths(text: str) -> dict[str, int]:
@@ -402,12 +413,16 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     # however it is typed: extra spaces, a trailing "tack", no "?"
     question = re.sub(r"[\s,]*\btack\W*$", "", " ".join(question.split()), flags=_I)
     kinds = kinds_of(question)
+    place = None
     if not kinds:
         # about someone the protocols name, in other words: "Vilken roll hade Mathias Lindow?",
         # "Vilka åtgärder ville Furustrand bifalla?", "Vad föreslog Socialdemokraterna?"
         named = person_named(question, protocols)
         if named and (PERSON_POST.search(question) or (MEETING_NOUNS.search(question) and ATTENDED.search(question))):
             kinds = ["attendance"]
+        elif named is None and (m := REPRESENTED.search(question)) and m[1].lower() not in _function_words():
+            # a party is filtered as a party; a place is written as places are, however it was typed
+            kinds, place = ["attendance"], None if party_of_text(m[1]) else m[1][0].upper() + m[1][1:]
         elif (named or party_of_text(question)) and PERSON_PROPOSED.search(question):
             kinds = ["yrkande"]
         else:
@@ -460,4 +475,5 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
         "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
                  sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"}), question, count, count and bool(TIMES_WORDS.search(question)),
-                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None)
+                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None,
+                 place=place)

@@ -390,7 +390,8 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
     for k, title in groups.items():
         if asked and k not in asked:
             continue
-        people = [a for a in p.attendance if a.kind == k and person_ok(a.person, a.party)]
+        people = [a for a in p.attendance if a.kind == k and person_ok(a.person, a.party)
+                  and (scope.place is None or name_key(a.function or "") == name_key(scope.place))]
         if not people:
             if k in scope.attendance and k != "ledamot" and p.complete and not (scope.person or scope.party):
                 none = {"ersättare": "Inga ersättare", "övrig": "Inga övriga närvarande", "frånvarande": "Inga frånvarande"}[k]
@@ -409,6 +410,9 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
             out.append(f"{head}: " + "; ".join(t for t, _ in parts if t) + marks.pop())
         else:
             out.append(f"{head}: " + "; ".join(t + m for t, m in parts if t))
+    if scope.place and not out and p.complete:
+        # nobody sat for it: said of the närvarolista, cited where it begins
+        out.append(f"Ingen från {scope.place} antecknades i närvarolistan vid {name}{cit.mark(p.attendance[0].cite)}")
     return out
 
 
