@@ -297,3 +297,18 @@ def test_who_sat_for_a_municipality(searcher):
     ans = _ask(searcher, "Who represented Stenungsund on the VästKom board in June 2023?")
     assert ans.answer.startswith("Ingen från Stenungsund antecknades i närvarolistan vid VästKom Styrelse 2023-06-22")
     assert ans.citations[0].chunk.source == BUNDLE
+
+
+def test_a_members_party_the_parties_present_and_who_signed(searcher):
+    # närvarolistan: "L  Mathias Lindow, 1:e vice ordf."; the signature block: Zethraeus, Fletcher, Furustrand
+    ans = _ask(searcher, "Vilket parti tillhör Mathias Lindow?")
+    assert "Mathias Lindow (L)" in ans.answer and "Fletcher" not in ans.answer
+    ans = _ask(searcher, "Vilka partier var representerade i produktionsutskottet?")
+    assert all(p in ans.answer for p in ("Michaela Fletcher (M)", "Mathias Lindow (L)", "Ann-Christine Furustrand (S)"))
+    ans = _ask(searcher, "Who signed the KSPU minutes?")
+    for line in ("Justerare vid Kommunstyrelsens produktionsutskott 2020-09-16 var Ann-Christine Furustrand (S)",
+                 "Sekreterare vid Kommunstyrelsens produktionsutskott 2020-09-16 var Fredrik Zethr",
+                 "Ordförande vid Kommunstyrelsens produktionsutskott 2020-09-16 var Michaela Fletcher (M)"):
+        assert line in ans.answer
+    assert "Vice ordförande" not in ans.answer  # the vice chairs sign nothing
+    assert answer_from_facts("Vem skrev under avtalet om familjecentraler?", searcher) is None

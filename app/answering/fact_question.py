@@ -65,6 +65,7 @@ ORGAN_WORD = re.compile(r"\b\w{3,}(?:nämnd|nämnden|nämndens|styrelse|styrelse
 # "Ekonomidirektör") or the municipality they sat for ("Theres Sahlström, Skövde"); asked
 # without a name ("Vilken roll har förvaltningen?") these words are no protocol question
 PERSON_POST = re.compile(r"\broll(?:en)?\b|\bfunktion(?:en)?\b|\bbefattning|\brole\b|\bposition\b|\bjob title\b"
+                         r"|\bparti(?:et)?\b|\bparty\b|\btillhör|\bbelong"
                          r"|\brepresent|\bföreträd|\bsatt för\b|\bsat for\b|\bmunicipality\b|\bvilken kommun\b", _I)
 # "Was Eva Wetterstrand at the meeting?", "Var Peter Freme med på mötet?"
 ATTENDED = re.compile(r"^\s*(?:was|were|var|satt)\b|\bvar\b.{0,40}\b(?:med|på|vid|närvarande)\b", _I)
@@ -90,7 +91,8 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("attendance", re.compile(r"närvar|\bdeltog|\bdeltagare|\bdeltagit|ersättare|tjänstgörande|tjänstgjorde|frånvar"
                               r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
                               r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b"
-                              r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b", _I)),
+                              r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b"
+                              r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b", _I)),
     ("role", re.compile(r"\b(?:vice )?ordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
                         r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
                         r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|\bklubbade\b|\bklubban\b", _I)),
@@ -228,7 +230,11 @@ def _subject_entry(word: str, english: bool) -> str:
     Swedish translations ("prevention" → "preven|förebyg")."""
     alts = [word[:6]]
     if english:
-        for t in _english_swedish().get(word, ())[:4]:
+        # the word as listed: "schools" is "school", "prepared" "prepare"
+        forms = [word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("ed") else "",
+                 word[:-1] if word.endswith("ed") else ""]
+        listed = next((f for f in forms if f and f in _english_swedish()), word)
+        for t in _english_swedish().get(listed, ())[:4]:
             if " " not in t and len(t) >= 4:
                 alts.append(t[:6])
     return "|".join(dict.fromkeys(alts))
@@ -349,6 +355,8 @@ def kinds_of(question: str) -> list[str]:
     """The kinds of fact a question asks for, in the order its answer gives them."""
     if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjusterades\b|\bjusterat\b", question, _I)):
         return ["signed"]  # "När skrev justeraren under?": the signature's time (or the justering's date)
+    if SIGN_WORDS.search(question) and WHO_RE.search(question) and re.search(r"protokoll|\bminutes\b", question, _I):
+        return ["role"]  # "Vem skrev under protokollet?": its signatories
     kinds = ["jav"] if JAV_PHRASES.search(question) else []
     rest = JAV_PHRASES.sub(" ", question)
     if MEETING_WORDS.search(rest) and MEETING_NOUNS.search(rest):
@@ -428,6 +436,8 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
         else:
             return None
     roles = [r for r, pat in ROLE_WORDS if pat.search(question)]
+    if kinds == ["role"] and not roles and SIGN_WORDS.search(question):
+        roles = ["ordförande", "sekreterare", "justerare"]  # those who sign a protocol
     if "attendance" in kinds and "role" in kinds and not roles:
         kinds.remove("role")
     if kinds == ["role"] and not WHO_RE.search(question):
