@@ -272,6 +272,10 @@ def test_a_meeting_no_protocol_records_gets_no_claim(searcher):
     "vad föreslogs som svar på idén om återkommande möten mellan ordförandena i nämnderna?",  # a tjänsteutlåtande's proposal
     "När behövde region och kommuner klubba överenskommelsen om mötesplatserna för barnfamiljer?",  # "klubba" without a who
     "Vad innebär Program Millennium, Option 1?",
+    # the SRO's spring meeting (its förhinder are in a mötesanteckning), not VästKom's board
+    "Vilka ledamöter och tjänstepersoner hade anmält att de inte kunde komma till vårmötet mellan region och kommuner?",
+    # the 2024 meeting times are in the utbildningsnämnd's kallelse, no protocol's
+    "What time do the education committee's working committee meetings start in 2024?",
 ])
 def test_words_of_fact_questions_elsewhere_keep_the_normal_pipeline(searcher, question):
     assert answer_from_facts(question, searcher) is None

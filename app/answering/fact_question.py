@@ -114,7 +114,10 @@ ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing|\b
                                          r"|utöver ledamöterna|förutom ledamöterna|besides the members", _I)),
                     ("beslutande", re.compile(r"\bbeslutande\b|\bvoting members\b|\bledamöter(?:na)?\b|\bmembers\b", _I))]
 # every pattern that says what kind of fact is asked: their words never name a matter
-_MEETING_COMPOUND = re.compile(r"\w*(?:möte|mötet|mötes|sammanträde|sammanträdet|meeting)\b", _I)
+# (a meeting named by more than its organ or medium — "vårmötet", "dialogmötet" — is kept: it may
+# be another meeting than the protocol's)
+_MEETING_COMPOUND = re.compile(r"\b(?:styrelse|nämnd|nämnds|utskotts?|teams|zoom|distans|extra|digitalt?|ordinarie)?"
+                               r"(?:möte|mötet|mötes|sammanträde|sammanträdet|meeting)\b", _I)
 # "andre vice ordförande", "hösten 2020": an ordinal or a season says which post or when, not what
 ORDINAL_SEASON = re.compile(r"\b(?:förste|första|andre|andra|tredje|first|second|third"
                             r"|hösten|våren|sommaren|vintern|autumn|spring|summer|winter)\b", _I)

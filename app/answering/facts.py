@@ -463,7 +463,8 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
         phrase = f"{word[1]} {scope.date[0]}" if word else None
         # ("Sammanträdestider 2021": a year in a § title names that matter)
         if (phrase and any(phrase in sec.title.lower() for p in protocols for sec in _titles(searcher, p).values())) \
-                or any(scope.date[0] in sec.title for p in protocols for sec in _titles(searcher, p).values()):
+                or any(scope.date[0] in sec.title for p in protocols for sec in _titles(searcher, p).values()
+                       if sec.label in p.paragraphs):
             scope = Scope(**{**vars(scope), "date": None})
     texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if len(scope.subject) >= SUBJECT_MIN_WORDS else None
     chosen = select_protocols(protocols, scope, filters, texts)
