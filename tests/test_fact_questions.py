@@ -316,3 +316,14 @@ def test_a_members_party_the_parties_present_and_who_signed(searcher):
         assert line in ans.answer
     assert "Vice ordförande" not in ans.answer  # the vice chairs sign nothing
     assert answer_from_facts("Vem skrev under avtalet om familjecentraler?", searcher) is None
+
+
+def test_what_a_party_thought_is_its_yrkande(searcher):
+    ans = _ask(searcher, "Vad tyckte Socialdemokraterna om medborgarförslaget?")
+    assert S_YRKANDE in ans.answer and "Fletcher (M) yrkar" not in ans.answer
+    ans = _ask(searcher, "What was the Moderates' position on the citizens' proposal?")
+    assert "KSPU § 10:7: Michaela Fletcher (M) yrkar bifall till ordförandeförslaget" in ans.answer
+    assert "Furustrand (S) yrkar" not in ans.answer
+    ans = _ask(searcher, "Vem var mötesordförande i VästKom 22 juni?")
+    assert "Ordförande vid VästKom Styrelse 2023-06-22 var Miguel Odhner" in ans.answer
+    assert answer_from_facts("Vad tyckte eleverna om skolmaten?", searcher) is None  # nobody of a protocol

@@ -73,6 +73,7 @@ ATTENDED = re.compile(r"^\s*(?:was|were|var|satt)\b|\bvar\b.{0,40}\b(?:med|på|v
 REPRESENTED = re.compile(r"\b(?:represent(?:ed|s)?|representerade|representerar|företrädde|företräder|satt för|sat for)\s+([\w-]{3,})", _I)
 # what someone named proposed, in other words than "yrka": "ville Furustrand bifalla?"
 PERSON_PROPOSED = re.compile(r"\bbifalla|\bavslå\b|\bföreslog\b|\bföreslagit\b|\bville\b.{0,40}\b(?:bifall|avslag|ändra)"
+                             r"|\btyckte\b|\bansåg\b|\bståndpunkt|\bstance\b|\bthink\b|\bthought\b|\bposition\b"
                              r"|\bsuggest|\bwant(?:ed)? to (?:approve|reject)", _I)
 
 # what a question asks about (several may apply; the order is the order of the answer's lines)
@@ -93,7 +94,7 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
                               r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b"
                               r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b"
                               r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b", _I)),
-    ("role", re.compile(r"\b(?:vice )?ordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
+    ("role", re.compile(r"\b(?:vice )?ordförande|\bmötesordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
                         r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
                         r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|\bklubbade\b|\bklubban\b", _I)),
 ]
