@@ -306,7 +306,7 @@ def organ_aliases(p: ProtocolFacts) -> set[str]:
 
 
 # "nämnden", "styrelsen" name no organ in particular ("vi" is often written "nämnden")
-_GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
+GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
                         "utskottets", "kommun", "kommunen", "kommunens", "board", "committee"}
 
 
@@ -457,7 +457,7 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
             by_role = "ordförande" if m[1].lower().startswith(("ordf", "chair")) else "sekreterare" \
                 if m[1].lower().startswith(("sekr", "secr")) else "justerare"
             kinds = [k for k in kinds if k != "role"]  # "ordförandens yrkande" asks for the yrkande
-    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in _GENERIC_ORGAN_WORDS]
+    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
     if named_organs and not any(organ_score(named_organs, p) for p in protocols):
         return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
     person = person_named(question, protocols)
@@ -472,7 +472,7 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     party = party_of_text(without_names)
     para = PARA_REF_RE.search(question)
     q_words = set(re.findall(r"[a-zåäöéü]+", without_names.lower()))
-    organ_words = sorted(w for w in q_words - _GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
+    organ_words = sorted(w for w in q_words - GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
     skip = dict(_stopword_stems())
     for st, n in _stem_lengths(" ".join([*_QUESTION_WORDS, *organ_words, *PARTY_WORDS])).items():
         skip[st] = max(n, skip.get(st, 0))
@@ -487,7 +487,8 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     count = bool(COUNT_WORDS.search(question))
     kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else \
         "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
+    subject = sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"})
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
-                 sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"}), question, count, count and bool(TIMES_WORDS.search(question)),
+                 subject, question, count, count and bool(TIMES_WORDS.search(question)),
                  asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None,
                  place=place)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from namndsok.dates import MONTHS
 from namndsok.facts import ProtocolFacts
 
-from .fact_question import (_GENERIC_ORGAN_WORDS, ORGAN_WORD, date_matches, kinds_of, organ_score,
+from .fact_question import (GENERIC_ORGAN_WORDS, ORGAN_WORD, date_matches, kinds_of, organ_score,
                             scope_of)
 
 # what only a protocol records: asked of an organ without one, no other text holds it
@@ -48,7 +48,7 @@ def unrecorded_meeting(question: str, protocols: list[ProtocolFacts], documents)
     # "Vem reserverade sig i kommunfullmäktige?" with no protocol of kommunfullmäktige
     if not kinds or not set(kinds) <= set(PROTOCOL_ONLY):
         return None
-    named = [w for w in ORGAN_WORD.findall(question) if w.lower() not in _GENERIC_ORGAN_WORDS]
+    named = [w for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
     if not named or any(organ_score([w.lower() for w in named], p) for p in protocols):
         return None
     stem = named[0].lower()[:8]
