@@ -83,8 +83,10 @@ def load_questions(path: Path) -> list[Question]:
 # A split is its files: the 260 questions of 2026-11-26 and, since 2026-12-05, 80 on claims
 # (60 unanswerable: a subject the corpus never mentions or a near miss; 20 answerable in
 # everyday words) and 30 on who said what in the protocols. Each file is frozen on its own.
+# protocol-dev2.jsonl (2026-12-05): 48 more on who said what, written from the two protocols
+# before the fact questions were tuned on them (dev only).
 SPLIT_FILES = {
-    "dev": ("dev.jsonl", "claims-dev.jsonl", "protocol-dev.jsonl"),
+    "dev": ("dev.jsonl", "claims-dev.jsonl", "protocol-dev.jsonl", "protocol-dev2.jsonl"),
     "test": ("test.jsonl", "claims-test.jsonl", "protocol-test.jsonl"),
     "regression": ("regression.jsonl",),
 }

@@ -25,6 +25,7 @@ from .llm import LLMConfig, LLMError, generate
 from .question import Question, read_question
 from .result import Answer
 from .settings import DEFAULT_ANSWER, AnswerSettings
+from .unrecorded import unrecorded_meeting
 from .verify import Verdict, verify
 from .vocabulary import Vocabulary
 from .wordlists import WordLists
@@ -68,6 +69,10 @@ class Answerer:
         if not hits:
             return Answer(q.asked, NO_ANSWER, True, [], [], note="inga passager matchar", no_answer_kind="nothing",
                           language=q.language, reason="Inga passager matchar frågan och filtren.")
+        if (missing := unrecorded_meeting(q.asked, self.searcher.facts, self.searcher.documents)) is not None:
+            # a meeting no protocol here records: a passage from another meeting would answer something else
+            return Answer(q.asked, f"{NO_ANSWER} {missing}", True, [], hits[:5], note="visar de närmaste passagerna",
+                          no_answer_kind="nothing", language=q.language, outcome="none", reason=missing)
         if q.decision:
             # a decision can rank far below the passages that discuss its subject at length:
             # the decision-carrying passages are searched on their own and added behind

@@ -61,6 +61,21 @@ MEETING_NOUNS = re.compile(r"möte|sammanträd|träffades|\bmeeting|\bmet\b|\bse
 ORGAN_WORD = re.compile(r"\b\w{3,}(?:nämnd|nämnden|nämndens|styrelse|styrelsen|styrelsens|fullmäktige|fullmäktiges"
                         r"|utskott|utskottet|utskottets|rådet|rådets|förbundet|förbundets)\b", _I)
 
+# what someone named was at a meeting: their post in the närvarolista ("1:e vice ordf.",
+# "Ekonomidirektör") or the municipality they sat for ("Theres Sahlström, Skövde"); asked
+# without a name ("Vilken roll har förvaltningen?") these words are no protocol question
+PERSON_POST = re.compile(r"\broll(?:en)?\b|\bfunktion(?:en)?\b|\bbefattning|\brole\b|\bposition\b|\bjob title\b"
+                         r"|\bparti(?:et)?\b|\bparty\b|\btillhör|\bbelong"
+                         r"|\brepresent|\bföreträd|\bsatt för\b|\bsat for\b|\bmunicipality\b|\bvilken kommun\b", _I)
+# "Was Eva Wetterstrand at the meeting?", "Var Peter Freme med på mötet?"
+ATTENDED = re.compile(r"^\s*(?:was|were|var|satt)\b|\bvar\b.{0,40}\b(?:med|på|vid|närvarande)\b", _I)
+# "Who represented Stenungsund?", "Vem företrädde Borås?": the place a member sat for
+REPRESENTED = re.compile(r"\b(?:represent(?:ed|s)?|representerade|representerar|företrädde|företräder|satt för|sat for)\s+([\w-]{3,})", _I)
+# what someone named proposed, in other words than "yrka": "ville Furustrand bifalla?"
+PERSON_PROPOSED = re.compile(r"\bbifalla|\bavslå\b|\bföreslog\b|\bföreslagit\b|\bville\b.{0,40}\b(?:bifall|avslag|ändra)"
+                             r"|\btyckte\b|\bansåg\b|\bståndpunkt|\bstance\b|\bthink\b|\bthought\b|\bposition\b"
+                             r"|\bsuggest|\bwant(?:ed)? to (?:approve|reject)", _I)
+
 # what a question asks about (several may apply; the order is the order of the answer's lines)
 KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("jav", JAV_PHRASES),
@@ -70,19 +85,23 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("vote", re.compile(r"\bröstade|\bomröstning|\bvotering|\bvoter(?:a|ade)\b|\bvot(?:e|ed|es)\b|\bvoting\b(?! (?:members|rights))"
                         r"|\bröster\b|\bröstsiffr|avst(?:od|odde|ått|år) från att rösta|nedlagda röster|\babstain|\babstention", _I)),
     ("proposition", re.compile(r"propositionsordning|vems yrkande|vilket yrkande (?:vann|bifölls|gick igenom|segrade)|\bvann\b"
-                               r"|which (?:motion|proposal) (?:won|passed)|\bmot varandra\b|\bagainst each other\b"
+                               r"|which (?:motion|proposal) (?:won|passed)|\bföll\b|\bfell\b|\bsegrade\b|\bgick igenom\b|\bprevailed\b"
+                               r"|\bmot varandra\b|\bagainst each other\b"
                                r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition", _I)),
     ("yrkande", re.compile(r"\byrka|\byrkande|\bpropos(?:e|ed|al)|\bmoved\b|\bmotion\b|återremi|referred back", _I)),
     ("attendance", re.compile(r"närvar|\bdeltog|\bdeltagare|\bdeltagit|ersättare|tjänstgörande|tjänstgjorde|frånvar"
                               r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
-                              r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b", _I)),
-    ("role", re.compile(r"\b(?:vice )?ordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
+                              r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b"
+                              r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b"
+                              r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b", _I)),
+    ("role", re.compile(r"\b(?:vice )?ordförande|\bmötesordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
                         r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
-                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
+                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|\bklubbade\b|\bklubban\b", _I)),
 ]
 ROLE_WORDS = [("vice ordförande", re.compile(r"vice ordf|vice chair", _I)),
               ("ordförande", re.compile(r"(?<!vice )ordförande|\bordf\b|\bchair|presided|\bledde\b|\bled the\b"
-                                        r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened the meeting", _I)),
+                                        r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting"
+                                        r"|\bklubbade\b|\bklubban\b", _I)),
               ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet"
                                          r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
               ("justerare", re.compile(r"juster", _I))]
@@ -95,6 +114,17 @@ ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing|\b
                     ("övrig", re.compile(r"övriga|\btjänstemän(?:nen)?\b|\btjänsteperson(?:er|erna)?\b|officials|\bstaff\b|\bcivil servants\b"
                                          r"|utöver ledamöterna|förutom ledamöterna|besides the members", _I)),
                     ("beslutande", re.compile(r"\bbeslutande\b|\bvoting members\b|\bledamöter(?:na)?\b|\bmembers\b", _I))]
+# every pattern that says what kind of fact is asked: their words never name a matter
+# (a meeting named by more than its organ or medium — "vårmötet", "dialogmötet" — is kept: it may
+# be another meeting than the protocol's)
+_MEETING_COMPOUND = re.compile(r"\b(?:styrelse|nämnd|nämnds|utskotts?|teams|zoom|distans|extra|digitalt?|ordinarie)?"
+                               r"(?:möte|mötet|mötes|sammanträde|sammanträdet|meeting)\b", _I)
+# "andre vice ordförande", "hösten 2020": an ordinal or a season says which post or when, not what
+ORDINAL_SEASON = re.compile(r"\b(?:förste|första|andre|andra|tredje|first|second|third"
+                            r"|hösten|våren|sommaren|vintern|autumn|spring|summer|winter)\b", _I)
+_FACT_PATTERNS = [JAV_PHRASES, SIGN_WORDS, WHEN_WORDS, COUNT_WORDS, MEETING_WORDS, _MEETING_COMPOUND, ORDINAL_SEASON, PERSON_POST,
+                  PERSON_PROPOSED, *(pat for _, pat in KIND_RULES), *(pat for _, pat in ROLE_WORDS),
+                  *(pat for _, pat in ATTENDANCE_ASKED)]
 _WORD_RE = re.compile(r"[a-zåäöéü]{5,}")
 _MONTHS_SV = MONTHS
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -153,6 +183,7 @@ class Scope:
     sections: list[str] | None = None  # the §§ of one protocol the question is about (None: all)
     yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
     choice: str | None = None  # "Vem avstod från att rösta?": the voters of that choice
+    place: str | None = None  # "Who represented Borås?": the municipality or body a member sat for
 
 
 def party_of_text(text: str) -> str | None:
@@ -164,6 +195,9 @@ def party_of_text(text: str) -> str | None:
     for letter in PARTY_LETTERS:
         if re.search(rf"(?<![\w-]){letter}(?![\w-])", text):
             return letter
+    # "S-yrkandet", "m-förslaget", "SD-ledamoten": a party's letters joined to what it did
+    if m := re.search(r"(?<![\w-])(sd|kd|mp|s|m|c|v|l)-(?:yrkande|förslag|ledam|grupp|reservation)", low):
+        return m[1].upper()
     for letter in PARTY_LETTERS:  # a lower-cased question: "(s)", "hur röstade sd"
         if re.search(rf"\({letter}\)", low, re.IGNORECASE) or (
                 len(letter) == 2 and re.search(rf"(?<![\w-]){letter}(?![\w-])", low, re.IGNORECASE)):
@@ -175,12 +209,84 @@ def stems(text: str) -> set[str]:
     return {w[:6] for w in _WORD_RE.findall(text.lower())}
 
 
+def subject_in(entry: str, text: str) -> bool:
+    """A subject word (its stem, or "|"-separated stems of its translations) is in a lower-cased text."""
+    return any(alt in text for alt in entry.split("|"))
+
+
+def subject_in_words(entry: str, words: set[str]) -> bool:
+    """A subject word begins one of these words' stems (a title's: "drog" is in "drogförebyggande")."""
+    return any(w.startswith(alt) for alt in entry.split("|") for w in words)
+
+
+_ENGLISH_RE = re.compile(r"\b(?:the|who|what|which|did|does|were|was|how|any|whose)\b", _I)
+
+
 @functools.lru_cache(maxsize=1)
-def _stopword_stems() -> frozenset[str]:
+def _english_swedish() -> dict[str, tuple[str, ...]]:
+    from .wordlists import WordLists
+
+    return WordLists.load().english
+
+
+def _subject_entry(word: str, english: bool) -> str:
+    """A question word as a subject entry: its stem, and in an English question the stems of its
+    Swedish translations ("prevention" → "preven|förebyg")."""
+    alts = [word[:6]]
+    if english:
+        # the word as listed: "schools" is "school", "prepared" "prepare"
+        forms = [word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("ed") else "",
+                 word[:-1] if word.endswith("ed") else ""]
+        listed = next((f for f in forms if f and f in _english_swedish()), word)
+        for t in _english_swedish().get(listed, ())[:4]:
+            if " " not in t and len(t) >= 4:
+                alts.append(t[:6])
+    return "|".join(dict.fromkeys(alts))
+
+
+def _without_fact_words(question: str) -> str:
+    """The question with every word that says what kind of fact is asked blanked out, whole
+    ("yrkandet", "Teamsmöte", "omröstningen"): what is left may name a matter."""
+    chars = list(question)
+    for pat in _FACT_PATTERNS:
+        for m in pat.finditer(question):
+            a, b = m.span()
+            while a > 0 and (question[a - 1].isalnum() or question[a - 1] == "-"):
+                a -= 1
+            while b < len(question) and (question[b].isalnum() or question[b] == "-"):
+                b += 1
+            chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Swedish and English function words (bm25s's lists): "the", "sin", "vilken"."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
+
+    return frozenset(w.lower() for w in [*STOPWORDS_SWEDISH, *STOPWORDS_EN_PLUS])
+
+
+def _stem_lengths(text: str) -> dict[str, int]:
+    """Each word's stem → the length of the longest word with that stem."""
+    out: dict[str, int] = {}
+    for w in _WORD_RE.findall(text.lower()):
+        out[w[:6]] = max(out.get(w[:6], 0), len(w))
+    return out
+
+
+def _skipped(word: str, skip: dict[str, int]) -> bool:
+    """A form of a skipped word ("sammanträdet"), not a compound that only begins like one
+    ("sammanträdestiderna" names a matter)."""
+    return word[:6] in skip and len(word) <= skip[word[:6]] + 4
+
+
+@functools.lru_cache(maxsize=1)
+def _stopword_stems() -> dict[str, int]:
     """Function words ("eller", "något", "about") never name a matter (bm25s's Swedish and English lists)."""
     from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
 
-    return frozenset(stems(" ".join([*STOPWORDS_SWEDISH, *STOPWORDS_EN_PLUS])))
+    return _stem_lengths(" ".join([*STOPWORDS_SWEDISH, *STOPWORDS_EN_PLUS]))
 
 
 def names_of(p: ProtocolFacts) -> list[str]:
@@ -200,7 +306,7 @@ def organ_aliases(p: ProtocolFacts) -> set[str]:
 
 
 # "nämnden", "styrelsen" name no organ in particular ("vi" is often written "nämnden")
-_GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
+GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen", "styrelsens", "utskott", "utskottet",
                         "utskottets", "kommun", "kommunen", "kommunens", "board", "committee"}
 
 
@@ -223,14 +329,20 @@ def date_of(question: str) -> tuple[str | None, str | None, str | None] | None:
     """The meeting date a question names: "2020-09-16", "16 september 2020", "juni 2023", "22 June", "2023"."""
     if m := re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", question):
         return m[1], m[2], m[3]
+    # "16/9 2020", "22/6": day/month as Swedes write it (not "25/2019", a number and its year)
+    if (m := re.search(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])(?:[ -](\d{4})\b)?", question)) \
+            and 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12:
+        return m[3], f"{int(m[2]):02d}", f"{int(m[1]):02d}"
     if m := _MONTH_RE.search(question):
         word = m[2].lower()
         month = (_MONTHS_SV.index(word) if word in _MONTHS_SV else _MONTHS_EN.index(word)) + 1
         if word == "may" and not (m[1] or m[3]):
             return None  # the English verb "may"
         return m[3], f"{month:02d}", f"{int(m[1]):02d}" if m[1] else None
-    if m := YEAR_RE.search(question):
-        return m[0], None, None
+    for m in YEAR_RE.finditer(question):
+        # "nr 25/2019", "läsåret 2019/2020", "PU 2020/0074": a number's or a school year's, no meeting's
+        if "/" not in question[max(0, m.start() - 1):m.end() + 1]:
+            return m[0], None, None
     return None
 
 
@@ -247,6 +359,8 @@ def kinds_of(question: str) -> list[str]:
     """The kinds of fact a question asks for, in the order its answer gives them."""
     if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjusterades\b|\bjusterat\b", question, _I)):
         return ["signed"]  # "När skrev justeraren under?": the signature's time (or the justering's date)
+    if SIGN_WORDS.search(question) and WHO_RE.search(question) and re.search(r"protokoll|\bminutes\b", question, _I):
+        return ["role"]  # "Vem skrev under protokollet?": its signatories
     kinds = ["jav"] if JAV_PHRASES.search(question) else []
     rest = JAV_PHRASES.sub(" ", question)
     if MEETING_WORDS.search(rest) and MEETING_NOUNS.search(rest):
@@ -292,13 +406,42 @@ def _choice(question: str) -> str | None:
     return None
 
 
+def person_named(question: str, protocols: list[ProtocolFacts]) -> str | None:
+    """The name_key of the protocols' person a question names: the whole name, or the surname
+    alone ("Fletcher", "Fletchers yrkande") unless another first name stands before it."""
+    qkey = name_key(question)
+    q_tokens = set(re.findall(r"[\w:]+", qkey))
+    for p in protocols:
+        for name in names_of(p):
+            k = name_key(name)
+            last = k.split(" ")[-1]
+            if k in qkey or (len(last) > 4 and (last in q_tokens or last + "s" in q_tokens)
+                             and not _other_first_name(question, name)):
+                return k
+    return None
+
+
 def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     # however it is typed: extra spaces, a trailing "tack", no "?"
     question = re.sub(r"[\s,]*\btack\W*$", "", " ".join(question.split()), flags=_I)
     kinds = kinds_of(question)
+    place = None
     if not kinds:
-        return None
+        # about someone the protocols name, in other words: "Vilken roll hade Mathias Lindow?",
+        # "Vilka åtgärder ville Furustrand bifalla?", "Vad föreslog Socialdemokraterna?"
+        named = person_named(question, protocols)
+        if named and (PERSON_POST.search(question) or (MEETING_NOUNS.search(question) and ATTENDED.search(question))):
+            kinds = ["attendance"]
+        elif named is None and (m := REPRESENTED.search(question)) and m[1].lower() not in _function_words():
+            # a party is filtered as a party; a place is written as places are, however it was typed
+            kinds, place = ["attendance"], None if party_of_text(m[1]) else m[1][0].upper() + m[1][1:]
+        elif (named or party_of_text(question)) and PERSON_PROPOSED.search(question):
+            kinds = ["yrkande"]
+        else:
+            return None
     roles = [r for r, pat in ROLE_WORDS if pat.search(question)]
+    if kinds == ["role"] and not roles and SIGN_WORDS.search(question):
+        roles = ["ordförande", "sekreterare", "justerare"]  # those who sign a protocol
     if "attendance" in kinds and "role" in kinds and not roles:
         kinds.remove("role")
     if kinds == ["role"] and not WHO_RE.search(question):
@@ -314,23 +457,10 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
             by_role = "ordförande" if m[1].lower().startswith(("ordf", "chair")) else "sekreterare" \
                 if m[1].lower().startswith(("sekr", "secr")) else "justerare"
             kinds = [k for k in kinds if k != "role"]  # "ordförandens yrkande" asks for the yrkande
-    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in _GENERIC_ORGAN_WORDS]
+    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
     if named_organs and not any(organ_score(named_organs, p) for p in protocols):
         return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
-    qkey = name_key(question)
-    person = None
-    q_tokens = set(re.findall(r"[\w:]+", qkey))
-    for p in protocols:
-        for name in names_of(p):
-            k = name_key(name)
-            last = k.split(" ")[-1]
-            # the whole name, or the surname alone ("Fletcher", "Fletchers yrkande")
-            if k in qkey or (len(last) > 4 and (last in q_tokens or last + "s" in q_tokens)
-                             and not _other_first_name(question, name)):
-                person = k
-                break
-        if person:
-            break
+    person = person_named(question, protocols)
     if person is None and _unknown_person(question):
         return None  # "Vad yrkade Anders Svensson?": no parsed protocol names him
     if kinds == ["signed"] and not roles and not person and not re.search(r"protokoll|\bminutes\b|justering", question, _I):
@@ -338,19 +468,27 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     without_names = question
     for p in protocols:
         for name in names_of(p):
-            without_names = re.sub(re.escape(name) + "s?", " ", without_names)
+            without_names = re.sub(re.escape(name) + "s?", " ", without_names, flags=_I)
     party = party_of_text(without_names)
     para = PARA_REF_RE.search(question)
     q_words = set(re.findall(r"[a-zåäöéü]+", without_names.lower()))
-    organ_words = sorted(w for w in q_words - _GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
-    skip = stems(" ".join(_QUESTION_WORDS)) | stems(" ".join(organ_words)) | stems(" ".join(PARTY_WORDS)) | _stopword_stems()
-    q_stems = {w[:6] for w in _WORD_RE.findall(without_names.lower()) if w not in _KIND_WORDS}
+    organ_words = sorted(w for w in q_words - GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
+    skip = dict(_stopword_stems())
+    for st, n in _stem_lengths(" ".join([*_QUESTION_WORDS, *organ_words, *PARTY_WORDS])).items():
+        skip[st] = max(n, skip.get(st, 0))
+    english = bool(_ENGLISH_RE.search(question))
+    q_stems = {_subject_entry(w, english) for w in _WORD_RE.findall(_without_fact_words(without_names).lower())
+               if w not in _KIND_WORDS and not _skipped(w, skip)}
     asked = [k for k, pat in ATTENDANCE_ASKED if pat.search(question)]
-    if "beslutande" in asked and len(asked) > 1 and not re.search(r"\bbeslutande\b|\bvoting\b", question, _I):
+    if "beslutande" in asked and len(asked) > 1 and (not re.search(r"\bbeslutande\b|\bvoting\b", question, _I) or re.search(
+            r"\b(?:utöver|förutom|besides|apart from|other than)\s+(?:de\s+|the\s+)?(?:beslutande|ledamöterna|voting members|members)\b",
+            question, _I)):
         asked.remove("beslutande")  # "tjänstepersoner utöver ledamöterna", "members absent"
     count = bool(COUNT_WORDS.search(question))
     kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else \
         "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
+    subject = sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"})
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
-                 sorted(q_stems - skip - {"återre", "avslag", "reject"}), question, count, count and bool(TIMES_WORDS.search(question)),
-                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None)
+                 subject, question, count, count and bool(TIMES_WORDS.search(question)),
+                 asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None,
+                 place=place)

@@ -15,7 +15,7 @@ from namndsok.ingest.protocol import name_key
 from namndsok.model import Hit
 
 from .fact_question import (PARTY_FULL, SUBJECT_MIN_SHARE, SUBJECT_MIN_WORDS, Scope, date_matches, names_of,
-                            organ_score, party_of_text, scope_of, stems)
+                            organ_score, party_of_text, scope_of, stems, subject_in, subject_in_words)
 from .result import Answer
 
 __all__ = ["PARTY_FULL", "answer_from_facts", "meeting_name", "party_of_text"]
@@ -51,7 +51,7 @@ def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
             # (a § named and found in this protocol is reason enough)
             # "Who chaired the SRO meeting?" names a meeting that is no parsed protocol
             low = texts.get((p.sha256, p.meeting.cite.start), "")
-            if sum(1 for w in scope.subject if w in low) < SUBJECT_MIN_SHARE * len(scope.subject):
+            if sum(1 for w in scope.subject if subject_in(w, low)) < SUBJECT_MIN_SHARE * len(scope.subject):
                 continue
         out.append(p)
     if scope.organ_words and out:
@@ -150,12 +150,13 @@ def _sections_asked(p: ProtocolFacts, scope: Scope, titles: dict, doc) -> list[s
     else those whose text does; None (all) when it names no § and its words name no matter here."""
     labels = [lab for lab in p.paragraphs if not scope.paragraph or lab.endswith(f"§ {scope.paragraph}")]
     if scope.subject:
-        want = set(scope.subject)
-        by_title = [lab for lab in labels if stems(_title(titles, lab)) & want]
+        want = scope.subject
+        by_title = [lab for lab in labels if any(subject_in_words(w, stems(_title(titles, lab))) for w in want)]
         if by_title:
             return by_title
         if doc is not None:
-            by_text = [lab for lab in labels if lab in titles and stems(doc.text[titles[lab].start:titles[lab].end]) & want]
+            by_text = [lab for lab in labels if lab in titles
+                       and any(subject_in_words(w, stems(doc.text[titles[lab].start:titles[lab].end])) for w in want)]
             if by_text:
                 return by_text
     return labels if scope.paragraph else None
@@ -333,8 +334,9 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
     return out
 
 
-_ORDINAL_RE = re.compile(r"\b(1|2|3):e\b|\b(första|andra|tredje|first|second|third)\b", re.IGNORECASE)
-_ORDINALS = {"första": "1", "first": "1", "andra": "2", "second": "2", "tredje": "3", "third": "3"}
+_ORDINAL_RE = re.compile(r"\b(1|2|3):e\b|\b(första|förste|andra|andre|tredje|first|second|third)\b", re.IGNORECASE)
+_ORDINALS = {"första": "1", "förste": "1", "first": "1", "andra": "2", "andre": "2", "second": "2", "tredje": "3",
+             "third": "3"}
 
 
 def _ordinal_ok(scope: Scope, r, cit: _Citer) -> bool:
@@ -388,7 +390,8 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
     for k, title in groups.items():
         if asked and k not in asked:
             continue
-        people = [a for a in p.attendance if a.kind == k and person_ok(a.person, a.party)]
+        people = [a for a in p.attendance if a.kind == k and person_ok(a.person, a.party)
+                  and (scope.place is None or name_key(a.function or "") == name_key(scope.place))]
         if not people:
             if k in scope.attendance and k != "ledamot" and p.complete and not (scope.person or scope.party):
                 none = {"ersättare": "Inga ersättare", "övrig": "Inga övriga närvarande", "frånvarande": "Inga frånvarande"}[k]
@@ -399,7 +402,7 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
         for a in people:
             extra = f", tjänstgörande för {a.serving_for}" if a.serving_for else ""
             extra += f", §§ {a.paragraphs}" if a.paragraphs else ""
-            extra += f", {a.function}" if a.function and k == "övrig" else ""
+            extra += f", {a.function}" if a.function else ""  # "1:e vice ordf.", "Ekonomidirektör", "Skövde"
             parts.append((_who(a.person, a.party) + extra, cit.mark(a.cite)))
         head = f"{title} vid {name}" + (f" ({len(people)})" if scope.count else "")
         marks = {m for _, m in parts}
@@ -407,6 +410,9 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
             out.append(f"{head}: " + "; ".join(t for t, _ in parts if t) + marks.pop())
         else:
             out.append(f"{head}: " + "; ".join(t + m for t, m in parts if t))
+    if scope.place and not out and p.complete:
+        # nobody sat for it: said of the närvarolista, cited where it begins
+        out.append(f"Ingen från {scope.place} antecknades i närvarolistan vid {name}{cit.mark(p.attendance[0].cite)}")
     return out
 
 
@@ -455,7 +461,10 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
         # "budget 2025" names a matter, not the meeting's year
         word = re.search(r"([a-zåäöé]+)\s+" + scope.date[0], question.lower())
         phrase = f"{word[1]} {scope.date[0]}" if word else None
-        if phrase and any(phrase in sec.title.lower() for p in protocols for sec in _titles(searcher, p).values()):
+        # ("Sammanträdestider 2021": a year in a § title names that matter)
+        if (phrase and any(phrase in sec.title.lower() for p in protocols for sec in _titles(searcher, p).values())) \
+                or any(scope.date[0] in sec.title for p in protocols for sec in _titles(searcher, p).values()
+                       if sec.label in p.paragraphs):
             scope = Scope(**{**vars(scope), "date": None})
     texts = _cached(searcher, "texts", lambda: protocol_texts(searcher, protocols)) if len(scope.subject) >= SUBJECT_MIN_WORDS else None
     chosen = select_protocols(protocols, scope, filters, texts)

@@ -1,0 +1,58 @@
+"""Questions about a meeting no protocol here records: an organ's meeting on a date it has no
+protocol from, or the reservations, votes or jäv of an organ with no protocol at all.
+
+Such a question gets no claim: any passage that mentions an "Ordförande" or a "budget" from
+another meeting would answer something else. The reason names what is missing.
+"""
+
+from __future__ import annotations
+
+from namndsok.dates import MONTHS
+from namndsok.facts import ProtocolFacts
+
+from .fact_question import (GENERIC_ORGAN_WORDS, ORGAN_WORD, date_matches, kinds_of, organ_score,
+                            scope_of)
+
+# what only a protocol records: asked of an organ without one, no other text holds it
+PROTOCOL_ONLY = {"reservation": "reservationer", "vote": "omröstningar", "jav": "jäv",
+                 "proposition": "propositionsordningar"}
+
+
+def _date_text(date: tuple[str | None, str | None, str | None]) -> str:
+    year, month, day = date
+    if year and month and day:
+        return f"{year}-{month}-{day}"
+    return " ".join(x for x in (str(int(day)) if day else None, MONTHS[int(month) - 1] if month else None, year) if x)
+
+
+def unrecorded_meeting(question: str, protocols: list[ProtocolFacts], documents) -> str | None:
+    """Why the meeting a fact question asks about has no record here, or None: the question names
+    no organ, or no meeting date, or a document of that organ and date exists (its text may answer)."""
+    kinds = kinds_of(question)
+    if not protocols or not kinds:
+        return None
+    scope = scope_of(question, protocols)
+    if scope is not None:
+        # "produktionsutskottets möte den 14 oktober 2020" with a protocol from 16 september only
+        if not (scope.date and scope.date[1] and scope.organ_words):
+            return None
+        ours = [p for p in protocols if organ_score(scope.organ_words, p)]
+        if not ours or any(date_matches(scope.date, p.meeting.date) for p in ours):
+            return None
+        organs = {p.meeting.organ for p in ours}
+        if any(d.organ in organs and date_matches(scope.date, d.date) for d in documents):
+            return None
+        dates = ", ".join(sorted({p.meeting.date for p in ours if p.meeting.date}))
+        return (f"Handlingarna har inget protokoll från {ours[0].meeting.organ} {_date_text(scope.date)} "
+                f"(protokoll finns från {dates}).")
+    # "Vem reserverade sig i kommunfullmäktige?" with no protocol of kommunfullmäktige
+    if not kinds or not set(kinds) <= set(PROTOCOL_ONLY):
+        return None
+    named = [w for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
+    if not named or any(organ_score([w.lower() for w in named], p) for p in protocols):
+        return None
+    stem = named[0].lower()[:8]
+    if any(d.doc_type == "protokoll" and stem in (d.organ or "").lower() for d in documents):
+        return None  # a protocol the parser could not read: its text may answer
+    what = " eller ".join(PROTOCOL_ONLY[k] for k in kinds)
+    return f"Handlingarna har inget protokoll från {named[0]}, och {what} står bara i protokoll."
