@@ -84,9 +84,10 @@ def load_questions(path: Path) -> list[Question]:
 # (60 unanswerable: a subject the corpus never mentions or a near miss; 20 answerable in
 # everyday words) and 30 on who said what in the protocols. Each file is frozen on its own.
 # protocol-dev2.jsonl (2026-12-05): 48 more on who said what, written from the two protocols
-# before the fact questions were tuned on them (dev only).
+# before the fact questions were tuned on them (dev only). protocol-dev3.jsonl (2026-12-05): 50 more
+# (12 English, 10 unanswerable) by other askers' words, written blind before the next tuning (dev only).
 SPLIT_FILES = {
-    "dev": ("dev.jsonl", "claims-dev.jsonl", "protocol-dev.jsonl", "protocol-dev2.jsonl"),
+    "dev": ("dev.jsonl", "claims-dev.jsonl", "protocol-dev.jsonl", "protocol-dev2.jsonl", "protocol-dev3.jsonl"),
     "test": ("test.jsonl", "claims-test.jsonl", "protocol-test.jsonl"),
     "regression": ("regression.jsonl",),
 }

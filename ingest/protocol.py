@@ -230,6 +230,7 @@ def _paragraph_facts(doc: Document, sec: Section, people: People, facts: Protoco
                 facts.anteckningar.append(n)
             if "juster" in t:
                 _chosen_justerare(sent, people, facts, cite)
+                _justering_deadline(sent, facts, cite, doc.text)
             if R.JAV_RE.search(t) and not R.JAV_NOT_RE.search(t):
                 for name, party in _persons(t, people):
                     facts.jav.append(Jav(label, name, party, cite(sent.start, sent.end)))
@@ -254,6 +255,25 @@ def _chosen_justerare(sent: _Span, people: People, facts: ProtocolFacts, cite) -
         else:
             role.also.append(cite(sent.start, sent.end))
         return
+
+
+def _justering_deadline(sent: _Span, facts: ProtocolFacts, cite, text: str) -> None:
+    """"Protokollet justeras senast måndag 21 september": the justeringsdatum when no signature
+    block gives one (the year is the meeting's, or the next one's for a January deadline in December;
+    without a meeting date, the first year the protocol's front matter names: "den 16 september 2020")."""
+    m = R.JUSTERING_DEADLINE_RE.search(sent.text)
+    if not m or any(r.role == "justeringsdatum" for r in facts.roles):
+        return
+    front_year = re.search(r"\b(?:19|20)\d{2}\b(?!/)", text[facts.meeting.cite.start:sent.start])
+    year_text = m["year"] or (facts.meeting.date or "")[:4] or (front_year[0] if front_year else None)
+    if not year_text:
+        return
+    month = R.SV_MONTHS.index(m["month"].lower()) + 1
+    year = int(year_text)
+    if not m["year"] and facts.meeting.date and month < int(facts.meeting.date[5:7]):
+        year += 1
+    facts.roles.append(Role("justeringsdatum", None, None, None, cite(sent.start, sent.end),
+                            date=f"{year}-{month:02d}-{int(m['day']):02d}"))
 
 
 def _yrkande_kind(what: str) -> str:

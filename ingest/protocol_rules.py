@@ -58,6 +58,13 @@ JUSTERING_DATE_RE = re.compile(
 SIGNATURE_RE = re.compile(
     r"^\[?(?P<name>[^\[\]()]+?)\s*\((?:(?P<mon>[A-Z][a-z]{2}) (?P<day>\d{1,2}), (?P<year>\d{4})|(?P<iso>\d{4}-\d{2}-\d{2}))[^)]*\)"
 )
+# a § that sets when the protocol is to be justerat: "Protokollet justeras senast måndag 21 september
+# klockan 09.00" (the date by which it was signed; "föreslås justeras" is the proposal, not the decision)
+SV_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+             "november", "december")
+JUSTERING_DEADLINE_RE = re.compile(
+    r"\bProtokollet\s+(?:ska\s+|skall\s+)?justeras\s+(?:senast\s+|den\s+)?(?:(?:mån|tis|ons|tors|fre|lör|sön)dag(?:en)?\s+)?"
+    r"(?:den\s+)?(?P<day>\d{1,2})\s+(?P<month>" + "|".join(SV_MONTHS) + r")(?:\s+(?P<year>\d{4}))?", re.IGNORECASE)
 MONTHS_EN = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
 # "Signerat av Bertil Berg (M) 2024-03-20" / "Elektroniskt signerad ... 2024-03-20"
 SIGNED_RE = re.compile(r"^(?:Signerat|Signerad|Elektroniskt (?:signerat|signerad|undertecknad))\b.*?(?P<date>\d{4}-\d{2}-\d{2})", re.IGNORECASE)

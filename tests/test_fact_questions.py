@@ -327,3 +327,84 @@ def test_what_a_party_thought_is_its_yrkande(searcher):
     ans = _ask(searcher, "Vem var mötesordförande i VästKom 22 juni?")
     assert "Ordförande vid VästKom Styrelse 2023-06-22 var Miguel Odhner" in ans.answer
     assert answer_from_facts("Vad tyckte eleverna om skolmaten?", searcher) is None  # nobody of a protocol
+
+
+# --- wordings found by the blind questions of protocol-dev3 (2026-12-05), each tested here in
+# other words than that file's, so the class of wording is tested, not the question
+
+@pytest.mark.parametrize("question, chair", [
+    ("who ran the meeting of the production committee?", "Ordförande vid Kommunstyrelsens produktionsutskott 2020-09-16 var Michaela Fletcher (M)"),
+    ("Vem var chef för sammanträdet i KSPU?", "Ordförande vid Kommunstyrelsens produktionsutskott 2020-09-16 var Michaela Fletcher (M)"),
+    ("Vem höll i mötet i VästKoms styrelse i juni 2023?", "Ordförande vid VästKom Styrelse 2023-06-22 var Miguel Odhner"),
+])
+def test_the_chair_in_lay_words(searcher, question, chair):
+    # KSPU: "Michaela Fletcher (M) / Ordförande, §§ 10:1-10:8"; VästKom: "Ordförande … Miguel Odhner"
+    ans = _ask(searcher, question)
+    assert chair in ans.answer
+    assert len(ans.answer.splitlines()) == 1  # the production committee alone, not every protocol
+
+
+def test_dissent_is_a_reservation_and_disagreement_the_competing_yrkanden(searcher):
+    ans = _ask(searcher, "Did anyone dissent in VästKom's board on 22 June 2023?")
+    assert ans.answer.startswith("Inga reservationer antecknades vid VästKom Styrelse 2023-06-22")
+    assert ans.citations[0].chunk.source == BUNDLE
+    # KSPU § 10:7 put Fletcher's (M) yrkande against Furustrand's (S); §§ 10:4–10:6 and 10:8 had one yrkande each
+    ans = _ask(searcher, "Var ledamöterna oense om något i produktionsutskottet?")
+    assert ans.answer.startswith("KSPU § 10:7: Ordförande frågar om produktionsutskottet beslutar enligt Michaela "
+                                 "Fletchers (M) yrkande eller enligt Ann-Christine Furustrands (S) yrkande")
+    assert "§ 10:4" not in ans.answer and "§ 10:8" not in ans.answer
+    ans = _ask(searcher, "Were the members of the VästKom board in disagreement about anything in June 2023?")
+    assert ans.answer.startswith("Inga yrkanden ställdes mot varandra vid VästKom Styrelse 2023-06-22")
+
+
+def test_who_served_for_an_absent_member(searcher, own_searcher):
+    # VästKom: "Frånvarande / … Annette Carlson, Borås", and no ersättare at all
+    ans = _ask(searcher, "Vem tjänstgjorde i stället för Annette Carlson?")
+    lines = ans.answer.splitlines()
+    assert lines[0].startswith("Ingen ersättare för Annette Carlson antecknades i närvarolistan vid VästKom Styrelse 2023-06-22")
+    assert lines[1].startswith("Frånvarande vid VästKom Styrelse 2023-06-22: Annette Carlson, Borås")
+    # p4: "Lisa Ström (SD), tjänstgörande ersättare för Mona Dahlin (SD), §§ 23-24"
+    ans = _ask(own_searcher, "Who stood in for Mona Dahlin at the Kultur- och fritidsnämnden in June 2024?")
+    assert ans.answer.splitlines()[0].startswith("Tjänstgörande ersättare för Mona Dahlin vid Kultur- och fritidsnämnden "
+                                                 "2024-06-06: Lisa Ström (SD), §§ 23-24")
+
+
+def test_the_justering_deadline_of_a_protocol_without_a_signature_date(searcher):
+    # KSPU § 10:2: "Protokollet justeras senast måndag 21 september klockan 09.00"
+    ans = _ask(searcher, "När skulle produktionsutskottets protokoll justeras?")
+    assert ans.answer.startswith("Protokollet från Kommunstyrelsens produktionsutskott 2020-09-16 skulle justeras senast 2020-09-21")
+    assert "Protokollet justeras senast måndag 21 september klockan 09.00" in _quoted(ans)
+
+
+def test_a_party_that_did_not_sit_did_nothing_recorded(searcher):
+    from namndsok.app.answering.answer import Answerer
+
+    # KSPU's närvarolista: M, L and S only; VästKom's lists municipalities, no parties
+    ans = answer_from_facts("Vad yrkade Vänsterpartiet i produktionsutskottet?", searcher)
+    assert ans.outcome == "none" and "Ingen ledamot från Vänsterpartiet (V) antecknades" in ans.reason
+    ans = answer_from_facts("Did the Sweden Democrats enter a reservation at the VästKom board?", searcher)
+    assert ans.outcome == "none" and "anger inga partier" in ans.reason
+    # L sat (Mathias Lindow) and moved nothing: a true negative, still an answer
+    ans = _ask(searcher, "Lade Liberalerna något yrkande i produktionsutskottet?")
+    assert ans.answer.startswith("Inga yrkanden från L antecknades vid Kommunstyrelsens produktionsutskott 2020-09-16")
+    # an organ named by its head word: kommunstyrelsens ARBETSUTSKOTT is no protocol here
+    assert answer_from_facts("Vem reserverade sig i kommunstyrelsens arbetsutskott?", searcher) is None
+    ans = Answerer(searcher).ask("Vem reserverade sig i kommunstyrelsens arbetsutskott?")
+    assert ans.outcome == "none" and "kommunstyrelsens arbetsutskott" in ans.reason
+    assert "Michaela Fletcher (M)" in _ask(searcher, "Vem var ordförande i kommunstyrelsens produktionsutskott?").answer
+
+
+def test_a_post_instead_of_a_name(searcher):
+    # KSPU's övriga närvarande: "Magnus Bengtsson  Ekonomidirektör", "Peter Freme  Kanslichef"
+    ans = _ask(searcher, "Var ekonomidirektören närvarande på produktionsutskottets möte?")
+    assert "Magnus Bengtsson, Ekonomidirektör" in ans.answer and "Peter Freme" not in ans.answer
+    ans = _ask(searcher, "Vem var kanslichef på mötet i produktionsutskottet?")
+    assert "Peter Freme, Kanslichef" in ans.answer and "Magnus Bengtsson" not in ans.answer
+    assert answer_from_facts("Var ligger Göteborg?", searcher) is None  # a place, no meeting asked about
+
+
+def test_abbreviated_months():
+    assert date_of("KSPU 16 sept 2020") == ("2020", "09", "16")
+    assert date_of("VästKom jun 2023") == ("2023", "06", None)
+    assert date_of("möte 22 jun") == (None, "06", "22")
+    assert date_of("Who may attend?") is None

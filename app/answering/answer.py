@@ -23,7 +23,7 @@ from . import compose
 from .facts import answer_from_facts
 from .llm import LLMConfig, LLMError, generate
 from .question import Question, read_question
-from .result import Answer
+from .result import NO_ANSWER, Answer
 from .settings import DEFAULT_ANSWER, AnswerSettings
 from .unrecorded import unrecorded_meeting
 from .verify import Verdict, verify
@@ -32,7 +32,6 @@ from .wordlists import WordLists
 
 log = logging.getLogger(__name__)
 
-NO_ANSWER = "Inget i handlingarna."
 FOREIGN_NOTE = "Källorna är på svenska; svaret citerar dem ordagrant."
 LANGUAGE_NAMES = {"en": "engelska", "de": "tyska", "fr": "franska", "es": "spanska", "da": "danska", "no": "norska"}
 

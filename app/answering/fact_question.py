@@ -20,20 +20,9 @@ from namndsok.ingest.protocol import name_key
 
 from .question import YEAR_RE
 
-# party names (Swedish, genitive, English) → letters
-PARTY_WORDS: dict[str, str] = {
-    "socialdemokraterna": "S", "socialdemokrat": "S", "social democrats": "S", "social democratic": "S",
-    "moderaterna": "M", "moderat": "M", "moderates": "M", "moderate party": "M",
-    "sverigedemokraterna": "SD", "sverigedemokrat": "SD", "sweden democrats": "SD",
-    "centerpartiet": "C", "centerpartist": "C", "centre party": "C", "center party": "C",
-    "vänsterpartiet": "V", "vänsterpartist": "V", "left party": "V",
-    "liberalerna": "L", "liberal": "L",
-    "kristdemokraterna": "KD", "kristdemokrat": "KD", "christian democrats": "KD",
-    "miljöpartiet": "MP", "miljöpartist": "MP", "green party": "MP",
-}
-PARTY_LETTERS = ("SD", "KD", "MP", "S", "M", "C", "V", "L")
-PARTY_FULL = {"S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",
-              "V": "Vänsterpartiet", "L": "Liberalerna", "KD": "Kristdemokraterna", "MP": "Miljöpartiet"}
+from .fact_words import (CHAIR_PHRASES, DISAGREE_PHRASES, DISSENT_PHRASES, PARTY_FULL, PARTY_LETTERS,  # noqa: F401
+                         PARTY_WORDS, QUESTION_WORDS, KIND_WORDS, SUBSTITUTE_PHRASES, SUBSTITUTE_RE, DISAGREE_RE,
+                         MONTHS_EN, NOT_NAMES, PRESENT_WORDS, month_abbreviation)
 
 _I = re.IGNORECASE
 # "avstod från att tjänstgöra" is jäv, not attendance: these phrases are read as jäv and then
@@ -79,7 +68,7 @@ PERSON_PROPOSED = re.compile(r"\bbifalla|\bavslå\b|\bföreslog\b|\bföreslagit\
 # what a question asks about (several may apply; the order is the order of the answer's lines)
 KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("jav", JAV_PHRASES),
-    ("reservation", re.compile(r"\breserv", _I)),
+    ("reservation", re.compile(r"\breserv|" + "|".join(DISSENT_PHRASES), _I)),
     ("anteckning", re.compile(r"anteckning", _I)),
     # "voting members" are the beslutande, not a vote
     ("vote", re.compile(r"\bröstade|\bomröstning|\bvotering|\bvoter(?:a|ade)\b|\bvot(?:e|ed|es)\b|\bvoting\b(?! (?:members|rights))"
@@ -87,21 +76,21 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("proposition", re.compile(r"propositionsordning|vems yrkande|vilket yrkande (?:vann|bifölls|gick igenom|segrade)|\bvann\b"
                                r"|which (?:motion|proposal) (?:won|passed)|\bföll\b|\bfell\b|\bsegrade\b|\bgick igenom\b|\bprevailed\b"
                                r"|\bmot varandra\b|\bagainst each other\b"
-                               r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition", _I)),
+                               r"|\bställ(?:a|de|des|t) (?:\w+ ){0,3}(?:yrkanden|förslag) mot|\bproposition|" + "|".join(DISAGREE_PHRASES), _I)),
     ("yrkande", re.compile(r"\byrka|\byrkande|\bpropos(?:e|ed|al)|\bmoved\b|\bmotion\b|återremi|referred back", _I)),
     ("attendance", re.compile(r"närvar|\bdeltog|\bdeltagare|\bdeltagit|ersättare|tjänstgörande|tjänstgjorde|frånvar"
                               r"|\battend|\bpresent\b|\babsent\b|\bbeslutande\b|\btook part\b|\bparticipa"
                               r"|\btjänsteperson(?:er|erna)?\b|\btjänstemän(?:nen)?\b|\bofficials\b|\bledamöter(?:na)?\b|\bmembers\b"
                               r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b"
-                              r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b", _I)),
+                              r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b|" + "|".join(SUBSTITUTE_PHRASES), _I)),
     ("role", re.compile(r"\b(?:vice )?ordförande|\bmötesordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
                         r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
-                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|\bklubbade\b|\bklubban\b", _I)),
+                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|" + "|".join(CHAIR_PHRASES), _I)),
 ]
 ROLE_WORDS = [("vice ordförande", re.compile(r"vice ordf|vice chair", _I)),
               ("ordförande", re.compile(r"(?<!vice )ordförande|\bordf\b|\bchair|presided|\bledde\b|\bled the\b"
                                         r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting"
-                                        r"|\bklubbade\b|\bklubban\b", _I)),
+                                        r"|" + "|".join(CHAIR_PHRASES), _I)),
               ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet"
                                          r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
               ("justerare", re.compile(r"juster", _I))]
@@ -110,7 +99,7 @@ WHO_RE = re.compile(r"\b(?:vem|vilka|vilken|vilket|vilken person|namn|who|which)
 _ROLE_GENITIVE = re.compile(r"\b(ordförandens|ordförande(?:n)?s|sekreterarens|justerarens|the chair(?:man|person)?'s)\b", _I)
 # which part of a närvarolista a question asks for (none named: all of it)
 ATTENDANCE_ASKED = [("frånvarande", re.compile(r"frånvar|\babsent|\bmissing|\bsaknades|\binte närvarande|\bnot present", _I)),
-                    ("ersättare", re.compile(r"ersättare|tjänstgörande|tjänstgjorde|substitut|deputy", _I)),
+                    ("ersättare", re.compile(r"ersättare|tjänstgörande|tjänstgjorde|substitut|deputy|" + "|".join(SUBSTITUTE_PHRASES), _I)),
                     ("övrig", re.compile(r"övriga|\btjänstemän(?:nen)?\b|\btjänsteperson(?:er|erna)?\b|officials|\bstaff\b|\bcivil servants\b"
                                          r"|utöver ledamöterna|förutom ledamöterna|besides the members", _I)),
                     ("beslutande", re.compile(r"\bbeslutande\b|\bvoting members\b|\bledamöter(?:na)?\b|\bmembers\b", _I))]
@@ -127,37 +116,9 @@ _FACT_PATTERNS = [JAV_PHRASES, SIGN_WORDS, WHEN_WORDS, COUNT_WORDS, MEETING_WORD
                   *(pat for _, pat in ATTENDANCE_ASKED)]
 _WORD_RE = re.compile(r"[a-zåäöéü]{5,}")
 _MONTHS_SV = MONTHS
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december")
+_MONTHS_EN = MONTHS_EN
 _MONTH_RE = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?(" + "|".join(_MONTHS_SV + _MONTHS_EN[:4] + _MONTHS_EN[5:])
                        + r"|may)\b(?:\s+(\d{4}))?", _I)
-# words of fact questions that never name a matter
-_QUESTION_WORDS = {"yrkade", "yrkanden", "yrkande", "reservationer", "reservation", "reserverade", "röstade",
-                   "ärendet", "mötet", "sammanträdet", "protokollet", "ordförande", "sekreterare", "justerare",
-                   "närvarande", "lämnades", "antecknades", "anmälde", "omröstning", "propositionsordning",
-                   "ersättare", "tjänstgörande", "vilka", "vilken", "vilket", "frågan", "sammanträde", "möte",
-                   "enligt", "närvarolistan", "närvarolista", "mötets", "sammanträdets", "protokollets", "yrkandet",
-                   "chaired", "chair", "meeting", "committee", "board", "members", "member", "present", "absent",
-                   "attended", "voted", "reservations", "recorded", "secretary", "proposed", "which", "there",
-                   "anybody", "someone", "anyone", "where", "parties", "party", "partiet", "partier", "ledamöter",
-                   "fanns", "finns", "deltog", "hände", "gjorde", "blev", "utsåg", "valdes", "någon", "några",
-                   "nämnden", "nämndens", "kommunen", "kommunens", "styrelsen", "styrelsens", "utskottet", "utskottets",
-                   }
-# further words of fact questions, skipped as whole words only ("tjänstemän" must not hide
-# "tjänstemannasvaret", a matter's word)
-_KIND_WORDS = {
-                   "förde", "protokollförare", "ledde", "sammanträdde", "träffades", "fysiskt", "länge",
-                   "höll", "hölls", "började", "slutade", "startade", "avslutades", "pågick", "skrev", "under",
-                   "undertecknade", "signerade", "signed", "minutes", "justeraren", "ordföranden", "sekreteraren",
-                   "tjänstepersoner", "tjänstemän", "utöver", "ledamöterna", "ledamot", "beslutande", "voting",
-                   "officials", "gånger", "många", "ställa", "ställde", "varandra", "yrkanden", "against", "other",
-                   "times", "antal", "number", "extra", "extrainsatt", "extrainsatta", "styrelsemöte",
-                   "styrelsemötet", "board's", "avstod", "tjänstgöra", "tjänstgjorde", "conflict", "interest",
-                   "interests", "propositionsordningen", "omröstningen", "voteringen", "votering", "hennes", "hans",
-                   "deras", "föll", "vann", "segrade", "bifölls", "avslogs", "entered", "reserved", "teams",
-                   "digitalt", "distans", "plats", "lokal", "klockan", "person", "people", "took", "part",
-                   "lasted", "long", "held", "physically", "did", "were", "signature", "secretary",
-                   *_MONTHS_SV, *_MONTHS_EN}
 # share of a question's other words a protocol's text must hold for the question to be about it
 SUBJECT_MIN_SHARE = 0.6
 SUBJECT_MIN_WORDS = 2  # one stray word ("fanns") says too little to rule a protocol out
@@ -184,6 +145,8 @@ class Scope:
     yrkande_kind: str | None = None  # "återremiss": only yrkanden of that kind
     choice: str | None = None  # "Vem avstod från att rösta?": the voters of that choice
     place: str | None = None  # "Who represented Borås?": the municipality or body a member sat for
+    substitute: bool = False  # "Vem ersatte Jonas Attenius?": who served for the person named
+    contested: bool = False  # "Which parties disagreed?": only §§ where yrkanden were put against each other
 
 
 def party_of_text(text: str) -> str | None:
@@ -310,6 +273,20 @@ GENERIC_ORGAN_WORDS = {"nämnd", "nämnden", "nämndens", "styrelse", "styrelsen
                         "utskottets", "kommun", "kommunen", "kommunens", "board", "committee"}
 
 
+def organ_heads(question: str) -> list[str]:
+    """The organs a question names, each by its head word: "kommunstyrelsens arbetsutskott" is an
+    arbetsutskott (not Kommunstyrelsens produktionsutskott), "kommunstyrelsen" itself."""
+    heads: list[str] = []
+    end = -2
+    for m in ORGAN_WORD.finditer(question):
+        word = m[0].lower()
+        if heads and not question[end:m.start()].strip():
+            heads.pop()  # "kommunstyrelsens arbetsutskott": the genitive before the head says whose
+        end = m.end()
+        heads.append(word)
+    return [w for w in heads if w not in GENERIC_ORGAN_WORDS]
+
+
 def organ_score(words: list[str], p: ProtocolFacts) -> int:
     """How well a question's words name a protocol's organ: 2 for each word as written
     ("kommunstyrelsen"), 1 for an inflected form ("produktionsutskottets", "VästKoms")."""
@@ -339,6 +316,8 @@ def date_of(question: str) -> tuple[str | None, str | None, str | None] | None:
         if word == "may" and not (m[1] or m[3]):
             return None  # the English verb "may"
         return m[3], f"{month:02d}", f"{int(m[1]):02d}" if m[1] else None
+    if abbreviated := month_abbreviation(question):
+        return abbreviated
     for m in YEAR_RE.finditer(question):
         # "nr 25/2019", "läsåret 2019/2020", "PU 2020/0074": a number's or a school year's, no meeting's
         if "/" not in question[max(0, m.start() - 1):m.end() + 1]:
@@ -357,7 +336,7 @@ def date_matches(date: tuple[str | None, str | None, str | None] | None, iso: st
 
 def kinds_of(question: str) -> list[str]:
     """The kinds of fact a question asks for, in the order its answer gives them."""
-    if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjusterades\b|\bjusterat\b", question, _I)):
+    if WHEN_WORDS.search(question) and (SIGN_WORDS.search(question) or re.search(r"\bjuster(?:ades|at|as|ats)\b", question, _I)):
         return ["signed"]  # "När skrev justeraren under?": the signature's time (or the justering's date)
     if SIGN_WORDS.search(question) and WHO_RE.search(question) and re.search(r"protokoll|\bminutes\b", question, _I):
         return ["role"]  # "Vem skrev under protokollet?": its signatories
@@ -375,8 +354,6 @@ def kinds_of(question: str) -> list[str]:
 
 
 _NAME_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?) ([A-ZÅÄÖ][a-zåäöéü]+)\b")
-_NOT_NAMES = {"committee", "board", "council", "party", "democrats", "democrat", "moderates", "styrelse", "styrelsen",
-              "nämnd", "nämnden", "fullmäktige", "utskott", "utskottet", "kommun", "kommunen", "region", "regionen"}
 
 
 def _other_first_name(question: str, name: str) -> bool:
@@ -390,7 +367,7 @@ def _unknown_person(question: str) -> bool:
     """The question names someone ("Anders Svensson") — two capitalised words, not at its start,
     not a party or an organ."""
     for m in _NAME_PAIR.finditer(question):
-        if m.start() == 0 or m[2].lower() in _NOT_NAMES or party_of_text(m[0]) or m[1].lower() in _MONTHS_EN:
+        if m.start() == 0 or m[2].lower() in NOT_NAMES or party_of_text(m[0]) or m[1].lower() in _MONTHS_EN:
             continue
         return True
     return False
@@ -403,6 +380,19 @@ def _choice(question: str) -> str | None:
         return "nej"
     if re.search(r"röstade ja|\bja-?röst|voted (?:yes|in favour|in favor)", question, _I):
         return "ja"
+    return None
+
+
+def function_named(question: str, protocols: list[ProtocolFacts]) -> str | None:
+    """The function of someone in a närvarolista that a question names in any form ("kanslichefen"
+    is the Kanslichef, "Göteborgs" Göteborg), as the list writes it."""
+    words = re.findall(r"[a-zåäöéü]{5,}", question.lower())
+    for p in protocols:
+        organ = organ_aliases(p)  # "Erik Lindskog, VästKom": staff of the organ itself, no post to ask for
+        for a in p.attendance:
+            f = (a.function or "").lower().strip(" .")
+            if len(f) >= 5 and f not in organ and re.fullmatch(r"[a-zåäöéü]+", f) and any(w.startswith(f) and len(w) <= len(f) + 3 for w in words):
+                return a.function
     return None
 
 
@@ -437,8 +427,14 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
             kinds, place = ["attendance"], None if party_of_text(m[1]) else m[1][0].upper() + m[1][1:]
         elif (named or party_of_text(question)) and PERSON_PROPOSED.search(question):
             kinds = ["yrkande"]
+        elif (fn := function_named(question, protocols)) and (ATTENDED.search(question) or WHO_RE.search(question)) \
+                and (MEETING_NOUNS.search(question) or PRESENT_WORDS.search(question)):
+            # "Var kanslichefen med?", "Vem var ekonomidirektör på mötet?": a post, not a name
+            kinds, place = ["attendance"], fn
         else:
             return None
+    if kinds == ["attendance"] and place is None and not person_named(question, protocols):
+        place = function_named(question, protocols)  # "Var ekonomidirektören närvarande?"
     roles = [r for r, pat in ROLE_WORDS if pat.search(question)]
     if kinds == ["role"] and not roles and SIGN_WORDS.search(question):
         roles = ["ordförande", "sekreterare", "justerare"]  # those who sign a protocol
@@ -457,7 +453,7 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
             by_role = "ordförande" if m[1].lower().startswith(("ordf", "chair")) else "sekreterare" \
                 if m[1].lower().startswith(("sekr", "secr")) else "justerare"
             kinds = [k for k in kinds if k != "role"]  # "ordförandens yrkande" asks for the yrkande
-    named_organs = [w.lower() for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
+    named_organs = organ_heads(question)
     if named_organs and not any(organ_score(named_organs, p) for p in protocols):
         return None  # "Hur många ledamöter har kommunfullmäktige?" with no fullmäktige protocol
     person = person_named(question, protocols)
@@ -473,12 +469,18 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     para = PARA_REF_RE.search(question)
     q_words = set(re.findall(r"[a-zåäöéü]+", without_names.lower()))
     organ_words = sorted(w for w in q_words - GENERIC_ORGAN_WORDS if any(organ_score([w], p) for p in protocols))
-    skip = dict(_stopword_stems())
-    for st, n in _stem_lengths(" ".join([*_QUESTION_WORDS, *organ_words, *PARTY_WORDS])).items():
-        skip[st] = max(n, skip.get(st, 0))
     english = bool(_ENGLISH_RE.search(question))
+    if english and not organ_words:
+        # "the production committee": an English word whose Swedish translation begins the organ's name
+        aliases = {a for p in protocols for a in organ_aliases(p)}
+        translated = {t[:6] for w in q_words - GENERIC_ORGAN_WORDS for t in _english_swedish().get(w, ())[:4]
+                      if len(t) >= 6 and " " not in t}
+        organ_words = sorted(a for a in aliases if any(a.startswith(t) for t in translated))
+    skip = dict(_stopword_stems())
+    for st, n in _stem_lengths(" ".join([*QUESTION_WORDS, *organ_words, *PARTY_WORDS])).items():
+        skip[st] = max(n, skip.get(st, 0))
     q_stems = {_subject_entry(w, english) for w in _WORD_RE.findall(_without_fact_words(without_names).lower())
-               if w not in _KIND_WORDS and not _skipped(w, skip)}
+               if w not in KIND_WORDS and not _skipped(w, skip)}
     asked = [k for k, pat in ATTENDANCE_ASKED if pat.search(question)]
     if "beslutande" in asked and len(asked) > 1 and (not re.search(r"\bbeslutande\b|\bvoting\b", question, _I) or re.search(
             r"\b(?:utöver|förutom|besides|apart from|other than)\s+(?:de\s+|the\s+)?(?:beslutande|ledamöterna|voting members|members)\b",
@@ -487,8 +489,12 @@ def scope_of(question: str, protocols: list[ProtocolFacts]) -> Scope | None:
     count = bool(COUNT_WORDS.search(question))
     kind = "återremiss" if re.search(r"återremi|referred back", question, _I) else \
         "avslag" if re.search(r"\bavslag|\breject", question, _I) and "yrkande" in kinds else None
-    subject = sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"})
+    # an English word whose Swedish translation begins the organ's name ("production") names the organ
+    aliases = {a for p in protocols for a in organ_aliases(p)}
+    subject = sorted(e for e in q_stems if e.split("|")[0] not in {"återre", "avslag", "reject"}
+                     and not any(al.startswith(alt) for alt in e.split("|")[1:] for al in aliases))
     return Scope(kinds, roles, person, party, para["num"] if para else None, date_of(question), organ_words,
                  subject, question, count, count and bool(TIMES_WORDS.search(question)),
                  asked, by_role, yrkande_kind=kind, choice=_choice(question) if "vote" in kinds else None,
-                 place=place)
+                 place=place, substitute=bool(person and SUBSTITUTE_RE.search(question)),
+                 contested=bool(DISAGREE_RE.search(question)))

@@ -16,13 +16,11 @@ from namndsok.model import Hit
 
 from .fact_question import (PARTY_FULL, SUBJECT_MIN_SHARE, SUBJECT_MIN_WORDS, Scope, date_matches, names_of,
                             organ_score, party_of_text, scope_of, stems, subject_in, subject_in_words)
-from .result import Answer
+from .fact_absent import meeting_name, party_absent, substitute_lines
+from .fact_absent import who as _who
+from .result import NO_ANSWER, Answer
 
 __all__ = ["PARTY_FULL", "answer_from_facts", "meeting_name", "party_of_text"]
-
-
-def meeting_name(p: ProtocolFacts) -> str:
-    return " ".join(x for x in (p.meeting.organ, p.meeting.date) if x) or p.source
 
 
 def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
@@ -112,10 +110,6 @@ def _chunks_of(searcher) -> dict[str, list]:
             out.setdefault(c.doc_sha256, []).append(c)
         return out
     return _cached(searcher, "chunks", build)
-
-
-def _who(name: str, party: str | None) -> str:
-    return f"{name} ({party})" if party else name
 
 
 def _heading_before(doc, cite: Cite) -> Cite | None:
@@ -218,6 +212,14 @@ def _signature(doc, p: ProtocolFacts, person: str) -> tuple[str, Cite] | None:
     return None
 
 
+def _justering_line(what: str, r, cit: "_Citer") -> str:
+    """When a protocol was justerat; a deadline ("justeras senast måndag 21 september") is said as one."""
+    said = _verbatim(cit, r.cite)
+    if re.search(r"\bsenast\b", said, re.IGNORECASE):
+        return f"{what} skulle justeras senast {r.date}: »{said}«{cit.mark(r.cite)}"
+    return f"{what} justerades {r.date}{cit.mark(r.cite)}"
+
+
 def _meeting_line(p: ProtocolFacts, cit: _Citer) -> str | None:
     m = p.meeting
     if not (m.place or m.time):
@@ -264,13 +266,13 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
                     out.append(f"{_who(r.person, r.party)} ({r.role}) skrev under protokollet från {name}: "
                                f"{sig[0]}" + "".join(dict.fromkeys((cit.mark(sig[1]), cit.mark(r.cite)))))
             if not out:
-                out += [f"Protokollet från {name} justerades {r.date}{cit.mark(r.cite)}" for r in p.roles
+                out += [_justering_line(f"Protokollet från {name}", r, cit) for r in p.roles
                         if r.role == "justeringsdatum" and r.date]
         elif kind == "role":
             for r in p.roles:
                 if r.role == "justeringsdatum":
                     if "justerare" in scope.roles:
-                        out.append(f"Protokollet justerades {r.date}{cit.mark(r.cite)}")
+                        out.append(_justering_line("Protokollet", r, cit))
                     continue
                 if (not scope.roles or r.role in scope.roles) and r.person and _ordinal_ok(scope, r, cit):
                     where = f" (§§ {r.paragraphs})" if r.paragraphs else ""
@@ -280,6 +282,10 @@ def _lines_for(p: ProtocolFacts, scope: Scope, cit: _Citer, titles: dict) -> lis
             out += _attendance_lines(p, scope, cit, person_ok)
         elif kind == "proposition":
             found = [x for x in p.propositions if in_scope(x.section)]
+            if scope.contested:
+                found = [x for x in found if len(x.put) >= 2]
+                if not found:
+                    out.append(f"Inga yrkanden ställdes mot varandra vid {name} ({p.range_label()}){cit.mark(front)}")
             if scope.times:
                 found = [x for x in found if len(x.put) >= 2]
                 n = len(found)
@@ -378,13 +384,18 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
         return [f"Protokollet från {name} har ingen närvarolista som kunde läsas{cit.mark(p.meeting.cite)}"]
     groups = {"ledamot": "Närvarande ledamöter", "ersättare": "Ersättare", "övrig": "Övriga närvarande",
               "frånvarande": "Frånvarande"}
+    out: list[str] = []
+    if scope.substitute and scope.person:
+        # "Vem ersatte Jonas Attenius?": the ersättare who served for him, then his own line
+        out = substitute_lines(p, scope, cit)
+        scope = Scope(**{**vars(scope), "attendance": [], "substitute": False})
     asked = set(scope.attendance)
     if "beslutande" in asked:
         asked |= {"ledamot", "ersättare"}
-    out: list[str] = []
     if scope.count and (not asked or "beslutande" in asked):
         # the beslutande: the ledamöter present and the ersättare serving for the absent
-        voting = [a for a in p.attendance if a.kind == "ledamot" or (a.kind == "ersättare" and a.serving_for)]
+        voting = [a for a in p.attendance if (a.kind == "ledamot" or (a.kind == "ersättare" and a.serving_for))
+                  and (scope.place is None or name_key(a.function or "") == name_key(scope.place))]
         if voting:
             out.append(f"{len(voting)} beslutande vid {name}{cit.mark(voting[0].cite)}")
     for k, title in groups.items():
@@ -472,6 +483,10 @@ def answer_from_facts(question: str, searcher, filters=None) -> Answer | None:
     if not chosen:
         return None
     cit = _Citer(searcher)
+    if (absent := party_absent(chosen, scope, cit)) is not None:
+        # "Hur röstade SD?" where no SD member sat: the protocol cannot say what the party did
+        return Answer(question, f"{NO_ANSWER} {absent}", True, [], list(cit.hits), "facts", note="visar närvarolistan",
+                      no_answer_kind="nothing", outcome="none", reason=absent)
     titles = {p.sha256 + str(p.meeting.cite.start): _titles(searcher, p) for p in chosen}
     t_of = lambda p: titles[p.sha256 + str(p.meeting.cite.start)]  # noqa: E731
     asked = [(p, _sections_asked(p, scope, t_of(p), cit._docs.get(p.sha256))) for p in chosen]

@@ -9,6 +9,8 @@ from typing import Any
 
 from namndsok.model import Hit
 
+NO_ANSWER = "Inget i handlingarna."  # the words of every no-answer
+
 # an answer's marker "[2]": the citation it stands for (1-based)
 MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 

@@ -7,11 +7,12 @@ another meeting would answer something else. The reason names what is missing.
 
 from __future__ import annotations
 
+import re
+
 from namndsok.dates import MONTHS
 from namndsok.facts import ProtocolFacts
 
-from .fact_question import (GENERIC_ORGAN_WORDS, ORGAN_WORD, date_matches, kinds_of, organ_score,
-                            scope_of)
+from .fact_question import date_matches, kinds_of, organ_heads, organ_score, scope_of
 
 # what only a protocol records: asked of an organ without one, no other text holds it
 PROTOCOL_ONLY = {"reservation": "reservationer", "vote": "omröstningar", "jav": "jäv",
@@ -48,11 +49,13 @@ def unrecorded_meeting(question: str, protocols: list[ProtocolFacts], documents)
     # "Vem reserverade sig i kommunfullmäktige?" with no protocol of kommunfullmäktige
     if not kinds or not set(kinds) <= set(PROTOCOL_ONLY):
         return None
-    named = [w for w in ORGAN_WORD.findall(question) if w.lower() not in GENERIC_ORGAN_WORDS]
+    named = organ_heads(question)
     if not named or any(organ_score([w.lower() for w in named], p) for p in protocols):
         return None
     stem = named[0].lower()[:8]
     if any(d.doc_type == "protokoll" and stem in (d.organ or "").lower() for d in documents):
         return None  # a protocol the parser could not read: its text may answer
     what = " eller ".join(PROTOCOL_ONLY[k] for k in kinds)
-    return f"Handlingarna har inget protokoll från {named[0]}, och {what} står bara i protokoll."
+    # the organ as the question names it: "kommunstyrelsens arbetsutskott", not its head alone
+    whole = re.search(r"(?:\w+s\s+)?" + re.escape(named[0]), question, re.IGNORECASE)
+    return f"Handlingarna har inget protokoll från {whole[0] if whole else named[0]}, och {what} står bara i protokoll."
