@@ -281,10 +281,11 @@ def test_words_of_fact_questions_elsewhere_keep_the_normal_pipeline(searcher, qu
     assert answer_from_facts(question, searcher) is None
 
 
-def test_every_protocol_dev2_question_is_answered_alike_however_typed(searcher):
+@pytest.mark.parametrize("name", ["protocol-dev2.jsonl", "protocol-dev3.jsonl"])
+def test_every_protocol_dev_question_is_answered_alike_however_typed(searcher, name):
     import json
 
-    path = ROOT / "eval" / "questions" / "protocol-dev2.jsonl"
+    path = ROOT / "eval" / "questions" / name
     for line in path.read_text(encoding="utf-8").splitlines():
         question = json.loads(line)["question"]
         first = answer_from_facts(question, searcher)
