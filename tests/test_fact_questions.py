@@ -409,3 +409,12 @@ def test_abbreviated_months():
     assert date_of("VästKom jun 2023") == ("2023", "06", None)
     assert date_of("möte 22 jun") == (None, "06", "22")
     assert date_of("Who may attend?") is None
+
+
+def test_the_minute_taker_in_other_words_and_a_partys_count(searcher):
+    # VästKom: "Sekreterare … Johanna Hansson"; KSPU's närvarolista: one M member, Michaela Fletcher
+    ans = _ask(searcher, "vem tog protokollet på västkom")
+    assert ans.answer.startswith("Sekreterare vid VästKom Styrelse 2023-06-22 var Johanna Hansson")
+    ans = _ask(searcher, "Hur många ledamöter hade Moderaterna på KSPU-mötet?")
+    assert ans.answer.startswith("1 beslutande vid Kommunstyrelsens produktionsutskott 2020-09-16")
+    assert "Mathias Lindow" not in ans.answer

@@ -18,11 +18,10 @@ from namndsok.facts import ProtocolFacts
 from namndsok.identifiers import PARA_REF_RE
 from namndsok.ingest.protocol import name_key
 
+from .fact_words import (CHAIR_PHRASES, DISAGREE_PHRASES, DISAGREE_RE, DISSENT_PHRASES, KIND_WORDS,  # noqa: F401
+                         MINUTES_PHRASES, MONTHS_EN, NOT_NAMES, PARTY_FULL, PARTY_LETTERS, PARTY_WORDS, PRESENT_WORDS,
+                         QUESTION_WORDS, SUBSTITUTE_PHRASES, SUBSTITUTE_RE, month_abbreviation)
 from .question import YEAR_RE
-
-from .fact_words import (CHAIR_PHRASES, DISAGREE_PHRASES, DISSENT_PHRASES, PARTY_FULL, PARTY_LETTERS,  # noqa: F401
-                         PARTY_WORDS, QUESTION_WORDS, KIND_WORDS, SUBSTITUTE_PHRASES, SUBSTITUTE_RE, DISAGREE_RE,
-                         MONTHS_EN, NOT_NAMES, PRESENT_WORDS, month_abbreviation)
 
 _I = re.IGNORECASE
 # "avstod från att tjänstgöra" is jäv, not attendance: these phrases are read as jäv and then
@@ -84,15 +83,15 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
                               r"|\b(?:var|was|were) (?:där|med|there)\b(?!\s+(?:any|några|något|någon)\b)|\bwho was at\b"
                               r"|\bpartier(?:na)?\b.{0,30}\b(?:representerade|företrädda|med)\b|\bwhich parties\b|" + "|".join(SUBSTITUTE_PHRASES), _I)),
     ("role", re.compile(r"\b(?:vice )?ordförande|\bmötesordförande|\bordf\b|\bsekreterare|\bjuster|\bchair|\bsecretary|\bpresided"
-                        r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b"
-                        r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|" + "|".join(CHAIR_PHRASES), _I)),
+                        r"|förde protokollet|protokollför|skrev protokollet|\bminute|\bledde\b|\bled the\b|" + "|".join(MINUTES_PHRASES)
+                        + r"|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting|" + "|".join(CHAIR_PHRASES), _I)),
 ]
 ROLE_WORDS = [("vice ordförande", re.compile(r"vice ordf|vice chair", _I)),
               ("ordförande", re.compile(r"(?<!vice )ordförande|\bordf\b|\bchair|presided|\bledde\b|\bled the\b"
                                         r"|mötesordförande|öppnade\b.{0,30}\b(?:möte|sammanträde)|opened\b.{0,40}\bmeeting"
                                         r"|" + "|".join(CHAIR_PHRASES), _I)),
-              ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet"
-                                         r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
+              ("sekreterare", re.compile(r"sekreterare|secretary|förde protokollet|protokollför|skrev protokollet|" + "|".join(MINUTES_PHRASES)
+                                         + r"|\bminute[- ]?taker|(?:took|kept|wrote) the minutes", _I)),
               ("justerare", re.compile(r"juster", _I))]
 # a role question needs a "who" or the like: "Vad sa ordföranden om …" is not one
 WHO_RE = re.compile(r"\b(?:vem|vilka|vilken|vilket|vilken person|namn|who|which)\b", _I)

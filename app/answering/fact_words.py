@@ -33,6 +33,11 @@ CHAIR_PHRASES = (
     r"\bin charge of the (?:meeting|session)", r"\bran the (?:meeting|session)", r"\bhead(?:ed)? (?:of )?the (?:meeting|session)",
     r"\bpresided", r"\bpresiding",
 )
+# the sekreterare in other words than "förde protokollet": "tog protokollet", "höll i pennan"
+MINUTES_PHRASES = (
+    r"\b(?:tog|höll|skötte) (?:i )?protokollet", r"\bhöll i pennan", r"\bnote[- ]?taker",
+    r"\btook notes\b", r"\brecorded the minutes",
+)
 # a reservation in other words: "dissent", "objection entered", "protesterade mot beslutet"
 DISSENT_PHRASES = (
     r"\bdissent", r"\bobjection", r"\bobjected\b", r"\bprotesterade mot beslutet", r"\bprotest(?:ed)? against the decision",

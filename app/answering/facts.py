@@ -395,7 +395,7 @@ def _attendance_lines(p: ProtocolFacts, scope: Scope, cit: _Citer, person_ok) ->
     if scope.count and (not asked or "beslutande" in asked):
         # the beslutande: the ledamöter present and the ersättare serving for the absent
         voting = [a for a in p.attendance if (a.kind == "ledamot" or (a.kind == "ersättare" and a.serving_for))
-                  and (scope.place is None or name_key(a.function or "") == name_key(scope.place))]
+                  and person_ok(a.person, a.party) and (scope.place is None or name_key(a.function or "") == name_key(scope.place))]
         if voting:
             out.append(f"{len(voting)} beslutande vid {name}{cit.mark(voting[0].cite)}")
     for k, title in groups.items():
