@@ -469,7 +469,7 @@ def cmd_matter(args: argparse.Namespace) -> int:
 
 
 def cmd_meeting(args: argparse.Namespace) -> int:
-    from namndsok.app.answering.facts import meeting_name
+    from namndsok.app.answering.fact_absent import meeting_name
     from namndsok.app.record import meeting_lines, select_meetings
     from namndsok.index.store import load_index
 

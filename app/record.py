@@ -12,8 +12,9 @@ from namndsok.facts import Cite, ProtocolFacts
 from namndsok.ingest.protocol import name_key
 from namndsok.model import Document
 
-from .answering.fact_question import PARTY_WORDS
-from .answering.facts import PARTY_FULL, meeting_name, party_of_text
+from .answering.fact_absent import meeting_name
+from .answering.fact_question import party_of_text
+from .answering.fact_words import PARTY_FULL, PARTY_WORDS
 
 
 def _where(cite: Cite, docs: dict[str, Document]) -> str:

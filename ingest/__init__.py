@@ -9,4 +9,4 @@ PARSER_VERSION = 8  # 3: scanned pages read by OCR; 4: heading paths, table rows
 # (ingest/pdf_columns.py)
 # Bump when ingest/protocol.py changes what it reads: the facts are read again from the stored
 # documents on the next ingest (nothing is embedded again).
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: the justering deadline of a § ("Protokollet justeras senast …")

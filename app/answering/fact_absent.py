@@ -7,7 +7,8 @@ from __future__ import annotations
 from namndsok.facts import ProtocolFacts
 from namndsok.ingest.protocol import name_key
 
-from .fact_question import PARTY_FULL, Scope
+from .fact_question import Scope
+from .fact_words import PARTY_FULL
 
 
 def meeting_name(p: ProtocolFacts) -> str:

@@ -18,8 +18,8 @@ from namndsok.facts import ProtocolFacts
 from namndsok.identifiers import PARA_REF_RE
 from namndsok.ingest.protocol import name_key
 
-from .fact_words import (CHAIR_PHRASES, DISAGREE_PHRASES, DISAGREE_RE, DISSENT_PHRASES, KIND_WORDS,  # noqa: F401
-                         MINUTES_PHRASES, MONTHS_EN, NOT_NAMES, PARTY_FULL, PARTY_LETTERS, PARTY_WORDS, PRESENT_WORDS,
+from .fact_words import (CHAIR_PHRASES, DISAGREE_PHRASES, DISAGREE_RE, DISSENT_PHRASES, KIND_WORDS,
+                         MINUTES_PHRASES, MONTHS_EN, NOT_NAMES, PARTY_LETTERS, PARTY_WORDS, PRESENT_WORDS,
                          QUESTION_WORDS, SUBSTITUTE_PHRASES, SUBSTITUTE_RE, month_abbreviation)
 from .question import YEAR_RE
 

@@ -14,13 +14,14 @@ from namndsok.facts import Cite, ProtocolFacts, continued
 from namndsok.ingest.protocol import name_key
 from namndsok.model import Hit
 
-from .fact_question import (PARTY_FULL, SUBJECT_MIN_SHARE, SUBJECT_MIN_WORDS, Scope, date_matches, names_of,
+from .fact_question import (SUBJECT_MIN_SHARE, SUBJECT_MIN_WORDS, Scope, date_matches, names_of,
                             organ_score, party_of_text, scope_of, stems, subject_in, subject_in_words)
 from .fact_absent import meeting_name, party_absent, substitute_lines
 from .fact_absent import who as _who
+from .fact_words import PARTY_FULL
 from .result import NO_ANSWER, Answer
 
-__all__ = ["PARTY_FULL", "answer_from_facts", "meeting_name", "party_of_text"]
+__all__ = ["answer_from_facts"]
 
 
 def select_protocols(protocols: list[ProtocolFacts], scope: Scope, filters=None,
