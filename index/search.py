@@ -104,7 +104,7 @@ class Searcher:
         embedder = embedder or create_embedder(spec_for(name))
         if embedder.name != name or embedder.dim != index.manifest["embedder"]["dim"]:
             raise ModelMismatchError(
-                f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
+                f"{index.where} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
                 f"it cannot be queried with {embedder.name!r} ({embedder.dim}-d). "
                 f"Use --embedder {spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
             )
