@@ -68,9 +68,11 @@ def parse_address(spec: str, schema: str | None = None) -> PgAddress:
 def connect(address: PgAddress, autocommit: bool = False):
     """A connection with the schema (and pgvector's) on its search path and pgvector's types
     registered; an unreachable server or a refused login is one sentence."""
-    import psycopg
-    from pgvector.psycopg import register_vector
-
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError:
+        raise ImportError("a PostgreSQL store needs psycopg and pgvector: pip install 'namndsok[postgres]'") from None
     try:
         conn = psycopg.connect(address.conninfo, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:

@@ -54,6 +54,7 @@ class PgStore:
     def __init__(self, spec: str | PgAddress, create: bool = False):
         self.address = spec if isinstance(spec, PgAddress) else parse_address(spec)
         self._conn = None  # for key(): one connection, reopened when lost
+        self._writer = None  # the connection holding the writer lock, inside lock()
         self._exists = False
         with self.connection() as conn:
             self._exists = ensure_schema(conn, self.address, create)
@@ -139,7 +140,7 @@ class PgStore:
             fact_rows = conn.execute(self._q("SELECT path, data FROM §.facts ORDER BY path, ord")).fetchall()
         dim = manifest["embedder"]["dim"]
         chunks = [Chunk.from_json({**data, "id": n, "text": text}) for n, (_, text, data, _) in enumerate(rows)]
-        vectors = (np.stack([np.asarray(r[3], dtype=np.float32) for r in rows]) if rows
+        vectors = (np.stack([_vec(r[3]) for r in rows]) if rows
                    else np.zeros((0, dim), np.float32))
         by_path: dict[str, list] = {}
         for path, data in fact_rows:
@@ -167,8 +168,10 @@ class PgStore:
                 log.warning("%s: another ingest is writing this store; waiting for it to finish", self)
                 conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (LOCK_SPACE, self.address.schema))
             self._exists = ensure_schema(conn, self.address, create=True)
+            self._writer = conn  # write() runs on the connection that holds the lock
             yield
         finally:
+            self._writer = None
             conn.close()  # releases the lock
 
     def _before_commit(self, documents: int) -> None:
@@ -197,7 +200,8 @@ class PgStore:
         wide = {"parser_version": PARSER_VERSION, "facts_version": FACTS_VERSION, "embedder": embedder,
                 "index_settings": settings or {}, "embed_format": EMBED_FORMAT, "dense_kind": dense_kind,
                 "unit_count": None if units is None else 0}
-        with self.connection() as conn:
+        with contextlib.ExitStack() as stack:
+            conn = self._writer or stack.enter_context(self.connection())
             ensure_schema(conn, self.address, create=True)
             self._exists = True
             n = write_index_pg(self, conn, wide, documents, chunks, vectors, chunk_counts, units,
@@ -205,6 +209,11 @@ class PgStore:
         log.info("wrote %s: %d documents, %d chunks (%d documents written or removed)",
                  self, len(documents), len(chunks), n)
         return n
+
+
+def _vec(v: Any) -> np.ndarray:
+    """A stored vector as float32 (pgvector's binary loader gives a Vector)."""
+    return np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32)
 
 
 def _unit_table(rows: list, position: dict[int, int], n_chunks: int, dim: int) -> UnitTable:
@@ -218,5 +227,5 @@ def _unit_table(rows: list, position: dict[int, int], n_chunks: int, dim: int) -
         start=np.asarray([r[2] for r in rows], dtype=np.int32),
         end=np.asarray([r[3] for r in rows], dtype=np.int32),
         ptr=ptr,
-        vectors=np.stack([np.asarray(r[4], dtype=np.float32) for r in rows]) if rows else np.zeros((0, dim), np.float32),
+        vectors=np.stack([_vec(r[4]) for r in rows]) if rows else np.zeros((0, dim), np.float32),
     )

@@ -110,3 +110,28 @@ def open_store(spec: str | os.PathLike[str] | None = None, index: str | os.PathL
 
         return PgStore(str(chosen), create=create)
     return FolderStore(chosen)
+
+
+def copy_index(source: "IndexStore", target: "IndexStore") -> int:
+    """Write the index of `source` into `target` (export-store / import-store), under the
+    target's writer lock; nothing is embedded. Returns the number of chunks copied. An index
+    written by another parser or facts version is refused: `namndsok ingest` updates it first."""
+    from namndsok.errors import IndexError_
+    from namndsok.ingest import FACTS_VERSION, PARSER_VERSION
+    from namndsok.model import EMBED_FORMAT
+
+    index = source.load()
+    m = index.manifest
+    current = {"parser_version": PARSER_VERSION, "facts_version": FACTS_VERSION, "embed_format": EMBED_FORMAT}
+    old = [k for k, v in current.items() if m.get(k) != v]
+    if old:
+        raise IndexError_(f"{source} was written by another namndsok ({', '.join(old)} differ); "
+                          "update it with `namndsok ingest` first, then copy it")
+    recorded = m.get("documents") or {}
+    counts = [int(recorded[d.path]["chunks"]) for d in index.documents]
+    parsed_by = {p: e["parser_version"] for p, e in recorded.items() if "parser_version" in e}
+    with target.lock():
+        target.write(index.documents, index.chunks, index.vectors, m["embedder"],
+                     m.get("dense_kind") or m.get("dense_index"), counts, index.units, m.get("index_settings") or {},
+                     m.get("indexed_at") or {}, index.facts, parsed_by)
+    return len(index.chunks)
