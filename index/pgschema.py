@@ -2,7 +2,9 @@
 created and migrated by namndsok, versioned in its `meta` table; nothing outside it is touched.
 
 An address is a URL, `postgresql://USER:PASSWORD@HOST:PORT/DATABASE`, optionally with
-`?schema=NAME` (or NAMNDSOK_STORE_SCHEMA) to keep several indexes in one database. The
+`?schema=NAME` (or NAMNDSOK_STORE_SCHEMA) to keep several indexes in one database and
+`dense=sql` (or NAMNDSOK_STORE_DENSE) to search the vectors in the database (pgdense.py)
+rather than in memory. The
 password never appears in a message: a store is described as `postgresql://USER@HOST:PORT/DB
 (schema NAME)`.
 """
@@ -39,6 +41,7 @@ class PgAddress:
     conninfo: str
     schema: str
     shown: str  # never holds the password
+    dense: str = "memory"  # "sql": dense retrieval in the database (pgdense.py); "memory": FAISS over the loaded vectors
 
     def __str__(self) -> str:
         return self.shown
@@ -57,12 +60,15 @@ def parse_address(spec: str, schema: str | None = None) -> PgAddress:
     if not _NAME_RE.fullmatch(schema):
         raise IndexError_(f"the store schema {schema!r} is not a plain name (lower-case letters, digits and _, "
                           "at most 63, not starting with a digit)")
-    rest = [(k, v) for k, v in query if k != "schema"]
+    dense = ([v for k, v in query if k == "dense"] or [os.environ.get("NAMNDSOK_STORE_DENSE") or "memory"])[-1]
+    if dense not in ("memory", "sql"):
+        raise IndexError_(f"the store option dense={dense!r} is not one of memory, sql")
+    rest = [(k, v) for k, v in query if k not in ("schema", "dense")]
     conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
     host = parts.hostname or dict(rest).get("host") or "localhost"
     user = f"{parts.username}@" if parts.username else ""
     shown = f"postgresql://{user}{host}{f':{port}' if port else ''}{parts.path or '/'} (schema {schema})"
-    return PgAddress(conninfo, schema, shown)
+    return PgAddress(conninfo, schema, shown, dense)
 
 
 def connect(address: PgAddress, autocommit: bool = False):

@@ -35,8 +35,6 @@ from .units import UnitTable
 
 log = logging.getLogger(__name__)
 
-# the manifest's index-wide part: when any of it changes, every document is written anew
-_WIDE = ("parser_version", "facts_version", "embedder", "index_settings", "embed_format", "dense_kind")
 _NO_INDEX = "no index in {}; build one with `namndsok ingest --store ADDRESS PATH…`"
 
 
@@ -106,7 +104,7 @@ class PgStore:
         docs = conn.execute(self._q(
             'SELECT path, source, sha256, chunk_count, parser_version, indexed_at FROM §.documents '
             'ORDER BY source COLLATE "C", path COLLATE "C"')).fetchall()
-        manifest = dict(wide)
+        manifest = dict(wide, dense_kind=meta.get("dense_kind"))
         manifest.update(
             schema_version=FOLDER_SCHEMA_VERSION, generation=int(meta.get("generation", 0)), files={},
             chunk_count=sum(r[3] for r in docs), created=meta.get("written"),
@@ -123,6 +121,9 @@ class PgStore:
         t = time.perf_counter()
         with self.connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # a reader never waits for a writer (a write takes no lock that blocks it); should an
+            # administrator's DDL hold the tables, say so instead of hanging
+            conn.execute("SET LOCAL lock_timeout = '10s'")
             manifest = self._manifest(conn)
             if manifest is None:
                 raise IndexError_(_NO_INDEX.format(self))
@@ -147,13 +148,21 @@ class PgStore:
             by_path.setdefault(path, []).append(ProtocolFacts.from_json(data))
         facts = [f for d in documents for f in by_path.get(d.path, [])]
         wide = IndexSettings.from_json(manifest.get("index_settings"))
-        dense = build_dense(vectors, manifest.get("dense_kind"), wide)
+        sql_dense = None
+        if self.address.dense == "sql":
+            from .pgdense import PgDense
+
+            sql_dense = PgDense(self.address, np.asarray([r[0] for r in rows], dtype=np.int64), dim, wide.hnsw_ef_search)
+            dense = build_dense(np.zeros((0, dim), np.float32), "flat")  # unused: the database searches
+        else:
+            dense = build_dense(vectors, manifest.get("dense_kind"), wide)
         lexical = LexicalIndex.build([c.lexical_text() for c in chunks] or [""], wide.bm25_ngram)
         if units is not None:
             manifest["unit_count"] = len(units)
         manifest["dense_index"] = "hnsw" if dense.__class__.__name__.startswith("IndexHNSW") else "flat"
         log.info("loaded %s: %d documents, %d chunks in %.2f s", self, len(documents), len(chunks), time.perf_counter() - t)
-        return StoredIndex(Path("."), manifest, documents, chunks, vectors, dense, lexical, units, facts, location=str(self))
+        return StoredIndex(Path("."), manifest, documents, chunks, vectors, dense, lexical, units, facts,
+                           location=str(self), sql_dense=sql_dense)
 
     # ------------------------------------------------------------ writing
 
@@ -198,13 +207,13 @@ class PgStore:
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         wide = {"parser_version": PARSER_VERSION, "facts_version": FACTS_VERSION, "embedder": embedder,
-                "index_settings": settings or {}, "embed_format": EMBED_FORMAT, "dense_kind": dense_kind,
+                "index_settings": settings or {}, "embed_format": EMBED_FORMAT,
                 "unit_count": None if units is None else 0}
         with contextlib.ExitStack() as stack:
             conn = self._writer or stack.enter_context(self.connection())
             ensure_schema(conn, self.address, create=True)
             self._exists = True
-            n = write_index_pg(self, conn, wide, documents, chunks, vectors, chunk_counts, units,
+            n = write_index_pg(self, conn, wide, dense_kind, documents, chunks, vectors, chunk_counts, units,
                                indexed_at or {}, facts or [], parsed_by or {})
         log.info("wrote %s: %d documents, %d chunks (%d documents written or removed)",
                  self, len(documents), len(chunks), n)

@@ -19,6 +19,7 @@ import numpy as np
 from namndsok.facts import ProtocolFacts
 from namndsok.model import Chunk, Document
 
+from .pgdense import hnsw_index_sql
 from .pgschema import LOCK_SPACE
 from .store import _doc_to_json
 from .units import UnitTable
@@ -37,10 +38,12 @@ def _chunk_data(c: Chunk) -> dict[str, Any]:
     return d
 
 
-def write_index_pg(store, conn, wide: dict[str, Any], documents: list[Document], chunks: list[Chunk],
+def write_index_pg(store, conn, wide: dict[str, Any], dense_kind: str | None, documents: list[Document], chunks: list[Chunk],
                    vectors: np.ndarray, chunk_counts: list[int] | None, units: UnitTable | None,
                    indexed_at: dict[str, str], facts: list[ProtocolFacts], parsed_by: dict[str, int]) -> int:
-    """Returns the number of documents inserted or deleted (0: nothing was written)."""
+    """Returns the number of documents inserted or deleted (0: nothing was written). `wide`:
+    the manifest's index-wide part (when it changes, every document is written anew);
+    `dense_kind`: the FAISS index asked for at load ("flat", "hnsw"; None keeps the stored choice)."""
     q = store._q
     if chunk_counts is None:
         by = Counter((c.source, c.doc_sha256) for c in chunks)
@@ -86,6 +89,11 @@ def write_index_pg(store, conn, wide: dict[str, Any], documents: list[Document],
             conn.execute(q("INSERT INTO §.meta VALUES ('written', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"),
                          (_jsonb(time.strftime("%Y-%m-%dT%H:%M:%S")),))
             conn.execute(q("UPDATE §.meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'generation'"))
+        if dense_kind is not None:
+            conn.execute(q("INSERT INTO §.meta VALUES ('dense_kind', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"),
+                         (_jsonb(dense_kind),))
+        if len(vectors):
+            _hnsw(q, conn, store.address.schema, np.asarray(vectors).shape[1])
         store._before_commit(len(stale) + len(new))  # a test's pause point (tests/pg_ingest_child.py)
     return len(stale) + len(new) if changed else 0
 
@@ -121,3 +129,17 @@ def _insert(q, conn, documents: list[Document], new: list[int], chunks: list[Chu
                 for o, u in enumerate(units.of_chunk(i)):
                     cp.write_row((chunk_id, o, int(units.start[u]), int(units.end[u]),
                                   np.asarray(units.vectors[u], dtype=np.float32)))
+
+
+def _hnsw(q, conn, schema: str, dim: int) -> None:
+    """The HNSW index for this dimension. Dropped only when the dimension changed (another
+    embedder): DROP INDEX locks the table against readers until the write commits, which
+    CREATE INDEX IF NOT EXISTS on an existing index does not."""
+    row = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'chunks_embedding_hnsw'",
+                       (schema,)).fetchone()
+    if row is not None and f"vector({dim})" in row[0]:
+        return
+    if row is not None:
+        conn.execute(q("DROP INDEX §.chunks_embedding_hnsw"))
+    for statement in hnsw_index_sql(schema, dim):
+        conn.execute(statement)

