@@ -114,7 +114,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 STORE_HELP = ("where the index is kept: a folder, or a PostgreSQL database with pgvector as "
-              "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME] (default: $NAMNDSOK_STORE, else --index; "
+              "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME] (default: --index when given, else $NAMNDSOK_STORE; "
               "the password is best given by PGPASSWORD or ~/.pgpass, not on the command line)")
 
 
@@ -288,7 +288,7 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _store(args: argparse.Namespace, create: bool = False):
-    """The store --store (or $NAMNDSOK_STORE) names, else the folder --index names."""
+    """The store --store names, else the folder --index names, else $NAMNDSOK_STORE (index/stores.py)."""
     from namndsok.index.stores import open_store
 
     return open_store(getattr(args, "store", None), args.index, create=create)
@@ -447,7 +447,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.allow_upload and not auth:
         raise UsageError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
     redact = args.redact if args.redact is not None else _env_flag("NAMNDSOK_REDACT")
-    store = getattr(args, "store", None) or os.environ.get("NAMNDSOK_STORE") or _root(args)
+    from namndsok.index.stores import store_spec
+
+    store = store_spec(getattr(args, "store", None), args.index)
     serve(store, host=args.host, port=args.port, auth=auth,
           upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb,
           redact=redact)

@@ -112,7 +112,7 @@ def main(args: argparse.Namespace | None = None) -> int:
         "methods": {}, "indexes": {},
     }
     index_settings = parse_index_settings(args.index_settings) if args.index_settings else None
-    store = getattr(args, "store", None) or os.environ.get("NAMNDSOK_STORE")
+    store = getattr(args, "store", None) or (None if args.index else os.environ.get("NAMNDSOK_STORE"))
     if store:  # a store (a PostgreSQL database) evaluated as it is
         from namndsok.index.search import Searcher
         from namndsok.index.stores import open_store

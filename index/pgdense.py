@@ -1,11 +1,12 @@
 """Dense retrieval in PostgreSQL (pgvector), for an index loaded from a PgStore with
 `?dense=sql`: the k nearest allowed chunks by cosine over the HNSW index of the chunk table.
 
-The same rule as filtered.py for FAISS: no filter → the HNSW graph; a selective filter (at
-most `exact_limit` allowed chunks) → an exact scan of those rows (`ORDER BY (… <=> q) + 0`,
-which no index can serve, so the planner cannot pick the graph for it); a broad filter → the
-graph with the filter in the WHERE clause and `hnsw.iterative_scan = relaxed_order`, so that
-the walk goes on until k allowed rows are found. hnsw.* settings are read when a query runs,
+The same rule as filtered.py for FAISS: no filter → the HNSW graph (on half-precision
+vectors); a selective filter (at most `exact_below` allowed chunks) → an exact scan of those
+rows (`ORDER BY (… <=> q) + 0`, which no index can serve, so the planner cannot pick the graph
+for it); a broad filter → the graph with the filter in the WHERE clause and
+`hnsw.iterative_scan = relaxed_order`, so that the walk goes on until k allowed rows are
+found. The k found are scored and sorted on the full-precision vectors. hnsw.* settings are read when a query runs,
 and statements are never prepared (a cached plan would keep its path across settings).
 """
 
@@ -28,22 +29,33 @@ MAX_EF_SEARCH = 1000  # pgvector's bound on hnsw.ef_search; iterative scan goes 
 
 
 def hnsw_index_sql(schema: str, dim: int) -> list[str]:
-    """The HNSW cosine index on the chunk vectors, on a cast to the index's dimension (the
-    column itself has none, so one schema can be rebuilt with another embedder)."""
+    """The HNSW cosine index on the chunk vectors, on a cast to half precision of the index's
+    dimension (the column itself has none, so one schema can be rebuilt with another embedder).
+    Half precision: half the index for the same recall (measured at 200k chunks, notes/pgbench.md);
+    the column keeps full precision, so what is loaded equals what the folder holds."""
     return [f'CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw ON "{schema}".chunks '
-            f"USING hnsw ((embedding::vector({int(dim)})) vector_cosine_ops)"]
+            f"USING hnsw ((embedding::halfvec({int(dim)})) halfvec_cosine_ops)"]
+
+
+def hnsw_expression(dim: int) -> str:
+    """What the HNSW index is on: a query must order by exactly this to use it."""
+    return f"embedding::halfvec({int(dim)})"
 
 
 class PgDense:
     """Nearest chunks in SQL; chunk positions of one loaded snapshot (`ids[i]` is the row id of
     chunk i). Thread-safe: one connection, used under a lock, opened again when lost."""
 
-    def __init__(self, address: PgAddress, ids: np.ndarray, dim: int, ef_search: int = 128):
+    def __init__(self, address: PgAddress, ids: np.ndarray, dim: int, ef_search: int = 128,
+                 exact_below: int = 20_000):
         self.address = address
         self.ids = ids
         self.position = {int(r): i for i, r in enumerate(ids)}
         self.dim = int(dim)
         self.ef_search = ef_search
+        # at most this many allowed rows are scored exactly (~2 µs a row on one core: 20,000 in
+        # about 45 ms, measured at 1M chunks in notes/pgbench.md); above it the graph is searched
+        self.exact_below = exact_below
         self._conn = None
         self._lock = threading.Lock()
         self._organs: list[str] | None = None
@@ -75,12 +87,13 @@ class PgDense:
 
     def _rows(self, q: np.ndarray, allowed: np.ndarray, n_allowed: int, filters: Any, k: int,
               settings: FilterSettings) -> list:
-        emb = f"embedding::vector({self.dim})"
+        emb, half = f"embedding::vector({self.dim})", hnsw_expression(self.dim)
+        hq = f"%s::halfvec({self.dim})"
         s = f'"{self.address.schema}".chunks'
         if n_allowed == len(allowed):
-            sql, params, ef = (f"SELECT id, {emb} <=> %s FROM {s} ORDER BY {emb} <=> %s LIMIT %s", [q, q, k],
+            sql, params, ef = (f"SELECT id, {emb} <=> %s FROM {s} ORDER BY {half} <=> {hq} LIMIT %s", [q, q, k],
                                min(max(k, self.ef_search), MAX_EF_SEARCH))
-        elif n_allowed <= settings.exact_limit:
+        elif n_allowed <= min(settings.exact_limit, self.exact_below):
             ids = self.ids[np.flatnonzero(allowed)].tolist()
             sql, params, ef = (f"SELECT id, {emb} <=> %s FROM {s} WHERE id = ANY(%s) ORDER BY ({emb} <=> %s) + 0 LIMIT %s",
                                [q, ids, q, k], None)
@@ -88,7 +101,7 @@ class PgDense:
             where, wparams = self._where(filters, allowed)
             ef = min(max(self.ef_search, k, int(self.ef_search * len(allowed) / n_allowed)), max(settings.max_ef, k),
                      MAX_EF_SEARCH)
-            sql, params = (f"SELECT id, {emb} <=> %s FROM {s} WHERE {where} ORDER BY {emb} <=> %s LIMIT %s",
+            sql, params = (f"SELECT id, {emb} <=> %s FROM {s} WHERE {where} ORDER BY {half} <=> {hq} LIMIT %s",
                            [q, *wparams, q, k])
         conn = self._connection()
         with conn.transaction():

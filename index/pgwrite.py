@@ -137,7 +137,7 @@ def _hnsw(q, conn, schema: str, dim: int) -> None:
     CREATE INDEX IF NOT EXISTS on an existing index does not."""
     row = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = 'chunks_embedding_hnsw'",
                        (schema,)).fetchone()
-    if row is not None and f"vector({dim})" in row[0]:
+    if row is not None and f"halfvec({dim})" in row[0]:
         return
     if row is not None:
         conn.execute(q("DROP INDEX §.chunks_embedding_hnsw"))

@@ -90,9 +90,9 @@ class FolderStore:
 
 
 def store_spec(spec: str | os.PathLike[str] | None = None, index: str | os.PathLike[str] | None = None) -> str | Path:
-    """The store asked for: `spec` (--store), else $NAMNDSOK_STORE, else the folder `index`
-    (--index, $NAMNDSOK_INDEX, .namndsok)."""
-    chosen = spec or os.environ.get("NAMNDSOK_STORE")
+    """The store asked for: `spec` (--store), else the folder `index` when one is named
+    (--index), else $NAMNDSOK_STORE, else the folder $NAMNDSOK_INDEX or .namndsok."""
+    chosen = spec or (None if index else os.environ.get("NAMNDSOK_STORE"))
     if chosen:
         return str(chosen) if is_pg_spec(str(chosen)) else Path(chosen)
     return index_dir(index)
