@@ -332,3 +332,23 @@ def _get(url: str) -> tuple[int, str]:
             return r.status, r.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8")
+
+
+# ------------------------------------------------------------ a wrong address
+
+
+def test_a_wrong_address_is_one_sentence_without_the_password():
+    require_module("psycopg", "pip install 'namndsok[postgres]'")
+    from conftest import free_port
+
+    port = free_port()  # nothing listens there
+    for address, says in ((f"postgresql://bob:s3cret-pw@127.0.0.1:{port}/arkiv", "cannot connect to the store "
+                           f"postgresql://bob@127.0.0.1:{port}/arkiv (schema namndsok)"),
+                          ("postgresql://bob:s3cret-pw@[::1/arkiv", "not a valid PostgreSQL URL"),
+                          (f"postgresql://bob:s3cret-pw@127.0.0.1:{port}/arkiv?schema=Arkiv-1", "not a plain name")):
+        done = subprocess.run([sys.executable, "-m", "namndsok.app.cli", "search", "Minirosen", "--store", address],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert done.returncode == 1
+        lines = [line for line in done.stderr.splitlines() if line.startswith("namndsok:")]
+        assert len(lines) == 1 and says in lines[0], done.stderr
+        assert "s3cret-pw" not in done.stderr + done.stdout and "Traceback" not in done.stderr
