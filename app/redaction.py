@@ -18,7 +18,6 @@ import re
 
 import dataclasses
 import logging
-from pathlib import Path
 
 import numpy as np
 

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from namndsok.errors import IndexError_
@@ -139,7 +140,7 @@ def _ddl(schema: str) -> list[str]:
     ]
 
 
-MIGRATIONS: dict[int, callable] = {1: _ddl}  # version → the statements that reach it from the one before
+MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _ddl}  # version → the statements that reach it from the one before
 
 
 def _version(conn, schema: str) -> int | None:

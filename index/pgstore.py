@@ -30,18 +30,12 @@ from .embedcache import EmbeddingCache
 from .lexical import LexicalIndex
 from .pgschema import LOCK_SPACE, PgAddress, connect, ensure_schema, parse_address
 from .settings import IndexSettings
-from .store import StoredIndex, _doc_from_json, _doc_to_json, build_dense
+from .store import StoredIndex, _doc_from_json, build_dense
 from .units import UnitTable
 
 log = logging.getLogger(__name__)
 
 _NO_INDEX = "no index in {}; build one with `namndsok ingest --store ADDRESS PATH…`"
-
-
-def _jsonb(obj: Any):
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(obj)
 
 
 class PgStore:
