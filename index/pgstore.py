@@ -203,12 +203,18 @@ class PgStore:
         wide = {"parser_version": PARSER_VERSION, "facts_version": FACTS_VERSION, "embedder": embedder,
                 "index_settings": settings or {}, "embed_format": EMBED_FORMAT,
                 "unit_count": None if units is None else 0}
+        import psycopg
+
         with contextlib.ExitStack() as stack:
             conn = self._writer or stack.enter_context(self.connection())
             ensure_schema(conn, self.address, create=True)
             self._exists = True
-            n = write_index_pg(self, conn, wide, dense_kind, documents, chunks, vectors, chunk_counts, units,
-                               indexed_at or {}, facts or [], parsed_by or {})
+            try:
+                n = write_index_pg(self, conn, wide, dense_kind, documents, chunks, vectors, chunk_counts, units,
+                                   indexed_at or {}, facts or [], parsed_by or {})
+            except psycopg.Error as exc:  # rolled back: the stored index is as it was
+                reason = (str(exc).strip().splitlines() or ["unknown error"])[0]
+                raise IndexError_(f"writing to the store {self} failed ({reason}); the index there is unchanged") from None
         log.info("wrote %s: %d documents, %d chunks (%d documents written or removed)",
                  self, len(documents), len(chunks), n)
         return n
