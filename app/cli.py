@@ -38,7 +38,10 @@ Semantic search and cited answers over Swedish municipal committee documents
   namndsok eval --split test                   retrieval and answer quality (eval/RESULTS.md)
 
 The index lives in .namndsok/ in the working directory; --index DIR or NAMNDSOK_INDEX
-chooses another.
+chooses another, and --store postgresql://… or NAMNDSOK_STORE a PostgreSQL database.
+
+  namndsok import-store .namndsok --store postgresql://…   copy a folder index into a database
+  namndsok export-store DIR --store postgresql://…         copy a database's index into a folder
 """
 
 
@@ -110,6 +113,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
 
+STORE_HELP = ("where the index is kept: a folder, or a PostgreSQL database with pgvector as "
+              "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME] (default: --index when given, else $NAMNDSOK_STORE; "
+              "the password is best given by PGPASSWORD or ~/.pgpass, not on the command line)")
+
+
+def _add_store(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", metavar="ADDRESS", default=None, help=STORE_HELP)
+
+
 def _add_filters(p: argparse.ArgumentParser, dnr: bool = True) -> None:
     p.add_argument("--organ", help="only this committee (case-insensitive part of its name)")
     p.add_argument("--type", dest="doc_type", choices=DOC_TYPES, help="only this document type")
@@ -144,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "stays so (later runs redact too) until --rebuild")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("search", help="ranked passages with citations", description="Hybrid search (exact dnr/§, BM25, dense).")
     p.add_argument("query")
@@ -152,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array of hits")
     _add_filters(p)
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("ask", help="answer a question with cited sentences",
                        description="Extractive answer from the retrieved passages; with --llm-url (or NAMNDSOK_LLM_URL) "
@@ -163,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model", default=None, help="model name for the endpoint")
     _add_filters(p)
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app (127.0.0.1 by default).")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -180,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the API) as [personnummer], [telefon], [e-post], [adress]; a search for it finds nothing "
                         "(default: $NAMNDSOK_REDACT=1)")
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("personuppgifter", help="list where the indexed documents hold personal data",
                        description="Per document and §, the kinds of personal data found at ingest (personnummer, "
@@ -188,12 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", action="store_true", help="also print the values found")
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per document")
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("decisions", help="list decisions and proposals with citations")
     p.add_argument("--kind", choices=DECISION_KINDS, help="only decisions or only proposals")
     p.add_argument("--json", action="store_true")
     _add_filters(p)
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser(
         "meeting", help="a meeting's summary from its protocol: roles, attendance, yrkanden, votes, reservations",
@@ -207,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="the meeting date, or its year or month (2020-09-16, 2020-09, 2020)")
     p.add_argument("--json", action="store_true", help="print the protocol facts as JSON (the facts.json shape)")
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser(
         "person", help="what a person or party proposed, voted, reserved against, across meetings",
@@ -219,11 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--party", help="a party: S, M, SD, C, V, L, KD, MP or its name")
     p.add_argument("--json", action="store_true", help="print a JSON array of facts, each with its citation")
     _add_common(p)
+    _add_store(p)
 
     p = sub.add_parser("matter", help="the timeline of one matter (ärende) by dnr or subject")
     p.add_argument("key", metavar='DNR|"ämne"')
     p.add_argument("--json", action="store_true")
     _add_common(p)
+    _add_store(p)
+
+    p = sub.add_parser("import-store", help="copy a folder index into a store (a PostgreSQL database)",
+                       description="Write the index in the folder DIR into the store --store (or $NAMNDSOK_STORE), "
+                                   "nothing embedded again; only the documents that differ are written.")
+    p.add_argument("folder", metavar="DIR", help="the index folder (as --index)")
+    p.add_argument("--store", metavar="ADDRESS", required=not os.environ.get("NAMNDSOK_STORE"), help=STORE_HELP)
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+
+    p = sub.add_parser("export-store", help="copy a store's index (a PostgreSQL database) into a folder index",
+                       description="Write the index in the store --store (or $NAMNDSOK_STORE) into the folder DIR "
+                                   "(made if missing, as `ingest --index DIR` would), nothing embedded again.")
+    p.add_argument("folder", metavar="DIR", help="the index folder to write (as --index)")
+    p.add_argument("--store", metavar="ADDRESS", required=not os.environ.get("NAMNDSOK_STORE"), help=STORE_HELP)
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
     from namndsok.app.bevakning.commands import add_parsers as add_bevakning_parsers
 
@@ -236,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "LangChain baseline, on the dev split (tune) or the frozen test split (report).")
     add_eval_arguments(p)
     _add_common(p)
+    _add_store(p)
     return parser
 
 
@@ -251,6 +287,13 @@ def _root(args: argparse.Namespace) -> Path:
     return index_dir(args.index)
 
 
+def _store(args: argparse.Namespace, create: bool = False):
+    """The store --store names, else the folder --index names, else $NAMNDSOK_STORE (index/stores.py)."""
+    from namndsok.index.stores import open_store
+
+    return open_store(getattr(args, "store", None), args.index, create=create)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     # as for serve: idle OpenMP threads that spin made the embedding on a shared 2-core machine
     # take 17 min 45 s instead of 9 min 52 s (README, "Quality and speed"). Set before the model loads.
@@ -258,10 +301,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from namndsok.index.builder import ingest
     from namndsok.index.embedders import DEFAULT_EMBEDDER, create_embedder, spec_for
 
-    root = _root(args)
+    store = _store(args, create=True)
     spec = args.embedder
     if spec is None:  # keep the model the index was built with
-        manifest = None if args.rebuild else _manifest_or_none(root)
+        manifest = None if args.rebuild else _manifest_or_none(store)
         spec = spec_for(manifest["embedder"]["name"]) if manifest else (os.environ.get("NAMNDSOK_EMBEDDER") or DEFAULT_EMBEDDER)
     embedder = create_embedder(spec)
     limits = ReadLimits(max_file_mb=args.max_file_mb, max_pdf_pages=args.max_pdf_pages, max_page_chars=args.max_page_chars,
@@ -275,7 +318,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         work = DaskWork(scheduler=args.scheduler, workers=args.workers, quiet=not args.verbose)
     try:
         # a bar on a terminal; elsewhere (cron, CI, a pipe) a progress line every few seconds
-        report = ingest(args.paths, root, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
+        report = ingest(args.paths, store, embedder, rebuild=args.rebuild, progress=True, dense_kind=args.dense_index,
                         limits=limits, follow_links=args.follow_links, ocr=OcrSettings(enabled=not args.no_ocr),
                         work=work, settings=DEFAULT_INDEX.with_(redact=args.redact))
     finally:
@@ -289,15 +332,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             "indexed": report.indexed, "unchanged": report.unchanged, "removed": report.removed,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
             "failed": [{"path": p, "reason": r} for p, r in report.failed],
-            "chunks": report.chunks, "embedded": report.embedded, "index": str(root),
+            "chunks": report.chunks, "embedded": report.embedded, "index": str(store),
         }, indent=1))
     else:
         for path, reason in report.skipped:
             print(f"skipped {path}: {reason}", file=sys.stderr)
         for path, reason in report.failed:
             print(f"FAILED  {path}: {reason}", file=sys.stderr)
-        print(f"{report.summary()} ({root})")
-    _bevakningar(root, report, embedder)
+        print(f"{report.summary()} ({store})")
+    if store.root is not None:  # saved searches live beside a folder index
+        _bevakningar(store.root, report, embedder)
     return 0 if report.ok else 1
 
 
@@ -317,12 +361,13 @@ def _bevakningar(root: Path, report, embedder) -> None:
               file=sys.stderr)
 
 
-def _manifest_or_none(root: Path) -> dict | None:
-    """The index's manifest, or None when there is no readable index (ingest reports why)."""
+def _manifest_or_none(root) -> dict | None:
+    """The index's manifest (of a folder or a store), or None when there is no readable index
+    (ingest reports why)."""
     from namndsok.index.store import read_manifest
 
     try:
-        return read_manifest(root)
+        return root.manifest() if hasattr(root, "manifest") else read_manifest(root)
     except NamndsokError:
         return None
 
@@ -332,15 +377,14 @@ def _searcher(args: argparse.Namespace):
     is masked in what they print, as in the app (app/redaction.py)."""
     from namndsok.app.redaction import open_searcher
 
-    return open_searcher(_root(args), redact=_env_flag("NAMNDSOK_REDACT"))
+    return open_searcher(_store(args), redact=_env_flag("NAMNDSOK_REDACT"))
 
 
 def _index(args: argparse.Namespace):
     """The loaded index for decisions and matter (masked with NAMNDSOK_REDACT=1)."""
     from namndsok.app.redaction import redact_index
-    from namndsok.index.store import load_index
 
-    index = load_index(_root(args))
+    index = _store(args).load()
     return redact_index(index) if _env_flag("NAMNDSOK_REDACT") else index
 
 
@@ -403,7 +447,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.allow_upload and not auth:
         raise UsageError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
     redact = args.redact if args.redact is not None else _env_flag("NAMNDSOK_REDACT")
-    serve(_root(args), host=args.host, port=args.port, auth=auth,
+    from namndsok.index.stores import store_spec
+
+    store = store_spec(getattr(args, "store", None), args.index)
+    serve(store, host=args.host, port=args.port, auth=auth,
           upload_dir=Path(args.allow_upload) if args.allow_upload else None, max_upload_mb=args.max_upload_mb,
           redact=redact)
     return 0
@@ -421,9 +468,9 @@ def _env_flag(name: str) -> bool:
 
 def cmd_personuppgifter(args: argparse.Namespace) -> int:
     from namndsok.app.personal_report import documents_with_personal, findings, render
-    from namndsok.index.store import json_text, load_index
+    from namndsok.index.store import json_text
 
-    index = load_index(_root(args))
+    index = _store(args).load()
     found = findings(documents_with_personal(index), show=args.show)
     if args.json:
         print(json_text([d.to_json() for d in found], indent=1))
@@ -471,9 +518,7 @@ def cmd_matter(args: argparse.Namespace) -> int:
 def cmd_meeting(args: argparse.Namespace) -> int:
     from namndsok.app.answering.fact_absent import meeting_name
     from namndsok.app.record import meeting_lines, select_meetings
-    from namndsok.index.store import load_index
-
-    index = load_index(_root(args))
+    index = _store(args).load()
     docs = {d.sha256: d for d in index.documents}
     chosen = select_meetings(index.facts, args.organ, args.date)
     if args.json:
@@ -493,9 +538,7 @@ def cmd_meeting(args: argparse.Namespace) -> int:
 
 def cmd_person(args: argparse.Namespace) -> int:
     from namndsok.app.record import person_record, record_json, record_lines
-    from namndsok.index.store import load_index
-
-    index = load_index(_root(args))
+    index = _store(args).load()
     docs = {d.sha256: d for d in index.documents}
     entries = person_record(index.facts, args.name, args.party)
     if args.json:
@@ -508,6 +551,18 @@ def cmd_person(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_store(args: argparse.Namespace) -> int:
+    """import-store (folder → store) and export-store (store → folder)."""
+    from namndsok.index.stores import FolderStore, copy_index, open_store
+
+    folder = FolderStore(args.folder)
+    store = open_store(args.store or os.environ.get("NAMNDSOK_STORE"), create=args.command == "import-store")
+    source, target = (folder, store) if args.command == "import-store" else (store, folder)
+    n = copy_index(source, target)
+    print(f"copied {n} chunks from {source} to {target}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from namndsok.eval.run import main as eval_main
 
@@ -517,7 +572,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve,
     "decisions": cmd_decisions, "matter": cmd_matter, "eval": cmd_eval, "meeting": cmd_meeting, "person": cmd_person,
-    "personuppgifter": cmd_personuppgifter,
+    "personuppgifter": cmd_personuppgifter, "import-store": cmd_copy_store, "export-store": cmd_copy_store,
     "bevaka": lambda args: _bevakning_command("cmd_bevaka", args), "watch": lambda args: _bevakning_command("cmd_watch", args),
 }
 

@@ -59,7 +59,8 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                                              elem_id="ns-to")
                 ask_btn = gr.Button("Fråga", variant="primary", elem_id="ns-ask")
                 follow_out = gr.HTML(elem_id="ns-follow-out")
-                follow_button(webapp.root, [question, organ, doc_type, date_from, date_to], follow_out)
+                if webapp.root is not None:  # saved searches live beside a folder index
+                    follow_button(webapp.root, [question, organ, doc_type, date_from, date_to], follow_out)
                 result = gr.HTML(elem_id="ns-result")
                 inputs = [question, mode, organ, doc_type, date_from, date_to]
                 # the page's own endpoints stay callable (tests, scripts) but are not the documented API
@@ -102,7 +103,8 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                 docs_out = gr.HTML(elem_id="ns-docs")
                 docs_btn.click(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
                 doc_tab.select(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
-            bevakning_tab(webapp.root, webapp.organs, DOC_TYPE_CHOICES)
+            if webapp.root is not None:
+                bevakning_tab(webapp.root, webapp.organs, DOC_TYPE_CHOICES)
 
         def open_view(request: gr.Request):
             """The view a link names (see the module's docstring)."""

@@ -18,7 +18,6 @@ import re
 
 import dataclasses
 import logging
-from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +27,8 @@ from namndsok.ingest.personal import chunk_spans, find_personal
 from namndsok.ingest.sentences import split_units
 from namndsok.index.lexical import LexicalIndex
 from namndsok.index.search import Searcher
-from namndsok.index.store import StoredIndex, load_index
+from namndsok.index.store import StoredIndex
+from namndsok.index.stores import open_store
 from namndsok.index.units import UnitTable
 from namndsok.model import Chunk, Citation, Document, Section, TableRow
 from namndsok.personal import LABEL_RE, LABELS, ORGANISATION, Masked, Span, mask, personal
@@ -58,10 +58,11 @@ class RedactingSearcher(Searcher):
         return super().term_stats(without_personal(text))
 
 
-def open_searcher(root: Path, embedder=None, redact: bool = False) -> Searcher:
-    """The index at `root` as a Searcher (masked with `redact`), with the embedder already
-    loaded unless the index was built with another model."""
-    index = load_index(root)
+def open_searcher(root, embedder=None, redact: bool = False) -> Searcher:
+    """The index at `root` (a folder, a store address or a store: index/stores.py) as a
+    Searcher (masked with `redact`), with the embedder already loaded unless the index was
+    built with another model."""
+    index = open_store(root).load()
     cls = Searcher
     if redact:
         index, cls = redact_index(index), RedactingSearcher

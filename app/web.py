@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from namndsok.errors import NamndsokError
+from namndsok.index.pgschema import is_pg_spec
 
 from .answering.llm import LLMConfig
 from .bevakning.routes import register as register_bevakning
@@ -32,10 +33,12 @@ API_INPUTS = {
     "answer": ApiSpec("question", (("organ", ALL), ("doc_type", ALL), ("date_from", ""), ("date_to", ""))),
     "search": ApiSpec("query", (("organ", ALL), ("doc_type", ALL), ("date_from", ""), ("date_to", ""), ("k", 20))),
 }
+NO_UPLOADS = ("--allow-upload needs a folder index (--index DIR) for now: with a database store, add documents "
+              "with `namndsok ingest --store …`")
 __all__ = ["WebApp", "build_blocks", "create_app", "serve"]
 
 
-def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] | None = None,
+def create_app(root, llm: LLMConfig | None = None, auth: tuple[str, str] | None = None,
                upload_dir: Path | None = None, max_upload_mb: float | None = None, redact: bool = False):
     """A FastAPI app with the Gradio UI at / and the app's own routes, behind the Guard.
     `upload_dir` turns uploads on; it needs `auth`. `redact` masks personal data in
@@ -48,8 +51,11 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
     from .uploads import DEFAULT_MAX_MB, Uploads, check_folder
 
     webapp = WebApp(root, llm=llm, redact=redact)
+    root = webapp.root  # the index folder; None for a database store
     uploads = None
     if upload_dir is not None:
+        if root is None:
+            raise NamndsokError(NO_UPLOADS)
         if auth is None:
             raise NamndsokError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
         from namndsok.index.embedders import spec_for
@@ -58,7 +64,8 @@ def create_app(root: Path, llm: LLMConfig | None = None, auth: tuple[str, str] |
         uploads = Uploads(folder, root, spec_for(webapp.searcher.embedder.name), max_upload_mb or DEFAULT_MAX_MB)
     app = FastAPI(title="namndsok", docs_url="/docs", redoc_url=None)
     sessions: list = []  # Gradio's session lookup, once mounted below: a login cookie names its user
-    register_bevakning(app, root, lambda request: _request_user(request, auth, sessions))
+    if root is not None:  # saved searches live beside a folder index
+        register_bevakning(app, root, lambda request: _request_user(request, auth, sessions))
 
     app.include_router(document_routes(webapp))
     app.include_router(export_routes(webapp))
@@ -113,7 +120,7 @@ def _theme(gr):
                              font_mono=["ui-monospace", "Consolas", "monospace"])
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+def serve(root, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
           llm: LLMConfig | None = None, upload_dir: Path | None = None, max_upload_mb: float | None = None,
           redact: bool = False) -> None:
     """`auth` is (user, password), checked by the CLI (`parse_auth`)."""
@@ -124,6 +131,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str
 
         if not auth:
             raise NamndsokError("--allow-upload needs a login: set --auth USER:PASSWORD or NAMNDSOK_AUTH")
+        if is_pg_spec(str(root)):
+            raise NamndsokError(NO_UPLOADS)
         upload_dir = check_folder(upload_dir, root, REPOSITORY)  # before the index is loaded
     if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         log.warning("serving on %s without a login: anyone who reaches this address can read the index; set --auth or NAMNDSOK_AUTH", host)

@@ -2,8 +2,8 @@
 answers, searches, decisions, matters and documents, as data (the API, the exports) and as
 HTML (cards.py).
 
-The index is loaded at start and again when `ingest` replaces it (CURRENT changes; checked
-with one stat per request); each request is answered from one snapshot of it. Source
+The index is loaded at start and again when `ingest` replaces it (a folder's CURRENT changes,
+a database's generation: checked once per request); each request is answered from one snapshot of it. Source
 documents are addressed by their position in the index and their hash (`/dokument/{n}?h=…`),
 never by a path taken from the request. The index is used through the Searcher's API.
 """
@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from namndsok.dates import DateError
 from namndsok.errors import NamndsokError
 from namndsok.index.search import Filters, IndexedDocument, Searcher
+from namndsok.index.stores import open_store
 from namndsok.model import Chunk, Document, Hit, Section
 
 from . import cards, fact_cards, labels
@@ -107,9 +106,11 @@ MAX_PERSON = 200  # a name or a party; longer input is cut, never an error
 
 
 class WebApp:
-    def __init__(self, root: Path, llm: LLMConfig | None = None, redact: bool = False,
+    def __init__(self, root, llm: LLMConfig | None = None, redact: bool = False,
                  settings: AppSettings = DEFAULT_APP):
-        self.root = root
+        """`root`: the index folder, a store address (postgresql://…) or a store (index/stores.py)."""
+        self.store = open_store(root)
+        self.root = self.store.root  # the folder beside which saved searches live; None in a database
         self.llm = llm
         self.redact = redact  # personal data masked in everything shown (app/redaction.py)
         self.settings = settings
@@ -121,15 +122,13 @@ class WebApp:
 
     # ------------------------------------------------------------ the index, reloaded when replaced
 
-    def _current_key(self) -> tuple | None:
-        try:
-            st = os.stat(self.root / "CURRENT")
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+    def _current_key(self):
+        """Changes when a writer has replaced the index: CURRENT's identity for a folder, the
+        generation for a database (one cheap read per request); None when it cannot be read."""
+        return self.store.key()
 
-    def _load(self, key: tuple | None, embedder) -> Snapshot:
-        searcher = open_searcher(self.root, embedder, self.redact)
+    def _load(self, key, embedder) -> Snapshot:
+        searcher = open_searcher(self.store, embedder, self.redact)
         docs = searcher.documents
         return Snapshot(
             searcher=searcher,
@@ -154,10 +153,10 @@ class WebApp:
                 return self._snap
             try:
                 self._snap = self._load(key, snap.searcher.embedder)
-                log.info("index %s replaced: %d documents now", self.root, len(self._snap.searcher.documents))
+                log.info("index %s replaced: %d documents now", self.store, len(self._snap.searcher.documents))
             except NamndsokError as exc:
                 self._failed_key = key
-                log.error("index %s changed but cannot be loaded (%s); still serving the previous one", self.root, exc)
+                log.error("index %s changed but cannot be loaded (%s); still serving the previous one", self.store, exc)
             return self._snap
         finally:
             self._reload_lock.release()

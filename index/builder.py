@@ -1,14 +1,15 @@
 """`namndsok ingest`: find files, parse and chunk the new or changed ones, embed only those,
-and write the whole index anew (store.write_index switches to it atomically).
+and write the index through its store (index/stores.py): a folder's new data folder is
+switched to atomically; a database is changed per document in one transaction.
 
 Unchanged files (same path, same SHA-256) reuse their chunks and vectors from the current
 index, so a re-run does no embedding work; files that are gone from disk leave the index.
 A file that fails is reported with its reason and the batch goes on; if it was indexed
 before, its previous version stays. Only regular files are read (a FIFO would block).
 
-Embeddings go through an EmbeddingCache persisted in the index's `work/` folder, batch by
-batch: a killed ingest resumes where it stopped, and a chunk text the current index already
-holds is never embedded again. The folder is removed once the new index is written.
+Embeddings go through an EmbeddingCache, for a folder index persisted in its `work/` folder
+batch by batch: a killed ingest resumes where it stopped. A chunk text the current index
+already holds is never embedded again. The folder is removed once the new index is written.
 
 Parsing and embedding run through a `Work` strategy (index/work.py): here by default, or on
 a Dask cluster (index/distributed.py); what is written is the same either way.
@@ -20,7 +21,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import shutil
 import stat
 import time
 from dataclasses import dataclass, field
@@ -36,14 +36,14 @@ from namndsok.ingest.ocr import OcrSettings
 from namndsok.ingest.read import SUPPORTED, ReadLimits, sha256_bytes, too_large
 from namndsok.model import EMBED_FORMAT, Chunk, Document
 
-from . import directory
 from .directory import NotOurs
-from .embedcache import EmbeddingCache, EmbeddingFailed, text_key
+from .embedcache import EmbeddingFailed, text_key
 from .embedders import Embedder
 from .progress import Progress, progress_mode
 from .settings import DEFAULT_INDEX, IndexSettings
 from .units import build_units, unit_table
-from .store import StoredIndex, load_index, read_manifest, write_index, write_lock
+from .store import StoredIndex
+from .stores import IndexStore, open_store
 from .work import LocalWork, ParseJob, ParseOptions, Work, parse_file  # noqa: F401 (parse_file: API)
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def _old_chunks(old: StoredIndex) -> dict[tuple[str, str], list[int]]:
 
 def ingest(
     paths: list[str | Path],
-    root: Path,
+    root: "Path | str | IndexStore",
     embedder: Embedder,
     rebuild: bool = False,
     progress: bool | str | Callable[[Progress], None] = True,
@@ -216,7 +216,9 @@ def ingest(
     the folders given; `ocr` says how scanned pages are read; `work` runs parsing and
     embedding (default: here, in order; index/distributed.py: on a Dask cluster);
     `settings.redact` masks personal data before anything is chunked or embedded (an index
-    built so stays so: later runs redact too, until --rebuild)."""
+    built so stays so: later runs redact too, until --rebuild). `root` is the index folder,
+    a store address (postgresql://…) or a store (index/stores.py)."""
+    store = open_store(root, create=True)
     report = IngestReport()
     options = ParseOptions(limits or ReadLimits(), ocr or OcrSettings(), chunking=settings.chunking())
     limits = options.limits
@@ -226,11 +228,11 @@ def ingest(
 
     def tracker(what: str, unit: str, total: int = 0) -> Progress:
         return Progress(what, unit, mode, total=total, listener=listener)
-    with write_lock(root):
+    with store.lock():
         if rebuild:
             old, stale_parse, same_format = None, False, False
         else:
-            old, stale_parse, same_format, settings = _previous(root, embedder, settings)
+            old, stale_parse, same_format, settings = _previous(store, embedder, settings)
         options = dataclasses.replace(options, redact=settings.redact)
         files = discover(paths, report, follow_links)
         if stale_parse:  # documents indexed earlier from other paths are parsed again too
@@ -292,10 +294,10 @@ def ingest(
                 keep(doc)
             else:
                 report.removed.append(path)
-        cache = EmbeddingCache(root / directory.WORK / "embeddings")
+        cache = store.embedding_cache()
         texts = [c.embed_text() for _, chunks in new for c in chunks]
         if texts:
-            directory.record(root, directory.WORK)
+            store.working()
             if old is not None and same_format:
                 cache.seed(embedder.name, "chunk", (c.embed_text() for c in old.chunks), old.vectors)
         try:
@@ -324,7 +326,7 @@ def ingest(
                 cache.seed(embedder.name, "unit", old_texts, old.units.vectors)
             unit_list, unit_texts, ptr = build_units(all_chunks, settings.unit_context)
             if unit_texts:
-                directory.record(root, directory.WORK)
+                store.working()
             try:
                 unit_vecs = cache.embed(embedder, unit_texts, kind="unit",
                                         progress=tracker("embedding", "sentence"), work=work)
@@ -348,13 +350,10 @@ def ingest(
             fresh = {d.path for d, _ in new}
             older = {d.path: parser_of(old, d.path) for d in documents if d.path not in fresh}
             report.changed_chunks = _changed_chunks(documents, all_chunks, chunk_counts, new, old)
-            write_index(root, documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
+            store.write(documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
                         chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts,
                         {p: v for p, v in older.items() if v != PARSER_VERSION})
-        if directory.WORK in directory.owned(root):  # the index now holds every vector
-            cache.clear()
-            shutil.rmtree(root / directory.WORK, ignore_errors=True)
-            directory.forget(root, directory.WORK)
+        store.finish()  # the index now holds every vector
         report.chunks = len(all_chunks)
     return report
 
@@ -368,13 +367,13 @@ def parser_of(old: StoredIndex | None, path: str) -> int | None:
     return entry.get("parser_version", old.manifest.get("parser_version"))
 
 
-def _previous(root: Path, embedder: Embedder, settings: IndexSettings
+def _previous(store: IndexStore, embedder: Embedder, settings: IndexSettings
               ) -> tuple[StoredIndex | None, bool, bool, IndexSettings]:
     """The index ingest starts from: (the index or None, whether every file must be parsed
     again, whether its chunk vectors may be reused for equal texts, the settings to build
     with — an index built with personal data masked stays so)."""
     try:
-        manifest = read_manifest(root, upgrade=True)
+        manifest = store.manifest(upgrade=True)
     except NotOurs:
         raise
     except IndexError_ as exc:
@@ -384,28 +383,28 @@ def _previous(root: Path, embedder: Embedder, settings: IndexSettings
     name = manifest["embedder"]["name"]
     if name != embedder.name:
         raise ModelMismatchError(
-            f"{root} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
+            f"{store} was built with {name!r}, not {embedder.name!r}; use --embedder {name!r} "
             f"or rebuild with `namndsok ingest --rebuild --embedder {embedder.name!r} PATH…`"
         )
-    old = load_index(root, upgrade=True)
+    old = store.load(upgrade=True)
     stale_parse = False
     if manifest.get("parser_version") != PARSER_VERSION:
-        log.info("%s was parsed by another parser version: every file is parsed and embedded again", root)
+        log.info("%s was parsed by another parser version: every file is parsed and embedded again", store)
         stale_parse = True
     if IndexSettings.from_json(manifest.get("index_settings")).chunking() != settings.chunking():
-        log.info("%s was chunked with other sizes: every file is chunked again", root)
+        log.info("%s was chunked with other sizes: every file is chunked again", store)
         stale_parse = True
     # chunk vectors of texts built another way are never reused, even for equal strings
     same_format = manifest.get("embed_format") == EMBED_FORMAT
     if not same_format:
-        log.info("%s embedded another chunk text format: every chunk is embedded again", root)
+        log.info("%s embedded another chunk text format: every chunk is embedded again", store)
         stale_parse = True
     was_redacted = bool((manifest.get("index_settings") or {}).get("redact"))
     if was_redacted and not settings.redact:  # never un-mask an index by leaving out a flag
-        log.info("%s was built with personal data masked (--redact); it stays so", root)
+        log.info("%s was built with personal data masked (--redact); it stays so", store)
         settings = settings.with_(redact=True)
     elif settings.redact and not was_redacted:
-        log.info("%s held personal data: every file is parsed and masked again", root)
+        log.info("%s held personal data: every file is parsed and masked again", store)
         stale_parse = True
     return old, stale_parse, same_format, settings
 

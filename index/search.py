@@ -104,7 +104,7 @@ class Searcher:
         embedder = embedder or create_embedder(spec_for(name))
         if embedder.name != name or embedder.dim != index.manifest["embedder"]["dim"]:
             raise ModelMismatchError(
-                f"{index.folder.parent} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
+                f"{index.where} was built with {name!r} ({index.manifest['embedder']['dim']}-d); "
                 f"it cannot be queried with {embedder.name!r} ({embedder.dim}-d). "
                 f"Use --embedder {spec_for(name)!r} or rebuild with `namndsok ingest --rebuild`"
             )
@@ -231,7 +231,7 @@ class Searcher:
         return s
 
     def dense_ranked(self, query: str, allowed: np.ndarray, limit: int, timings: Timings | None = None,
-                     settings: SearchSettings | None = None) -> list[tuple[int, float]]:
+                     settings: SearchSettings | None = None, filters: Filters | None = None) -> list[tuple[int, float]]:
         timings = timings or Timings()
         s = settings or self.settings
         t = time.perf_counter()
@@ -239,8 +239,11 @@ class Searcher:
         timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
-        ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit,
-                              FilterSettings(s.filter_exact_limit, s.filter_max_ef))
+        fs = FilterSettings(s.filter_exact_limit, s.filter_max_ef)
+        if self.index.sql_dense is not None:  # in the database (a PgStore loaded with ?dense=sql)
+            ranked = self.index.sql_dense.search(qv, allowed, filters, limit, fs)
+        else:
+            ranked = dense_search(self.index.dense, self.index.vectors, allowed, qv, limit, fs)
         timings.dense = time.perf_counter() - t
         return ranked
 
@@ -308,7 +311,7 @@ class Searcher:
         weights = s.weights(foreign=is_foreign(query), translated=bool(lexical))
         ranked: dict[str, list[tuple[int, float]]] = {}
         if "dense" in weights:
-            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings, s)
+            ranked["dense"] = self.dense_ranked(query, allowed, limit, timings, s, filters)
         if "bm25" in weights:
             ranked["bm25"] = self.bm25_ranked(lexical or query, allowed, limit, timings)
         if "units" in weights:

@@ -70,6 +70,12 @@ class StoredIndex:
     lexical: LexicalIndex
     units: UnitTable | None = None  # sentence units and their vectors (index/units.py)
     facts: list[ProtocolFacts] = field(default_factory=list)  # every protocol's facts (facts.json)
+    location: str | None = None  # where it was loaded from, for messages (a store address; else the folder's parent)
+    sql_dense: Any = None  # dense retrieval in the database (index/pgdense.py) instead of `dense`
+
+    @property
+    def where(self) -> str:
+        return self.location or str(self.folder.parent)
 
     @property
     def embedder_name(self) -> str:
