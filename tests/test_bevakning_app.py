@@ -87,6 +87,32 @@ def test_cli_lists_and_removes_saved_searches(tmp_path):
     assert out.returncode == 1 and "add|list|remove" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_cli_follows_a_party_and_a_member_through_an_ingest(tmp_path):
+    root, folder = tmp_path / "ix", tmp_path / "in"
+    folder.mkdir()
+    out = cli("bevaka", "add", "--party", "Sverigedemokraterna", "--fact", "reservation", "--index", str(root), "--json")
+    assert out.returncode == 0, out.stderr
+    party = json.loads(out.stdout)
+    assert (party["party"], party["person"], party["facts"], party["query"]) == ("SD", None, ["reservation"], "")
+    out = cli("bevaka", "add", "--person", "Cesar Dahlqvist", "--fact", "vote", "--index", str(root), "--json")
+    assert json.loads(out.stdout)["facts"] == ["röst"]
+    for wrong, said in ((["--party", "Kalle Anka"], "'Kalle Anka' is not a party"),
+                        (["Minirosen", "--person", "Cesar Dahlqvist"], "inte flera"),
+                        (["--party", "SD", "--fact", "sång"], "'sång' is no kind of fact")):
+        out = cli("bevaka", "add", *wrong, "--index", str(root))
+        assert out.returncode in (1, 2) and "Traceback" not in out.stderr and said in out.stderr.strip().splitlines()[-1], out.stderr
+    # the Samhällsbyggnadsnämnden protocol: SD reserves itself in § 20, Cesar Dahlqvist (SD) votes no
+    shutil.copy(ROOT / "tests" / "data" / "protocols" / "p10_kolumnvotering.txt", folder)
+    out = cli("ingest", str(folder), "--index", str(root))
+    assert out.returncode == 0 and "bevakningar: 2 new matches" in out.stderr, out.stderr
+    out = cli("bevaka", "list", "--index", str(root))
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith(f"{party['id']}: parti SD (reservation)")
+    assert any("Samhällsbyggnadsnämnden 2024-03-14 · § 20 Detaljplan för Norra hamnen · Dnr SBN 2022/77 — reservation" in x
+               for x in lines)
+    assert any("§ 20 Detaljplan för Norra hamnen · Dnr SBN 2022/77 — röst" in x for x in lines)
+
+
 def test_feed_is_read_by_a_feed_reader_without_the_login(served):
     url, root, alice, _ = served
     status, body = request(f"{url}/bevakning/{alice['token']}.atom")

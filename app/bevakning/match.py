@@ -159,14 +159,11 @@ class NewChunks:
     def match(self, search: SavedSearch, closeness=None) -> list[tuple[int, Chunk]]:
         """The (document position, chunk) pairs this saved search alerts on, in index order;
         `closeness` (subject.Closeness) judges the chunks that hold part of its words."""
-        f = None
-        if search.organ or search.doc_type or search.date_from or search.date_to:
-            try:
-                f = Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from,
-                            date_to=search.date_to)
-            except DateError as exc:
-                log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
-                return []
+        try:
+            f = filters_of(search)
+        except DateError as exc:
+            log.warning("bevakning %d: its dates cannot be read (%s); skipped", search.id, exc)
+            return []
         hits = self.candidates(search.query)
         if closeness is not None:
             near = [i for i in self.partial(search.query) if f is None or self._admits(f, i)]
@@ -179,6 +176,15 @@ class NewChunks:
     def _admits(self, f: Filters, i: int) -> bool:
         c = self.items[i][1]
         return f.admits(c.citation, c.dnr_key)
+
+
+def filters_of(search: SavedSearch) -> Filters | None:
+    """The search's filters, as search applies them (None for none); DateError for dates that
+    cannot be read."""
+    if search.organ or search.doc_type or search.date_from or search.date_to:
+        return Filters(organ=search.organ, doc_type=search.doc_type, date_from=search.date_from,
+                       date_to=search.date_to)
+    return None
 
 
 def title_of(c: Chunk) -> str:
@@ -230,6 +236,7 @@ def alerts_for(changed: list[tuple[int, Chunk]], searches: list[SavedSearch],
                settings: MatchSettings = DEFAULT_MATCH, closeness=None) -> list[NewAlert]:
     """The matches of every search as alerts to store, one per section of a document holding
     matched chunks (the store drops chunks a search has alerted on before)."""
+    searches = [s for s in searches if not s.follows]  # a member or party: people.py, over the facts
     if not changed or not searches:
         return []
     index = NewChunks(changed, settings)

@@ -48,7 +48,7 @@ def searches_html(root: Path, user: str, note: str = "") -> str:
                    '<b>Bevaka</b>, så visas nya träffar här och i ett flöde efter varje indexering.</p>')
         return "\n".join(out)
     for s in searches:
-        what = html.escape(s.query) + (f" <small>({html.escape(s.filters_text())})</small>" if s.filters_text() else "")
+        what = html.escape(s.label()) + (f" <small>({html.escape(s.filters_text())})</small>" if s.filters_text() else "")
         feed = f"/bevakning/{html.escape(s.token)}.atom"
         mail = f" · e-post till {html.escape(s.email)}" if s.email else ""
         alerts = store.alerts(s.id, SHOWN_ALERTS)
