@@ -19,6 +19,7 @@ import feedparser
 import pytest
 
 from conftest import ROOT, Server, corpus_file, quiet_env
+from test_browser import browser  # noqa: F401 (the headless Chromium fixture)
 
 from namndsok.app.bevakning.store import Store
 from namndsok.index.store import load_index
@@ -228,3 +229,34 @@ def test_an_uploaded_pdf_alerts_the_saved_search_it_matches(tmp_path):
     [entry] = feed.entries
     assert "§ 12 Ny simhall i Åkersberga" in entry.title and "Dnr KFN 2024/0012" in entry.title
     assert entry.link.endswith("#page=1")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_the_browser_the_tab_shows_the_list_at_once_and_a_member_is_followed_from_the_record(served, browser):
+    """`/?flik=bevakningar` opened directly shows alice's searches and their matches without a
+    click; on a member's record (`/?person=…`) "Bevaka" saves a search of that member. (Last in
+    this file: it adds a search of alice's, which it removes again.)"""
+    from selenium.webdriver.common.by import By
+
+    from test_browser import _login, _text_in
+
+    url, root, alice, _ = served
+    d = browser
+    d.delete_all_cookies()
+    _login(d, url + "/", "alice", "hemligt")
+    _text_in(d, "#ns-question", "")  # logged in: the app is there
+    d.get(url + "/?flik=bevakningar")
+    listing = _text_in(d, "#ns-bevakningar", f"Bevakning {alice['id']}: Ann-Christine Furustrand",
+                       "Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:3")
+    assert listing.find_elements(By.CSS_SELECTOR, f'a[href="/bevakning/{alice["token"]}.atom"]')
+    d.get(url + "/?person=Ann-Christine+Furustrand")
+    _text_in(d, "#ns-decisions-out", "Ledamot: Ann-Christine Furustrand")
+    d.find_element(By.ID, "ns-follow-person").click()
+    _text_in(d, "#ns-follow-person-out", "sparad: ledamot Ann-Christine Furustrand")
+    [made] = [s for s in Store(root).searches("alice") if s.follows]
+    assert (made.person, made.party, made.query) == ("Ann-Christine Furustrand", None, "")
+    d.get(url + "/?flik=bevakningar")
+    _text_in(d, "#ns-bevakningar", f"Bevakning {made.id}: ledamot Ann-Christine Furustrand")
+    assert Store(root).remove(made.id)
+    d.delete_all_cookies()
