@@ -114,6 +114,27 @@ def test_cli_follows_a_party_and_a_member_through_an_ingest(tmp_path):
     assert any("§ 20 Detaljplan för Norra hamnen · Dnr SBN 2022/77 — röst" in x for x in lines)
 
 
+def test_an_empty_folder_into_a_new_index_makes_an_empty_index_that_answers(tmp_path):
+    """A watched folder often starts empty: `ingest EMPTY` into an index that does not exist yet
+    writes an empty, valid index (as it leaves an existing one as it was), never a traceback;
+    search and ask answer "nothing", and the first file then goes in as usual."""
+    root, folder = tmp_path / "ny" / "ix", tmp_path / "tom"
+    folder.mkdir()
+    (folder / "anteckning.docx").write_bytes(b"not read")  # an unsupported file only
+    out = cli("ingest", str(folder), "--index", str(root))
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert "0 indexed" in out.stdout + out.stderr and "0 chunks in the index" in out.stdout + out.stderr
+    assert load_index(root).chunks == []
+    out = cli("search", "Minirosen", "--index", str(root))
+    assert out.returncode == 0 and out.stdout.strip() == "Inga träffar.", out.stdout + out.stderr
+    out = cli("ask", "Vad beslutade vi om Minirosen?", "--index", str(root))
+    assert out.returncode == 0 and "Traceback" not in out.stderr and "Inget i handlingarna" in out.stdout, out.stdout
+    shutil.copy(corpus_file("000"), folder)
+    out = cli("ingest", str(folder), "--index", str(root))
+    assert out.returncode == 0 and "1 indexed" in out.stdout + out.stderr, out.stderr
+    assert {d.source for d in load_index(root).documents} == {corpus_file("000").name}
+
+
 def test_feed_is_read_by_a_feed_reader_without_the_login(served):
     url, root, alice, _ = served
     status, body = request(f"{url}/bevakning/{alice['token']}.atom")

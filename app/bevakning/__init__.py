@@ -45,20 +45,27 @@ def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None, embedd
         return None
     t = time.perf_counter()
     new = []
-    if changed:
-        from .people import fact_alerts
-        from .subject import Closeness
-
+    if changed:  # an ingest that changed no passage (nothing new, a deletion) has nothing to match
         searches = store.searches()
-        # the index's sentence vectors are read only when a passage holds part of a search's words
-        closeness = Closeness.lazy(root, embedder, store)
-        found = alerts_for(changed, searches, settings, closeness)
-        found += fact_alerts(changed, facts or [], searches, settings.excerpt_chars)
+        words = [s for s in searches if not s.follows]
+        people = [s for s in searches if s.follows]
+        found = []
+        if words:
+            from .subject import Closeness
+
+            # the index's sentence vectors are read only when a passage holds part of a search's words
+            found += alerts_for(changed, words, settings, Closeness.lazy(root, embedder, store))
+        if people and facts:
+            from .people import fact_alerts
+
+            found += fact_alerts(changed, facts, people, settings.excerpt_chars)
         new = store.record(found)
     seconds = time.perf_counter() - t
     if new:
         log.info("bevakningar: %d new %s", len(new), "match" if len(new) == 1 else "matches")
-    from .mail import send_digests
+    mailed = 0
+    if smtp is not None:  # digests a refusing server left behind go out after any ingest
+        from .mail import send_digests
 
-    mailed = send_digests(store, smtp)
+        mailed = send_digests(store, smtp)
     return AfterIngest(new, mailed, seconds)
