@@ -46,20 +46,8 @@ def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None, embedd
     t = time.perf_counter()
     new = []
     if changed:  # an ingest that changed no passage (nothing new, a deletion) has nothing to match
-        searches = store.searches()
-        words = [s for s in searches if not s.follows]
-        people = [s for s in searches if s.follows]
-        found = []
-        if words:
-            from .subject import Closeness
-
-            # the index's sentence vectors are read only when a passage holds part of a search's words
-            found += alerts_for(changed, words, settings, Closeness.lazy(root, embedder, store))
-        if people and facts:
-            from .people import fact_alerts
-
-            found += fact_alerts(changed, facts, people, settings.excerpt_chars)
-        new = store.record(found)
+        with store.session():
+            new = _match(root, store, changed, facts, embedder, settings)
     seconds = time.perf_counter() - t
     if new:
         log.info("bevakningar: %d new %s", len(new), "match" if len(new) == 1 else "matches")
@@ -69,3 +57,21 @@ def after_ingest(root: Path, changed: list[tuple[int, Chunk]], smtp=None, embedd
 
         mailed = send_digests(store, smtp)
     return AfterIngest(new, mailed, seconds)
+
+
+def _match(root: Path, store: Store, changed: list[tuple[int, Chunk]], facts: list[ProtocolFacts] | None,
+           embedder, settings: MatchSettings) -> list[Alert]:
+    searches = store.searches()
+    words = [s for s in searches if not s.follows]
+    people = [s for s in searches if s.follows]
+    found = []
+    if words:
+        from .subject import Closeness
+
+        # the index's sentence vectors are read only when a passage holds part of a search's words
+        found += alerts_for(changed, words, settings, Closeness.lazy(root, embedder, store))
+    if people and facts:
+        from .people import fact_alerts
+
+        found += fact_alerts(changed, facts, people, settings.excerpt_chars)
+    return store.record(found)

@@ -161,6 +161,22 @@ class Store:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.path = db_path(self.root)
+        self._held: sqlite3.Connection | None = None  # the connection of a `session`
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["Store"]:
+        """Every call inside on one connection (the bevakningar after an ingest): closing the
+        last connection checkpoints the WAL with a sync, which is worth paying once, not at
+        each of the run's reads and writes. Not for sharing across threads."""
+        if self._held is not None:
+            yield self
+            return
+        with self._connect() as con:
+            self._held = con
+            try:
+                yield self
+            finally:
+                self._held = None
 
     @classmethod
     def create(cls, root: Path) -> "Store":
@@ -181,6 +197,9 @@ class Store:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        if self._held is not None:
+            yield self._held
+            return
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
@@ -189,6 +208,9 @@ class Store:
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA foreign_keys=ON")
+            # WAL with NORMAL syncs at checkpoints, not at every commit: the database stays whole
+            # on a crash; a power cut may lose the last ingest's alerts, never corrupt them
+            con.execute("PRAGMA synchronous=NORMAL")
             version = con.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise BevakningError(f"{self.path} was written by a newer namndsok (schema {version}); upgrade namndsok")
