@@ -101,7 +101,8 @@ def test_cli_follows_a_party_and_a_member_through_an_ingest(tmp_path):
                         (["Minirosen", "--person", "Cesar Dahlqvist"], "inte flera"),
                         (["--party", "SD", "--fact", "sång"], "'sång' is no kind of fact")):
         out = cli("bevaka", "add", *wrong, "--index", str(root))
-        assert out.returncode in (1, 2) and "Traceback" not in out.stderr and said in out.stderr.strip().splitlines()[-1], out.stderr
+        last = out.stderr.strip().splitlines()[-1]
+        assert out.returncode in (1, 2) and "Traceback" not in out.stderr and said in last, out.stderr
     # the Samhällsbyggnadsnämnden protocol: SD reserves itself in § 20, Cesar Dahlqvist (SD) votes no
     shutil.copy(ROOT / "tests" / "data" / "protocols" / "p10_kolumnvotering.txt", folder)
     out = cli("ingest", str(folder), "--index", str(root))
@@ -183,6 +184,14 @@ def test_other_users_searches_and_revoked_tokens_are_not_found(served):
     assert request(renewed["feed"])[0] == 200
     assert request(f"{url}/bevakning/{made['id']}", "DELETE", alice_auth)[0] == 204
     assert request(renewed["feed"])[0] == 404
+    # a party from the record view (/?person=SD), its reservations only; an unknown kind is refused
+    status, body = request(f"{url}/bevakning/ny?person=Sverigedemokraterna&slag=reservation", "POST", alice_auth,
+                           {"x-namndsok-bevakning": "1"})
+    party = json.loads(body)
+    assert status == 201 and (party["party"], party["person"], party["facts"]) == ("SD", None, ["reservation"])
+    status, body = request(f"{url}/bevakning/ny?person=SD&slag=s%C3%A5ng", "POST", alice_auth, {"x-namndsok-bevakning": "1"})
+    assert status == 422 and "sång" in json.loads(body)["detail"]
+    assert request(f"{url}/bevakning/{party['id']}", "DELETE", alice_auth)[0] == 204
 
 
 def test_watch_stops_on_sigterm_with_the_index_intact(tmp_path):
@@ -254,7 +263,7 @@ def test_an_uploaded_pdf_alerts_the_saved_search_it_matches(tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_in_the_browser_the_tab_shows_the_list_at_once_and_a_member_is_followed_from_the_record(served, browser):
+def test_in_the_browser_the_tab_shows_the_list_at_once_and_a_member_is_followed_from_the_record(served, browser):  # noqa: F811
     """`/?flik=bevakningar` opened directly shows alice's searches and their matches without a
     click; on a member's record (`/?person=…`) "Bevaka" saves a search of that member. (Last in
     this file: it adds a search of alice's, which it removes again.)"""
