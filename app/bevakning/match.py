@@ -42,6 +42,9 @@ class MatchSettings:
     min_held: int = 1  # a passage holding this many of the query's terms (not all) is judged by meaning
     subject_z: float = 3.4  # … and matches when its best sentence is this far above the query's background
     excerpt_chars: int = 300  # how much of the passage an alert quotes
+    # a search's background (subject.py) is measured again once the index's sentence count has
+    # moved this share away from the count it was measured on
+    background_reuse: float = 0.02
 
 
 DEFAULT_MATCH = MatchSettings()

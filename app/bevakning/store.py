@@ -21,7 +21,7 @@ from typing import Iterator
 from namndsok.errors import NamndsokError
 
 DB_NAME = "bevakningar.sqlite"
-SCHEMA_VERSION = 3  # 3: person/party searches; 2: query vectors kept per search and model; 1: searches, alerts, seen
+SCHEMA_VERSION = 3  # 3: person/party searches, query backgrounds kept; 2: query vectors kept per search and model; 1: searches, alerts, seen
 # what a search for a person or a party alerts on (app/record.py's kinds): what they did in a
 # §, not that they attended or held a role, unless asked for
 FACT_KINDS = ("yrkande", "röst", "reservation", "jäv", "anteckning", "roll", "närvaro")
@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS query_vectors (
     search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
     model TEXT NOT NULL,
     vector BLOB NOT NULL,
+    mu REAL, sd REAL, units INTEGER,  -- its background and the index's sentence count it was measured on
     PRIMARY KEY (search_id, model)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_by_search ON alerts(search_id, id);
@@ -376,6 +377,23 @@ class Store:
                                [model, *search_ids]).fetchall()
         return {r[0]: _vector(r[1]) for r in rows}
 
+    def backgrounds(self, search_ids: list[int], model: str) -> dict[int, tuple[float, float, int]]:
+        """The kept backgrounds (mean, standard deviation, the index's sentence count then) of these searches."""
+        if not search_ids:
+            return {}
+        with self._connect() as con:
+            marks = ",".join("?" * len(search_ids))
+            rows = con.execute(f"SELECT search_id, mu, sd, units FROM query_vectors WHERE model = ? AND "
+                               f"search_id IN ({marks}) AND units IS NOT NULL", [model, *search_ids]).fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def keep_backgrounds(self, backgrounds: dict[int, tuple[float, float]], model: str, units: int) -> None:
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany("UPDATE query_vectors SET mu = ?, sd = ?, units = ? WHERE search_id = ? AND model = ?",
+                            [(mu, sd, units, i, model) for i, (mu, sd) in backgrounds.items()])
+            con.execute("COMMIT")
+
     def keep_query_vectors(self, vectors: dict, model: str) -> None:
         import numpy as np
 
@@ -400,11 +418,13 @@ def _vector(blob: bytes):
 
 
 def _upgrade(con: sqlite3.Connection) -> None:
-    """Add the columns a later schema added to `searches` (a database of an older namndsok)."""
-    have = {r[1] for r in con.execute("PRAGMA table_info(searches)")}
-    for column in ("person", "party", "facts"):
-        if column not in have:
-            con.execute(f"ALTER TABLE searches ADD COLUMN {column} TEXT")
+    """Add the columns a later schema added (a database of an older namndsok)."""
+    for table, columns in (("searches", ("person TEXT", "party TEXT", "facts TEXT")),
+                           ("query_vectors", ("mu REAL", "sd REAL", "units INTEGER"))):
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def _saved(row: sqlite3.Row) -> SavedSearch:

@@ -30,12 +30,16 @@ class Closeness:
     sentence vectors are read at the first question (`units` may be a function giving them):
     an ingest whose passages hold no part of any search's words never reads them."""
 
-    def __init__(self, units: "UnitTable | Callable[[], UnitTable | None]", embedder, store: Store):
+    def __init__(self, units: "UnitTable | Callable[[], UnitTable | None]", embedder, store: Store,
+                 reuse_within: float = 0.0):
         self._units_of = units if callable(units) else (lambda: units)
         self._units: UnitTable | None = None
         self._loaded = False
         self.embedder = embedder
         self.store = store
+        # a kept background is used while the index's sentence count is within this share of
+        # the count it was measured on (0: measured again after every change)
+        self.reuse_within = reuse_within
         self._queries: dict[int, np.ndarray] = {}
         self._background: dict[int, tuple[float, float]] = {}
 
@@ -50,7 +54,7 @@ class Closeness:
         return self._units
 
     @classmethod
-    def lazy(cls, root: Path, embedder, store: Store) -> "Closeness | None":
+    def lazy(cls, root: Path, embedder, store: Store, reuse_within: float = 0.0) -> "Closeness | None":
         """Over the sentence vectors of the index now current in `root`, read when first
         needed (None without an embedder; no sentence is close when the index has none or
         was built with another model)."""
@@ -65,7 +69,7 @@ class Closeness:
                 return None
             return UnitTable.load(current_folder(root))
 
-        return cls(load, embedder, store)
+        return cls(load, embedder, store, reuse_within)
 
     @classmethod
     def of_index(cls, root: Path, embedder, store: Store) -> "Closeness | None":
@@ -91,10 +95,19 @@ class Closeness:
         todo = [s.id for s in need if s.id not in self._background]
         if not len(self._sample):
             self._background.update((i, (0.0, 1.0)) for i in todo)
-        elif todo:
+            return
+        # a background measured on an index of nearly this size is kept: a few new passages
+        # move a mean over thousands of sentences by nothing that matters
+        n = len(self.units)
+        for i, (mu, sd, then) in self.store.backgrounds(todo, self.embedder.name).items():
+            if abs(n - then) <= self.reuse_within * then:
+                self._background[i] = (mu, sd)
+        todo = [i for i in todo if i not in self._background]
+        if todo:
             sims = self._sample @ np.stack([self._queries[i] for i in todo]).T
-            for i, mu, sd in zip(todo, sims.mean(axis=0), sims.std(axis=0)):
-                self._background[i] = (float(mu), float(sd or 1.0))
+            fresh = {i: (float(mu), float(sd or 1.0)) for i, mu, sd in zip(todo, sims.mean(axis=0), sims.std(axis=0))}
+            self._background.update(fresh)
+            self.store.keep_backgrounds(fresh, self.embedder.name, n)
 
     def z(self, search: SavedSearch, chunk_id: int) -> float:
         """The chunk's best sentence against the query, in standard deviations above the
