@@ -56,6 +56,8 @@ def served(tmp_path_factory):
     assert alice["user"] == "alice" and alice["feed"].endswith(f"/bevakning/{alice['token']}.atom")
     out = cli("bevaka", "add", "Minirosen", "--user", "bob", "--index", str(root), "--json")
     bob = json.loads(out.stdout)
+    out = cli("bevaka", "add", "--person", "Michaela Fletcher", "--fact", "yrkande", "--user", "bob", "--index", str(root))
+    assert out.returncode == 0, out.stderr
     for f in ("000", "002"):
         shutil.copy(corpus_file(f), folder)
     out = cli("ingest", str(folder), "--index", str(root))
@@ -155,6 +157,24 @@ def test_feed_is_read_by_a_feed_reader_without_the_login(served):
     assert request(entry.link.split("#")[0])[0] == 401
     status, page = request(entry.link.split("#")[0], auth=("alice", "hemligt"))
     assert status == 200 and "Furustrand" in page.decode("utf-8")
+
+
+def test_a_members_feed_has_each_section_where_she_moved(served):
+    url, root, _, _ = served
+    [s] = [x for x in Store(root).searches("bob") if x.follows]
+    status, body = request(f"{url}/bevakning/{s.token}.atom")
+    feed = feedparser.parse(body)
+    assert status == 200 and not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "Bevakning: ledamot Michaela Fletcher (yrkande)"
+    assert feed.feed.link == f"{url}/?person=Michaela+Fletcher"
+    # she moves in KSPU §§ 10:4–10:8 of the 2020-09-16 protocol (and in no other file served)
+    titles = sorted(e.title for e in feed.entries)
+    assert [t.split(" · ")[1].split(" ")[2] for t in titles] == ["10:4", "10:5", "10:6", "10:7", "10:8"], titles
+    assert all(t.startswith("Kommunstyrelsens produktionsutskott 2020-09-16 · KSPU § 10:") and t.endswith(" — yrkande")
+               for t in titles)
+    entry = next(e for e in feed.entries if "§ 10:8" in e.title)
+    assert entry.summary == "Yrkande: Michaela Fletcher (M) yrkar att ärendet bereds vidare."
+    assert "&markera=" in entry.link
 
 
 def test_other_users_searches_and_revoked_tokens_are_not_found(served):
