@@ -324,13 +324,22 @@ class Store:
             con.execute("BEGIN IMMEDIATE")
             try:
                 live = {r[0] for r in con.execute("SELECT id FROM searches")}
+                # what was seen before, read in a few statements rather than one per passage
+                keys = list({k for a in alerts for k in a.chunk_keys})
+                seen: set[tuple[int, str]] = set()
+                for at in range(0, len(keys), 500):
+                    part = keys[at : at + 500]
+                    seen.update((r[0], r[1]) for r in con.execute(
+                        f"SELECT search_id, chunk_key FROM seen WHERE chunk_key IN ({','.join('?' * len(part))})", part))
+                new_seen = []
                 for a in alerts:
                     if a.search_id not in live:  # removed while the ingest ran
                         continue
-                    fresh = [k for k in dict.fromkeys(a.chunk_keys) if con.execute(
-                        "INSERT OR IGNORE INTO seen (search_id, chunk_key) VALUES (?,?)", (a.search_id, k)).rowcount]
+                    fresh = [k for k in dict.fromkeys(a.chunk_keys) if (a.search_id, k) not in seen]
                     if not fresh:
                         continue
+                    seen.update((a.search_id, k) for k in fresh)
+                    new_seen += [(a.search_id, k) for k in fresh]
                     cur = con.execute(
                         "INSERT OR IGNORE INTO alerts (search_id, chunk_key, source, doc_sha256, title, link, excerpt, "
                         "date, created) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -338,6 +347,7 @@ class Store:
                     if cur.rowcount:
                         out.append(Alert(cur.lastrowid, a.search_id, fresh[0], a.source, a.doc_sha256, a.title,
                                          a.link, a.excerpt, a.date, now))
+                con.executemany("INSERT OR IGNORE INTO seen (search_id, chunk_key) VALUES (?,?)", new_seen)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
