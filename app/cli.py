@@ -351,7 +351,7 @@ def _bevakningar(root: Path, report, embedder) -> None:
     from namndsok.app.bevakning.mail import SmtpSettings
 
     try:
-        result = after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
+        result = after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder, facts=report.changed_facts)
     except NamndsokError as exc:  # the index is written: an ingest never fails for its alerts
         log.error("bevakningar not run: %s", exc)
         return

@@ -45,7 +45,7 @@ def decision_facts_html(row: DecisionRow) -> str:
 
 
 KIND_WORDS = {"roll": "Roll", "närvaro": "Närvaro", "yrkande": "Yrkande", "röst": "Röst", "reservation": "Reservation",
-              "jäv": "Jäv"}
+              "anteckning": "Protokollsanteckning", "jäv": "Jäv"}
 
 
 def _without_who(e: dict) -> str:

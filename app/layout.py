@@ -16,7 +16,7 @@ from namndsok.personal import MASKED_NOTE
 
 from . import api
 from .labels import type_label
-from .bevakning.tab import bevakning_tab, follow_button
+from .bevakning.tab import bevakning_tab, follow_button, follow_person_button, searches_html, user_of
 from .webapp import ALL, MODES, WebApp
 
 DOC_TYPE_CHOICES = [ALL, *DOC_TYPES]
@@ -83,6 +83,8 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                                           elem_id="ns-d-person",
                                           info="bara paragrafer där ledamoten eller partiet yrkade, röstade eller reserverade sig")
                 d_btn = gr.Button("Visa beslut", elem_id="ns-decisions")
+                d_follow_out = gr.HTML(elem_id="ns-follow-person-out")
+                follow_person_button(webapp.root, [d_organ, d_person, d_from, d_to], d_follow_out)
                 d_out = gr.HTML(elem_id="ns-decisions-out")
                 d_inputs = [d_organ, d_kind, d_from, d_to, d_person]
                 d_btn.click(webapp.decisions_html, d_inputs, d_out, api_name="decisions_html",
@@ -103,8 +105,9 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                 docs_out = gr.HTML(elem_id="ns-docs")
                 docs_btn.click(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
                 doc_tab.select(webapp.documents_html, None, docs_out, api_visibility="private", show_progress=PROGRESS)
-            if webapp.root is not None:
-                bevakning_tab(webapp.root, webapp.organs, DOC_TYPE_CHOICES)
+            # the saved searches live beside a folder index; a database store has no such tab
+            bev_out = bevakning_tab(webapp.root, webapp.organs, DOC_TYPE_CHOICES) if webapp.root is not None else None
+            bev_outputs = [bev_out] if bev_out is not None else []
 
         def open_view(request: gr.Request):
             """The view a link names (see the module's docstring)."""
@@ -117,6 +120,7 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
             dec = [keep] * 6
             mat = [keep, keep]
             docs = keep
+            bev = keep
             tab = keep
             if (q.get("q") or "").strip():
                 vals = [q["q"], MODES.get(q.get("lage", "svar"), "Svar"), pick(q.get("organ"), organs),
@@ -138,14 +142,16 @@ def build_blocks(webapp: WebApp, uploads: bool = False):
                 tab = gr.Tabs(selected=q["flik"])
                 if q["flik"] == "dokument":
                     docs = webapp.documents_html()
-            return [*form, *dec, *mat, docs, tab, open_filters]
+                elif q["flik"] == "bevakningar" and bev_outputs:  # the user's list at once, not after a first action
+                    bev = searches_html(webapp.root, user_of(request))
+            return [*form, *dec, *mat, docs, *([bev] if bev_outputs else []), tab, open_filters]
 
         gr.Markdown("<small>För skript och program: [appens API](/om-api) (`/answer`, `/search`) och "
                     "export som CSV eller JSON vid varje resultat.</small>", elem_id="ns-api-link")
 
         # this module postpones annotations; Gradio needs the real class to inject the request
         open_view.__annotations__["request"] = gr.Request
-        demo.load(open_view, None, [*inputs, result, *d_inputs, d_out, m_key, m_out, docs_out, tabs, filters],
+        demo.load(open_view, None, [*inputs, result, *d_inputs, d_out, m_key, m_out, docs_out, *bev_outputs, tabs, filters],
                   api_visibility="private", show_progress=PROGRESS)
         api.register(webapp)
     return demo

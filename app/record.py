@@ -76,7 +76,8 @@ def _who(name: str | None, party: str | None) -> str:
 
 def person_record(facts: list[ProtocolFacts], name: str | None = None, party: str | None = None) -> list[dict[str, Any]]:
     """What a person (any spelling) or a party (letter or name) proposed, voted, reserved
-    against, chaired or attended, across meetings: one entry per fact, oldest meeting first."""
+    against, noted (protokollsanteckning), chaired or attended, across meetings: one entry per
+    fact, oldest meeting first."""
     key = name_key(name) if name else None
     letter = (party_of_text(party) or party.upper()) if party else None
 
@@ -114,6 +115,10 @@ def person_record(facts: list[ProtocolFacts], name: str | None = None, party: st
             if any(mine(n, r.party) for n in r.persons) or (not r.persons and key is None and r.party == letter):
                 out.append({**base, "kind": "reservation", "person": ", ".join(r.persons) or None, "party": r.party,
                             "section": r.section, "text": f"mot {r.against or 'beslutet'}", "cite": r.cite})
+        for n in p.anteckningar:
+            if any(mine(x, n.party) for x in n.persons) or (not n.persons and key is None and n.party == letter):
+                out.append({**base, "kind": "anteckning", "person": ", ".join(n.persons) or None, "party": n.party,
+                            "section": n.section, "text": n.text, "cite": n.cite})
         for j in p.jav:
             if mine(j.person, j.party):
                 out.append({**base, "kind": "jäv", "person": j.person, "party": j.party, "section": j.section,
@@ -150,5 +155,6 @@ def who_of(text: str) -> tuple[str | None, str | None]:
 
 
 def sections_of(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    """The (file, § label) pairs a person's or party's record touches (yrkanden, votes, reservations, jäv)."""
+    """The (file, § label) pairs a person's or party's record touches (yrkanden, votes, reservations,
+    protokollsanteckningar, jäv)."""
     return {(e["cite"].source, e["section"]) for e in entries if e["section"]}

@@ -207,6 +207,6 @@ def _bevakningar(root: Path, report, embedder) -> None:
     from namndsok.app.bevakning.mail import SmtpSettings
 
     try:
-        after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder)
+        after_ingest(root, report.changed_chunks, SmtpSettings.from_env(), embedder, facts=report.changed_facts)
     except NamndsokError as exc:
         log.error("bevakningar not run after an upload: %s", exc)

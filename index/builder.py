@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from namndsok.errors import IndexError_, ModelMismatchError
+from namndsok.facts import ProtocolFacts
 from namndsok.ingest import FACTS_VERSION, PARSER_VERSION
 from namndsok.ingest.protocol import protocol_facts
 from namndsok.ingest.ocr import OcrSettings
@@ -63,6 +64,9 @@ class IngestReport:
     # its document's position in the new index; a chunk counts as changed when its document
     # (by file name) held no chunk of the same text before. Empty when nothing was written.
     changed_chunks: list[tuple[int, Chunk]] = field(default_factory=list)
+    # the protocol facts of the documents read in this run (a fact is new when its place
+    # overlaps one of changed_chunks); empty when nothing was written
+    changed_facts: list[ProtocolFacts] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -350,6 +354,8 @@ def ingest(
             fresh = {d.path for d, _ in new}
             older = {d.path: parser_of(old, d.path) for d in documents if d.path not in fresh}
             report.changed_chunks = _changed_chunks(documents, all_chunks, chunk_counts, new, old)
+            fresh_sha = {d.sha256 for d, _ in new}
+            report.changed_facts = [f for f in facts if f.sha256 in fresh_sha]
             store.write(documents, all_chunks, vectors, {"name": embedder.name, "dim": embedder.dim}, dense_kind,
                         chunk_counts, units, settings.to_json(), _indexed_at(documents, new, old), facts,
                         {p: v for p, v in older.items() if v != PARSER_VERSION})

@@ -20,7 +20,10 @@ BEVAKA_HELP = """\
 A saved search (bevakning) alerts when an ingest brings a passage it matches: one naming
 its dnr or § label, one holding every word of it (by stem; a word of five letters or more
 also inside a compound), or one holding some of its words whose best sentence is close to
-it in meaning. A passage never alerts twice for one search. Each search has an Atom feed at a private address,
+it in meaning. A search for a member (--person) or a party (--party) alerts on each § of a
+new protocol where they moved, voted, reserved themselves, wrote a protokollsanteckning or
+declared jäv (--fact narrows it: `--party SD --fact reservation`). A passage or fact never
+alerts twice for one search. Each search has an Atom feed at a private address,
 BASE/bevakning/TOKEN.atom, readable without the login; `bevaka ny-lank ID` revokes it. With
 --email and NAMNDSOK_SMTP_HOST set, each ingest mails one digest per recipient.
 The searches live in bevakningar.sqlite in the index directory.
@@ -34,7 +37,15 @@ def add_parsers(sub) -> None:
     acts = p.add_subparsers(dest="action", metavar="ACTION")
     a = acts.add_parser("add", help="save a search", description=BEVAKA_HELP,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.add_argument("query", help='free text ("familjecentral"), a dnr ("2023/428") or a § ("KSPU § 10:3")')
+    a.add_argument("query", nargs="?", default="",
+                   help='free text ("familjecentral"), a dnr ("2023/428") or a § ("KSPU § 10:3")')
+    a.add_argument("--person", metavar="NAME",
+                   help="follow a member instead: alert on new protocols where they move, vote, reserve, note or "
+                        "declare jäv (any spelling, a surname alone)")
+    a.add_argument("--party", metavar="PARTY", help='follow a party instead ("SD", "Sverigedemokraterna")')
+    a.add_argument("--fact", action="append", metavar="KIND", type=_fact_kind,
+                   help="with --person/--party: only this kind of fact: yrkande, vote (röst), reservation, jäv, "
+                        "anteckning, role (roll), attendance (närvaro); repeat for several (default: the first five)")
     a.add_argument("--email", help="mail a digest of new matches to this address (needs NAMNDSOK_SMTP_HOST)")
     a.add_argument("--user", default=None,
                    help="the app login that owns it (default: the user of NAMNDSOK_AUTH, else none)")
@@ -68,6 +79,36 @@ def add_parsers(sub) -> None:
 
 
 
+FACT_ALIASES = {"vote": "röst", "rost": "röst", "jav": "jäv", "note": "anteckning", "protokollsanteckning": "anteckning",
+                "role": "roll", "attendance": "närvaro", "narvaro": "närvaro", "yrkanden": "yrkande",
+                "reservationer": "reservation", "reserverar": "reservation"}
+
+
+def _fact_kind(text: str) -> str:
+    from namndsok.app.bevakning.store import FACT_KINDS
+
+    kind = FACT_ALIASES.get(text.strip().lower(), text.strip().lower())
+    if kind not in FACT_KINDS:
+        raise argparse.ArgumentTypeError(f"{text!r} is no kind of fact; use yrkande, vote, reservation, jäv, "
+                                         "anteckning, role or attendance")
+    return kind
+
+
+def who_to_follow(person: str | None, party: str | None) -> tuple[str | None, str | None]:
+    """(person, party letters) from --person/--party, as the app's record view reads them."""
+    from namndsok.app.record import who_of
+
+    if party is not None:
+        name, letters = who_of(party)
+        if letters is None:
+            raise UsageError(f"{party!r} is not a party (give its letters, such as SD, or its name)")
+        return None, letters
+    if person is not None:
+        name, letters = who_of(person)
+        return name, letters  # "--person SD" follows the party
+    return None, None
+
+
 def default_user() -> str:
     env = os.environ.get("NAMNDSOK_AUTH") or ""
     return env.partition(":")[0] if ":" in env else ""
@@ -98,14 +139,18 @@ def cmd_bevaka(args: argparse.Namespace) -> int:
     root = _root(args)
     base = base_url()
     if args.action == "add":
+        person, party = who_to_follow(args.person, args.party)
+        if (args.person is not None or args.party is not None) and not (person or party):
+            raise UsageError("name the member after --person (or the party after --party)")
         s = Store.create(root).add(args.query, user=args.user if args.user is not None else default_user(),
                                    organ=args.organ, doc_type=args.doc_type, date_from=args.date_from,
-                                   date_to=args.date_to, email=args.email)
-        _embed_now(root, s)
+                                   date_to=args.date_to, email=args.email, person=person, party=party, facts=args.fact)
+        if not s.follows:
+            _embed_now(root, s)
         if args.json:
             print(json.dumps({**s.to_json(), "feed": f"{base}/bevakning/{s.token}.atom"}, ensure_ascii=False, indent=1))
         else:
-            print(f"bevakning {s.id}: {s.query}" + (f" ({s.filters_text()})" if s.filters_text() else ""))
+            print(f"bevakning {s.id}: {s.label()}" + (f" ({s.filters_text()})" if s.filters_text() else ""))
             print(f"  flöde: {base}/bevakning/{s.token}.atom")
         return 0
     store = Store.existing(root)
@@ -120,7 +165,7 @@ def cmd_bevaka(args: argparse.Namespace) -> int:
             print("Inga bevakningar.")
         for s in searches:
             who = f" [{s.user}]" if s.user else ""
-            print(f"{s.id}: {s.query}" + (f" ({s.filters_text()})" if s.filters_text() else "") + who
+            print(f"{s.id}: {s.label()}" + (f" ({s.filters_text()})" if s.filters_text() else "") + who
                   + (f" → {s.email}" if s.email else ""))
             print(f"    flöde: {base}/bevakning/{s.token}.atom")
             for a in store.alerts(s.id, 3):

@@ -30,11 +30,15 @@ def atom_feed(search: SavedSearch, alerts: list[Alert], base_url: str) -> bytes:
     base = base_url.rstrip("/")
     fg = FeedGenerator()
     fg.id(uuid.uuid5(_NS, f"search:{search.id}").urn)
-    what = search.query + (f" ({search.filters_text()})" if search.filters_text() else "")
+    what = search.label() + (f" ({search.filters_text()})" if search.filters_text() else "")
     fg.title(f"Bevakning: {what}")
-    fg.subtitle(f"Nya passager i nämndhandlingarna som nämner {what}")
+    if search.follows:  # the member's or party's record in the app
+        fg.subtitle(f"Nya protokoll där {what} yrkar, röstar, reserverar sig eller anmäler jäv")
+        fg.link(href=f"{base}/?person={_quote(search.person or search.party)}", rel="alternate")
+    else:
+        fg.subtitle(f"Nya passager i nämndhandlingarna som nämner {what}")
+        fg.link(href=f"{base}/?q={_quote(search.query)}", rel="alternate")
     fg.link(href=f"{base}/bevakning/{search.token}.atom", rel="self")
-    fg.link(href=f"{base}/?q={_quote(search.query)}", rel="alternate")
     fg.language("sv")
     fg.author({"name": "namndsok"})
     fg.generator("namndsok")

@@ -75,7 +75,7 @@ def digest(recipient: str, items: list[tuple[SavedSearch, Alert]], settings: Smt
     plain = [f"Nya träffar i dina bevakningar ({n}):", ""]
     rich = [f"<p>Nya träffar i dina bevakningar ({n}):</p>"]
     for s, alerts in by_search.values():
-        what = s.query + (f" ({s.filters_text()})" if s.filters_text() else "")
+        what = s.label() + (f" ({s.filters_text()})" if s.filters_text() else "")
         plain.append(f"Bevakning: {what}")
         rich.append(f"<h2>Bevakning: {html.escape(what)}</h2><ul>")
         for a in alerts:

@@ -55,12 +55,14 @@ def register(app, root: Path, user_of: Callable[[object], str]) -> None:
 
     @app.post("/bevakning/ny")
     def create(request: Request, q: str = "", organ: str = "", typ: str = "", fran: str = "", till: str = "",
-               epost: str = ""):
+               epost: str = "", person: str = "", slag: str = ""):
         # a page of this app or a script sends the header; a form on another site cannot
         if request.headers.get("x-namndsok-bevakning") != "1":
             raise HTTPException(403, "Skapa bevakningar från appen (rubriken x-namndsok-bevakning saknas).")
         try:
-            s = add_search(root, user_of(request), q, organ, typ, fran, till, epost)
+            # person: a member or a party (the record view's /?person=…); slag: the kinds of fact, comma-separated
+            facts = [k.strip() for k in slag.split(",") if k.strip()] or None
+            s = add_search(root, user_of(request), q, organ, typ, fran, till, epost, who=person, facts=facts)
         except BevakningError as exc:
             raise HTTPException(422, str(exc)) from None
         base = str(request.base_url).rstrip("/")

@@ -21,7 +21,11 @@ from typing import Iterator
 from namndsok.errors import NamndsokError
 
 DB_NAME = "bevakningar.sqlite"
-SCHEMA_VERSION = 2  # 2: query vectors kept per search and model; 1: searches, alerts, seen
+SCHEMA_VERSION = 3  # 3: person/party searches, query backgrounds kept; 2: query vectors kept per search and model; 1: searches, alerts, seen
+# what a search for a person or a party alerts on (app/record.py's kinds): what they did in a
+# §, not that they attended or held a role, unless asked for
+FACT_KINDS = ("yrkande", "röst", "reservation", "jäv", "anteckning", "roll", "närvaro")
+ACTION_KINDS = ("yrkande", "röst", "reservation", "jäv", "anteckning")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,7 +34,8 @@ CREATE TABLE IF NOT EXISTS searches (
     query TEXT NOT NULL,
     organ TEXT, doc_type TEXT, date_from TEXT, date_to TEXT,
     email TEXT,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    person TEXT, party TEXT, facts TEXT
 );
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,6 +60,7 @@ CREATE TABLE IF NOT EXISTS query_vectors (
     search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
     model TEXT NOT NULL,
     vector BLOB NOT NULL,
+    mu REAL, sd REAL, units INTEGER,  -- its background and the index's sentence count it was measured on
     PRIMARY KEY (search_id, model)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_by_search ON alerts(search_id, id);
@@ -78,6 +84,22 @@ class SavedSearch:
     date_to: str | None = None
     email: str | None = None
     created: str = ""
+    person: str | None = None  # a member's name as written: the search follows what they do
+    party: str | None = None  # a party's letters ("SD"): the search follows what its members do
+    facts: tuple[str, ...] | None = None  # which kinds of fact (FACT_KINDS); None: ACTION_KINDS
+
+    @property
+    def follows(self) -> bool:
+        """True for a search of a person or a party (matched over protocol facts, not text)."""
+        return bool(self.person or self.party)
+
+    def label(self) -> str:
+        """What it follows, for lists, feeds and mails: the words, `ledamot Michaela Fletcher` or
+        `parti SD (reservation)`."""
+        if not self.follows:
+            return self.query
+        who = f"ledamot {self.person}" if self.person else f"parti {self.party}"
+        return who + (f" ({', '.join(self.facts)})" if self.facts else "")
 
     def filters_text(self) -> str:
         """The filters in words, for lists and feed titles: `organ: KSPU, från 2020`."""
@@ -86,7 +108,9 @@ class SavedSearch:
         return ", ".join(p for p in parts if p)
 
     def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["facts"] = list(self.facts) if self.facts else None
+        return out
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,22 @@ class Store:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.path = db_path(self.root)
+        self._held: sqlite3.Connection | None = None  # the connection of a `session`
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["Store"]:
+        """Every call inside on one connection (the bevakningar after an ingest): closing the
+        last connection checkpoints the WAL with a sync, which is worth paying once, not at
+        each of the run's reads and writes. Not for sharing across threads."""
+        if self._held is not None:
+            yield self
+            return
+        with self._connect() as con:
+            self._held = con
+            try:
+                yield self
+            finally:
+                self._held = None
 
     @classmethod
     def create(cls, root: Path) -> "Store":
@@ -158,6 +198,9 @@ class Store:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        if self._held is not None:
+            yield self._held
+            return
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
@@ -166,12 +209,25 @@ class Store:
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA foreign_keys=ON")
+            # WAL with NORMAL syncs at checkpoints, not at every commit: the database stays whole
+            # on a crash; a power cut may lose the last ingest's alerts, never corrupt them
+            con.execute("PRAGMA synchronous=NORMAL")
             version = con.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise BevakningError(f"{self.path} was written by a newer namndsok (schema {version}); upgrade namndsok")
             if version < SCHEMA_VERSION:
-                # every statement is IF NOT EXISTS: two processes creating it at once do no harm
-                con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    # every statement is idempotent: two processes upgrading at once do no harm
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            con.execute(statement)
+                    _upgrade(con)
+                    con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
             yield con
         except sqlite3.DatabaseError as exc:
             raise BevakningError(f"{self.path} cannot be read ({exc}); move it away to start over") from exc
@@ -181,19 +237,34 @@ class Store:
     # ------------------------------------------------------------ searches
 
     def add(self, query: str, user: str = "", organ: str | None = None, doc_type: str | None = None,
-            date_from: str | None = None, date_to: str | None = None, email: str | None = None) -> SavedSearch:
+            date_from: str | None = None, date_to: str | None = None, email: str | None = None,
+            person: str | None = None, party: str | None = None, facts: list[str] | None = None) -> SavedSearch:
+        """Save a search: words (`query`), or a member (`person`) or a party (`party`, its letters)
+        with the kinds of fact to follow (`facts`, of FACT_KINDS; None: what they do in a §)."""
         query = " ".join((query or "").split())
-        if not query:
-            raise BevakningError("en bevakning behöver sökord")
+        person = " ".join((person or "").split()) or None
+        party = (party or "").strip() or None
+        if person and party:
+            raise BevakningError("en bevakning följer en ledamot eller ett parti, inte båda")
+        if (person or party) and query:
+            raise BevakningError("en bevakning följer sökord eller en ledamot eller ett parti, inte flera")
+        if not (query or person or party):
+            raise BevakningError("en bevakning behöver sökord, en ledamot eller ett parti")
+        if facts and not (person or party):
+            raise BevakningError("slag av uppgift (yrkande, reservation …) gäller bara bevakningar av en ledamot eller ett parti")
+        wrong = [f for f in facts or () if f not in FACT_KINDS]
+        if wrong:
+            raise BevakningError(f"okänt slag av uppgift {wrong[0]!r}; välj bland {', '.join(FACT_KINDS)}")
+        kinds = ",".join(dict.fromkeys(facts)) if facts else None
         if email is not None and (email.count("@") != 1 or any(ch.isspace() for ch in email)):
             raise BevakningError(f"{email!r} är ingen e-postadress")
         token = secrets.token_urlsafe(24)  # 192 bits: unguessable, URL-safe
         with self._connect() as con:
             cur = con.execute(
-                "INSERT INTO searches (token, user, query, organ, doc_type, date_from, date_to, email, created) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO searches (token, user, query, organ, doc_type, date_from, date_to, email, created, "
+                "person, party, facts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (token, user or "", query, organ or None, doc_type or None, date_from or None, date_to or None,
-                 email or None, _now()))
+                 email or None, _now(), person, party, kinds))
             return self._search(con, "id = ?", cur.lastrowid)
 
     def _search(self, con: sqlite3.Connection, where: str, *args) -> SavedSearch:
@@ -253,13 +324,22 @@ class Store:
             con.execute("BEGIN IMMEDIATE")
             try:
                 live = {r[0] for r in con.execute("SELECT id FROM searches")}
+                # what was seen before, read in a few statements rather than one per passage
+                keys = list({k for a in alerts for k in a.chunk_keys})
+                seen: set[tuple[int, str]] = set()
+                for at in range(0, len(keys), 500):
+                    part = keys[at : at + 500]
+                    seen.update((r[0], r[1]) for r in con.execute(
+                        f"SELECT search_id, chunk_key FROM seen WHERE chunk_key IN ({','.join('?' * len(part))})", part))
+                new_seen = []
                 for a in alerts:
                     if a.search_id not in live:  # removed while the ingest ran
                         continue
-                    fresh = [k for k in dict.fromkeys(a.chunk_keys) if con.execute(
-                        "INSERT OR IGNORE INTO seen (search_id, chunk_key) VALUES (?,?)", (a.search_id, k)).rowcount]
+                    fresh = [k for k in dict.fromkeys(a.chunk_keys) if (a.search_id, k) not in seen]
                     if not fresh:
                         continue
+                    seen.update((a.search_id, k) for k in fresh)
+                    new_seen += [(a.search_id, k) for k in fresh]
                     cur = con.execute(
                         "INSERT OR IGNORE INTO alerts (search_id, chunk_key, source, doc_sha256, title, link, excerpt, "
                         "date, created) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -267,6 +347,7 @@ class Store:
                     if cur.rowcount:
                         out.append(Alert(cur.lastrowid, a.search_id, fresh[0], a.source, a.doc_sha256, a.title,
                                          a.link, a.excerpt, a.date, now))
+                con.executemany("INSERT OR IGNORE INTO seen (search_id, chunk_key) VALUES (?,?)", new_seen)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -306,6 +387,23 @@ class Store:
                                [model, *search_ids]).fetchall()
         return {r[0]: _vector(r[1]) for r in rows}
 
+    def backgrounds(self, search_ids: list[int], model: str) -> dict[int, tuple[float, float, int]]:
+        """The kept backgrounds (mean, standard deviation, the index's sentence count then) of these searches."""
+        if not search_ids:
+            return {}
+        with self._connect() as con:
+            marks = ",".join("?" * len(search_ids))
+            rows = con.execute(f"SELECT search_id, mu, sd, units FROM query_vectors WHERE model = ? AND "
+                               f"search_id IN ({marks}) AND units IS NOT NULL", [model, *search_ids]).fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def keep_backgrounds(self, backgrounds: dict[int, tuple[float, float]], model: str, units: int) -> None:
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany("UPDATE query_vectors SET mu = ?, sd = ?, units = ? WHERE search_id = ? AND model = ?",
+                            [(mu, sd, units, i, model) for i, (mu, sd) in backgrounds.items()])
+            con.execute("COMMIT")
+
     def keep_query_vectors(self, vectors: dict, model: str) -> None:
         import numpy as np
 
@@ -329,9 +427,20 @@ def _vector(blob: bytes):
     return np.frombuffer(blob, dtype="<f4").copy()
 
 
+def _upgrade(con: sqlite3.Connection) -> None:
+    """Add the columns a later schema added (a database of an older namndsok)."""
+    for table, columns in (("searches", ("person TEXT", "party TEXT", "facts TEXT")),
+                           ("query_vectors", ("mu REAL", "sd REAL", "units INTEGER"))):
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 def _saved(row: sqlite3.Row) -> SavedSearch:
+    facts = tuple(row["facts"].split(",")) if row["facts"] else None
     return SavedSearch(row["id"], row["token"], row["user"], row["query"], row["organ"], row["doc_type"],
-                       row["date_from"], row["date_to"], row["email"], row["created"])
+                       row["date_from"], row["date_to"], row["email"], row["created"], row["person"], row["party"], facts)
 
 
 def _alert(row: sqlite3.Row) -> Alert:

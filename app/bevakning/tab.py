@@ -25,17 +25,23 @@ def _clean(value) -> str | None:
 
 
 def add_search(root: Path, user: str, query: str, organ=None, doc_type=None, date_from="", date_to="",
-               email="") -> SavedSearch:
-    """Save a search for `user`; the dates are checked as search checks them (one Swedish sentence)."""
+               email="", who: str = "", facts: list[str] | None = None) -> SavedSearch:
+    """Save a search for `user`: words, or with `who` a member or a party (read as the Beslut
+    tab's "Ledamot eller parti" field reads it); the dates are checked as search checks them
+    (one Swedish sentence)."""
     from namndsok.dates import DateError
     from namndsok.index.search import Filters
+
+    from ..record import who_of
 
     try:
         Filters(date_from=_clean(date_from), date_to=_clean(date_to))
     except DateError as exc:
         raise BevakningError(exc.swedish) from None
+    person, party = who_of((who or "")[:200])
     return Store.create(root).add(query, user=user, organ=_clean(organ), doc_type=_clean(doc_type),
-                                  date_from=_clean(date_from), date_to=_clean(date_to), email=_clean(email))
+                                  date_from=_clean(date_from), date_to=_clean(date_to), email=_clean(email),
+                                  person=person, party=party, facts=facts)
 
 
 def searches_html(root: Path, user: str, note: str = "") -> str:
@@ -48,7 +54,7 @@ def searches_html(root: Path, user: str, note: str = "") -> str:
                    '<b>Bevaka</b>, så visas nya träffar här och i ett flöde efter varje indexering.</p>')
         return "\n".join(out)
     for s in searches:
-        what = html.escape(s.query) + (f" <small>({html.escape(s.filters_text())})</small>" if s.filters_text() else "")
+        what = html.escape(s.label()) + (f" <small>({html.escape(s.filters_text())})</small>" if s.filters_text() else "")
         feed = f"/bevakning/{html.escape(s.token)}.atom"
         mail = f" · e-post till {html.escape(s.email)}" if s.email else ""
         alerts = store.alerts(s.id, SHOWN_ALERTS)
@@ -77,7 +83,8 @@ def remove_search(root: Path, user: str, search_id) -> str:
 
 
 def bevakning_tab(root: Path, organs: list[str], doc_types: list[str]):
-    """The Bevakningar tab; call inside `gr.Tabs()`. Returns the tab."""
+    """The Bevakningar tab; call inside `gr.Tabs()`. Returns the HTML of the user's searches, which
+    the page fills on load when the address names this tab (`/?flik=bevakningar`, searches_html)."""
     import gradio as gr
 
     def listing(request: gr.Request):
@@ -88,7 +95,7 @@ def bevakning_tab(root: Path, organs: list[str], doc_types: list[str]):
             s = add_search(root, user_of(request), query, organ, doc_type, date_from, date_to, email)
         except BevakningError as exc:
             return searches_html(root, user_of(request), f"Bevakningen sparades inte: {exc}")
-        return searches_html(root, user_of(request), f"Bevakning {s.id} sparad: {s.query}")
+        return searches_html(root, user_of(request), f"Bevakning {s.id} sparad: {s.label()}")
 
     def remove(search_id, request: gr.Request):
         return searches_html(root, user_of(request), remove_search(root, user_of(request), search_id))
@@ -114,7 +121,7 @@ def bevakning_tab(root: Path, organs: list[str], doc_types: list[str]):
         add_btn.click(add, [query, organ, doc_type, date_from, date_to, email], out, api_visibility="private")
         rm_btn.click(remove, [rm_id], out, api_visibility="private")
     tab.select(listing, None, out, api_visibility="private")
-    return tab
+    return out
 
 
 def follow_button(root: Path, inputs: list, out):
@@ -132,5 +139,29 @@ def follow_button(root: Path, inputs: list, out):
 
     follow.__annotations__["request"] = gr.Request
     btn = gr.Button("Bevaka", size="sm", elem_id="ns-follow")
+    btn.click(follow, inputs, out, api_visibility="private")
+    return btn
+
+
+def follow_person_button(root: Path, inputs: list, out):
+    """A "Bevaka" button for the Beslut tab's member or party (`inputs`: organ, "Ledamot eller
+    parti", from, to): every new protocol where they move, vote, reserve themselves, note or
+    declare jäv alerts; says so in `out`."""
+    import gradio as gr
+
+    def follow(organ, who, date_from, date_to, request: gr.Request):
+        if not (who or "").strip():
+            return '<p class="ns-error">Skriv en ledamot eller ett parti att bevaka.</p>'
+        try:
+            s = add_search(root, user_of(request), "", organ, None, date_from, date_to, who=who)
+        except BevakningError as exc:
+            return f'<p class="ns-error">Bevakningen sparades inte: {html.escape(str(exc))}</p>'
+        return (f'<p class="ns-note">Bevakning {s.id} sparad: {html.escape(s.label())}. Nya protokoll där '
+                f'{"ledamoten" if s.person else "partiet"} yrkar, röstar, reserverar sig, lämnar en '
+                f'protokollsanteckning eller anmäler jäv visas under Bevakningar och i '
+                f'<a href="/bevakning/{html.escape(s.token)}.atom">flödet</a>.</p>')
+
+    follow.__annotations__["request"] = gr.Request
+    btn = gr.Button("Bevaka ledamoten eller partiet", size="sm", elem_id="ns-follow-person")
     btn.click(follow, inputs, out, api_visibility="private")
     return btn

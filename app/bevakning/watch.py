@@ -159,7 +159,7 @@ class Watcher:
             log.info("skipped %s: %s", path, reason)
         result = None
         try:
-            result = after_ingest(self.root, report.changed_chunks, self.smtp, self.embedder)
+            result = after_ingest(self.root, report.changed_chunks, self.smtp, self.embedder, facts=report.changed_facts)
         except NamndsokError as exc:  # the index is written; only the alerts of this ingest are lost
             log.error("watch: bevakningar not run: %s", exc)
         if report.indexed or report.removed or report.failed:
