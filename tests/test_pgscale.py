@@ -35,7 +35,7 @@ def test_the_rule_finds_the_exact_neighbours_of_every_filter(corpus_index, dev_q
     np.save(vectors, np.concatenate([ix.vectors] + ([ix.units.vectors] if ix.units is not None else [])))
     # at 5,000 chunks a threshold of 300 rows sends one municipality, a municipality's year and
     # one committee of it to the exact scan, and every year and committee type to HNSW
-    settings = pgscale.PgScaleSettings(schema="namndsok_bench_test", column="halfvec", ef_search=(40,),
+    settings = pgscale.PgScaleSettings(schema="namndsok_bench_test", column="halfvec", search=(40,),
                                        scan_modes=("relaxed_order",), exact_below=300, exact_none_queries=2,
                                        maintenance_work_mem="64MB")
     r = pgscale.run(5_000, len(dev_queries), None, None, settings, vectors=vectors, Q=dev_queries)
@@ -54,4 +54,4 @@ def test_the_rule_finds_the_exact_neighbours_of_every_filter(corpus_index, dev_q
     # the planner's estimate of a year (a tenth of the chunks) is within a fifth of the truth
     year = r["filters"]["one year"]
     assert abs(year["estimate_median"] - year["allowed_median"]) <= 0.2 * year["allowed_median"]
-    assert r["hnsw_bytes"] > 0 and r["table_bytes"] > 0
+    assert r["ann_bytes"] > 0 and r["table_bytes"] > 0
