@@ -246,19 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     _add_store(p)
 
-    p = sub.add_parser("import-store", help="copy a folder index into a store (a PostgreSQL database)",
-                       description="Write the index in the folder DIR into the store --store (or $NAMNDSOK_STORE), "
-                                   "nothing embedded again; only the documents that differ are written.")
-    p.add_argument("folder", metavar="DIR", help="the index folder (as --index)")
-    p.add_argument("--store", metavar="ADDRESS", required=not os.environ.get("NAMNDSOK_STORE"), help=STORE_HELP)
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-
-    p = sub.add_parser("export-store", help="copy a store's index (a PostgreSQL database) into a folder index",
-                       description="Write the index in the store --store (or $NAMNDSOK_STORE) into the folder DIR "
-                                   "(made if missing, as `ingest --index DIR` would), nothing embedded again.")
-    p.add_argument("folder", metavar="DIR", help="the index folder to write (as --index)")
-    p.add_argument("--store", metavar="ADDRESS", required=not os.environ.get("NAMNDSOK_STORE"), help=STORE_HELP)
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    for name, what, description, folder_help in (
+            ("import-store", "copy a folder index into a store (a PostgreSQL database)",
+             "Write the index in the folder DIR into the store --store (or $NAMNDSOK_STORE), "
+             "nothing embedded again; only the documents that differ are written.", "the index folder (as --index)"),
+            ("export-store", "copy a store's index (a PostgreSQL database) into a folder index",
+             "Write the index in the store --store (or $NAMNDSOK_STORE) into the folder DIR "
+             "(made if missing, as `ingest --index DIR` would), nothing embedded again.",
+             "the index folder to write (as --index)")):
+        p = sub.add_parser(name, help=what, description=description)
+        p.add_argument("folder", metavar="DIR", help=folder_help)
+        p.add_argument("--store", metavar="ADDRESS", required=not os.environ.get("NAMNDSOK_STORE"), help=STORE_HELP)
+        p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
     from namndsok.app.bevakning.commands import add_parsers as add_bevakning_parsers
 
