@@ -179,7 +179,8 @@ def _version(conn, schema: str) -> int | None:
 
 def ensure_schema(conn, address: PgAddress, create: bool) -> bool:
     """Bring the schema to SCHEMA_VERSION (made when `create`); False when it does not exist
-    and `create` is not set. Migration runs in one transaction under the writer lock."""
+    and `create` is not set. Migration runs in one transaction under the writer lock (version 2
+    rewrites the chunk table: readers wait for it), then the table is vacuumed (autocommit `conn`)."""
     schema = address.schema
     version = _version(conn, schema)
     if version == SCHEMA_VERSION:
@@ -202,4 +203,6 @@ def ensure_schema(conn, address: PgAddress, create: bool) -> bool:
                 conn.execute(statement)
             conn.execute(f'UPDATE "{schema}".meta SET value = %s WHERE key = %s', (str(v), "namndsok_schema"))
             log.info("store %s: schema at version %d", address, v)
+    if version:  # an existing store migrated: its rewritten table marked all-visible for index-only scans
+        conn.execute(f'VACUUM (ANALYZE) "{schema}".chunks')
     return True

@@ -5,7 +5,9 @@ A write is one transaction under the schema's advisory lock, per document by che
 unchanged documents are not touched, changed or removed ones are deleted (their chunks, units
 and facts with them) and the new ones inserted, and the `generation` counter is bumped. A
 reader therefore never sees half a document, a killed ingest leaves the previous state, and
-a server notices a new index by reading one row. `load()` reads one consistent snapshot back
+a server notices a new index by reading one row. A write that changed something is followed
+by `VACUUM (ANALYZE)` of the chunks (outside its transaction), which the covering btrees'
+index-only scans need (pgdense.py). `load()` reads one consistent snapshot back
 into a StoredIndex, so that the Searcher works on it unchanged; the dense graph (FAISS) and
 BM25 are built from the stored vectors and texts at load (see /work/notes/pg-store.md).
 """

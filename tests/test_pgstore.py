@@ -218,6 +218,15 @@ def test_a_version_1_schema_is_migrated_in_place(pg_url, corpus_index, monkeypat
                         "OR abs((embedding_half::vector <=> embedding)) > 1e-3") == [(0,)]
     a, b = store.load(), load_index(corpus_index)
     assert a.chunks == b.chunks and np.array_equal(a.vectors, b.vectors)
+    # vacuumed after the migration: a covered search reads no table page
+    from namndsok.index.filtered import FilterSettings
+    from namndsok.index.search import Filters
+
+    sql = open_store(at(pg_url, "old") + "&dense=sql").load()
+    f = Filters(date_from="2020", date_to="2021")
+    allowed = np.asarray([f.admits(c.citation, c.dnr_key) for c in sql.chunks])
+    route, plan = sql.sql_dense.explain(sql.vectors[0], allowed, f, 10, FilterSettings(50, 1024, 1_000_000))
+    assert route == "covered" and "Index Only Scan using chunks_date_cover" in plan and "Heap Fetches: 0" in plan, plan
 
 
 def test_export_store_round_trip(pg_corpus, corpus_index, tmp_path):
