@@ -4,7 +4,10 @@
 The same rule as filtered.py for FAISS: no filter → the HNSW graph (on half-precision
 vectors); a selective filter (at most `exact_below` allowed chunks) → an exact scan of those
 rows (`ORDER BY (… <=> q) + 0`, which no index can serve, so the planner cannot pick the graph
-for it); a broad filter → the graph with the filter in the WHERE clause and
+for it); a broad filter on one column (organ or dates, at most `exact_covered_below`
+chunks) → the same exact scan on the half-precision vectors of that column's covering btree,
+read without the table, its best re-scored at full precision; any other broad filter → the graph
+with the filter in the WHERE clause and
 `hnsw.iterative_scan = relaxed_order`, so that the walk goes on until k allowed rows are
 found. The k found are scored and sorted on the full-precision vectors. hnsw.* settings are read when a query runs,
 and statements are never prepared (a cached plan would keep its path across settings).
@@ -87,28 +90,59 @@ class PgDense:
 
     def _rows(self, q: np.ndarray, allowed: np.ndarray, n_allowed: int, filters: Any, k: int,
               settings: FilterSettings) -> list:
+        route, sql, params, gucs = self.plan(q, allowed, n_allowed, filters, k, settings)
+        conn = self._connection()
+        with conn.transaction():
+            self._set(conn, gucs)
+            rows = conn.execute(sql, params).fetchall()
+            if route == "covered":  # the half-precision order's candidates, scored at full precision
+                rows = conn.execute(f'SELECT id, embedding::vector({self.dim}) <=> %s FROM "{self.address.schema}".chunks '
+                                    "WHERE id = ANY(%s)", [q, [r[0] for r in rows]]).fetchall()
+            return rows
+
+    def explain(self, q: np.ndarray, allowed: np.ndarray, filters: Any, k: int, settings: FilterSettings) -> tuple[str, str]:
+        """The route a search takes and its executed plan (EXPLAIN ANALYZE, with buffers)."""
+        route, sql, params, gucs = self.plan(q, allowed, int(allowed.sum()), filters, k, settings)
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                self._set(conn, gucs)
+                plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params))
+        return route, plan
+
+    @staticmethod
+    def _set(conn, gucs: dict[str, str]) -> None:
+        for name, value in gucs.items():  # for this transaction only
+            conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+    def plan(self, q: np.ndarray, allowed: np.ndarray, n_allowed: int, filters: Any, k: int,
+             settings: FilterSettings) -> tuple[str, str, list, dict[str, str]]:
+        """The route ("hnsw", "exact", "covered", "filtered-hnsw"), its SQL and parameters, and
+        the planner settings it runs with (for its transaction)."""
         emb, half = f"embedding::vector({self.dim})", hnsw_expression(self.dim)
         hq = f"%s::halfvec({self.dim})"
         s = f'"{self.address.schema}".chunks'
+        exact_below = min(settings.exact_limit, self.exact_below)
         if n_allowed == len(allowed):
-            sql, params, ef = (f"SELECT id, {emb} <=> %s FROM {s} ORDER BY {half} <=> {hq} LIMIT %s", [q, q, k],
-                               min(max(k, self.ef_search), MAX_EF_SEARCH))
-        elif n_allowed <= min(settings.exact_limit, self.exact_below):
+            return ("hnsw", f"SELECT id, {emb} <=> %s FROM {s} ORDER BY {half} <=> {hq} LIMIT %s", [q, q, k],
+                    _graph(min(max(k, self.ef_search), MAX_EF_SEARCH)))
+        if n_allowed <= exact_below:
             ids = self.ids[np.flatnonzero(allowed)].tolist()
-            sql, params, ef = (f"SELECT id, {emb} <=> %s FROM {s} WHERE id = ANY(%s) ORDER BY ({emb} <=> %s) + 0 LIMIT %s",
-                               [q, ids, q, k], None)
-        else:
-            where, wparams = self._where(filters, allowed)
-            ef = min(max(self.ef_search, k, int(self.ef_search * len(allowed) / n_allowed)), max(settings.max_ef, k),
-                     MAX_EF_SEARCH)
-            sql, params = (f"SELECT id, {emb} <=> %s FROM {s} WHERE {where} ORDER BY {half} <=> {hq} LIMIT %s",
-                           [q, *wparams, q, k])
-        conn = self._connection()
-        with conn.transaction():
-            if ef is not None:
-                conn.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                             "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(ef),))
-            return conn.execute(sql, params).fetchall()
+            return ("exact", f"SELECT id, {emb} <=> %s FROM {s} WHERE id = ANY(%s) ORDER BY ({emb} <=> %s) + 0 LIMIT %s",
+                    [q, ids, q, k], {})
+        where, wparams = self._where(filters, allowed)
+        if n_allowed <= settings.exact_covered_below and _one_covered_column(filters):
+            # only id and embedding_half are read, both in the column's covering btree: an Index
+            # Only Scan of the filter's range (selecting `embedding` would read the table). The
+            # planner picks it by itself at scale (notes/pgbench2.md); on a small or a freshly
+            # loaded table it may guess a table scan cheaper, so the route says what it chose
+            return ("covered", f"SELECT id FROM {s} WHERE {where} ORDER BY (embedding_half <=> %s::halfvec) + 0 LIMIT %s",
+                    [*wparams, q, min(n_allowed, max(1, settings.covered_rescore) * k)],
+                    {"enable_seqscan": "off", "enable_bitmapscan": "off"})
+        ef = min(max(self.ef_search, k, int(self.ef_search * len(allowed) / n_allowed)), max(settings.max_ef, k),
+                 MAX_EF_SEARCH)
+        return ("filtered-hnsw", f"SELECT id, {emb} <=> %s FROM {s} WHERE {where} ORDER BY {half} <=> {hq} LIMIT %s",
+                [q, *wparams, q, k], _graph(ef))
 
     def _where(self, f: Any, allowed: np.ndarray) -> tuple[str, list]:
         """The filters as SQL over the chunk table's columns; the organ substring resolved to
@@ -141,3 +175,15 @@ class PgDense:
             parts.append("id = ANY(%s)")
             params.append(self.ids[np.flatnonzero(allowed)].tolist())
         return " AND ".join(parts) or "true", params
+
+
+def _graph(ef: int) -> dict[str, str]:
+    return {"hnsw.ef_search": str(ef), "hnsw.iterative_scan": "relaxed_order"}
+
+
+def _one_covered_column(f: Any) -> bool:
+    """Whether the filter is on the organ alone or on dates alone: the columns whose btrees
+    include the vectors (pgschema.py, version 2)."""
+    if f is None or f.doc_type or f.source or f.dnr or getattr(f, "decided", False):
+        return False
+    return bool(f.organ) != bool(f.date_from or f.date_to)

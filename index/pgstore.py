@@ -5,7 +5,9 @@ A write is one transaction under the schema's advisory lock, per document by che
 unchanged documents are not touched, changed or removed ones are deleted (their chunks, units
 and facts with them) and the new ones inserted, and the `generation` counter is bumped. A
 reader therefore never sees half a document, a killed ingest leaves the previous state, and
-a server notices a new index by reading one row. `load()` reads one consistent snapshot back
+a server notices a new index by reading one row. A write that changed something is followed
+by `VACUUM (ANALYZE)` of the chunks (outside its transaction), which the covering btrees'
+index-only scans need (pgdense.py). `load()` reads one consistent snapshot back
 into a StoredIndex, so that the Searcher works on it unchanged; the dense graph (FAISS) and
 BM25 are built from the stored vectors and texts at load (see /work/notes/pg-store.md).
 """
@@ -215,9 +217,27 @@ class PgStore:
             except psycopg.Error as exc:  # rolled back: the stored index is as it was
                 reason = (str(exc).strip().splitlines() or ["unknown error"])[0]
                 raise IndexError_(f"writing to the store {self} failed ({reason}); the index there is unchanged") from None
+            if n:
+                self._vacuum(conn)
         log.info("wrote %s: %d documents, %d chunks (%d documents written or removed)",
                  self, len(documents), len(chunks), n)
         return n
+
+    def _vacuum(self, conn) -> None:
+        """VACUUM (ANALYZE) the chunk table after a write committed: it marks the new rows' pages
+        all-visible, so that an exact scan of a covering btree (pgdense.py) reads no table page,
+        and refreshes the planner's counts. Outside a transaction (VACUUM cannot run in one); it
+        takes no lock that blocks readers or row writes. A failure only costs speed: logged."""
+        import psycopg
+
+        t = time.perf_counter()
+        try:
+            conn.execute(self._q("VACUUM (ANALYZE) §.chunks"))
+        except psycopg.Error as exc:
+            log.warning("%s: VACUUM of the chunks after the write failed (%s); searches stay correct, "
+                        "covered filters slower until autovacuum runs", self, (str(exc).splitlines() or ["?"])[0])
+            return
+        log.info("%s: chunks vacuumed and analysed in %.2f s", self, time.perf_counter() - t)
 
 
 def _vec(v: Any) -> np.ndarray:

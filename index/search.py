@@ -239,7 +239,7 @@ class Searcher:
         timings.embed = time.perf_counter() - t
         t = time.perf_counter()
         # filtered: exact over few allowed chunks, else the graph with a widened search (filtered.py)
-        fs = FilterSettings(s.filter_exact_limit, s.filter_max_ef)
+        fs = FilterSettings(s.filter_exact_limit, s.filter_max_ef, s.filter_exact_covered_below)
         if self.index.sql_dense is not None:  # in the database (a PgStore loaded with ?dense=sql)
             ranked = self.index.sql_dense.search(qv, allowed, filters, limit, fs)
         else:

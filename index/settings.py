@@ -44,6 +44,9 @@ class SearchSettings:
     # is searched with the filter, its efSearch widened by 1/selectivity up to filter_max_ef
     filter_exact_limit: int = 50_000
     filter_max_ef: int = 1024
+    # in PostgreSQL (`&dense=sql`): a one-column filter (organ or dates) up to this many chunks
+    # is scored exactly from the column's covering btree (index/pgdense.py)
+    filter_exact_covered_below: int = 150_000
     background_sample: int = 20_000  # stored sentences a question's background similarity is measured on
     # a query is cut to this many characters before anything else (a bound on what one query
     # costs; the embedder reads about 1,700 of them, BM25 at most 256 distinct terms)

