@@ -20,7 +20,7 @@ of the allowed rows (no HNSW), and of the rule a store would use: exact scan whe
 estimates at most `exact_below` allowed rows, or at most `exact_covered_below` when the filter is
 on one column whose btree covers the embedding (`INCLUDE (id, embedding)`: the allowed rows are
 then one contiguous range of that index, read without the table), HNSW with iterative scan otherwise.
-Figures and the settings they recommend: eval/RESULTS.md ("PostgreSQL + pgvector at scale").
+Figures and the settings they recommend: eval/RESULTS.md ("PostgreSQL store", 1 million chunks).
 """
 
 from __future__ import annotations

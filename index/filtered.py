@@ -38,7 +38,7 @@ class FilterSettings:
     max_ef: int = 1024
     # PostgreSQL (pgdense.py): a filter on one covered column (organ or date) with at most this
     # many allowed chunks is scored exactly from its covering btree, without the table (~0.3 µs
-    # a row: 150,000 in about 50 ms on one core, notes/pgbench2.md); the half-precision order
+    # a row: 150,000 in about 50 ms on one core, eval/RESULTS.md, "PostgreSQL store"); the half-precision order
     # of `covered_rescore` × k of them is re-scored on the full-precision vectors
     exact_covered_below: int = 150_000
     covered_rescore: int = 2

@@ -34,7 +34,7 @@ MAX_EF_SEARCH = 1000  # pgvector's bound on hnsw.ef_search; iterative scan goes 
 def hnsw_index_sql(schema: str, dim: int) -> list[str]:
     """The HNSW cosine index on the chunk vectors, on a cast to half precision of the index's
     dimension (the column itself has none, so one schema can be rebuilt with another embedder).
-    Half precision: half the index for the same recall (measured at 200k chunks, notes/pgbench.md);
+    Half precision: half the index for the same recall (measured at 200k chunks, eval/RESULTS.md, "PostgreSQL store");
     the column keeps full precision, so what is loaded equals what the folder holds."""
     return [f'CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw ON "{schema}".chunks '
             f"USING hnsw ((embedding::halfvec({int(dim)})) halfvec_cosine_ops)"]
@@ -57,7 +57,7 @@ class PgDense:
         self.dim = int(dim)
         self.ef_search = ef_search
         # at most this many allowed rows are scored exactly (~2 µs a row on one core: 20,000 in
-        # about 45 ms, measured at 1M chunks in notes/pgbench.md); above it the graph is searched
+        # about 45 ms, measured at 1M chunks in eval/RESULTS.md, "PostgreSQL store"); above it the graph is searched
         self.exact_below = exact_below
         self._conn = None
         self._lock = threading.Lock()
@@ -134,7 +134,7 @@ class PgDense:
         if n_allowed <= settings.exact_covered_below and _one_covered_column(filters):
             # only id and embedding_half are read, both in the column's covering btree: an Index
             # Only Scan of the filter's range (selecting `embedding` would read the table). The
-            # planner picks it by itself at scale (notes/pgbench2.md); on a small or a freshly
+            # planner picks it by itself at scale (eval/RESULTS.md, "PostgreSQL store"); on a small or a freshly
             # loaded table it may guess a table scan cheaper, so the route says what it chose
             return ("covered", f"SELECT id FROM {s} WHERE {where} ORDER BY (embedding_half <=> %s::halfvec) + 0 LIMIT %s",
                     [*wparams, q, min(n_allowed, max(1, settings.covered_rescore) * k)],

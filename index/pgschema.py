@@ -144,7 +144,7 @@ def _covering(schema: str) -> list[str]:
     """Version 2: the vectors in half precision as a stored column, and the organ and date
     btrees made covering with it, so that an exact scan of a broad one-column filter reads one
     range of an index and never the table (pgdense.py's `covered` route; ~0.3 µs a row instead
-    of ~2 µs, notes/pgbench2.md). INCLUDE takes columns, not expressions, hence the column;
+    of ~2 µs, eval/RESULTS.md, "PostgreSQL store"). INCLUDE takes columns, not expressions, hence the column;
     half precision keeps a tuple under the btree's ~2,700 bytes up to ~1,300 dimensions."""
     s = f'"{schema}"'
     return [

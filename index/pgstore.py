@@ -9,7 +9,7 @@ a server notices a new index by reading one row. A write that changed something 
 by `VACUUM (ANALYZE)` of the chunks (outside its transaction), which the covering btrees'
 index-only scans need (pgdense.py). `load()` reads one consistent snapshot back
 into a StoredIndex, so that the Searcher works on it unchanged; the dense graph (FAISS) and
-BM25 are built from the stored vectors and texts at load (see /work/notes/pg-store.md).
+BM25 are built from the stored vectors and texts at load (the README, "One index for many servers", says why).
 """
 
 from __future__ import annotations
